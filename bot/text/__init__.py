@@ -1,0 +1,1 @@
+"""Text handling that every later stage relies on: cleaning and sentences."""
