@@ -1,0 +1,50 @@
+"""Settings, read from ``NEWSBRIEF_*`` environment variables or a ``.env`` file.
+
+Secrets are ``SecretStr`` so that a repr or a log line never shows them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot import __version__
+
+
+def default_database_url() -> str:
+    data_dir = Path(platformdirs.user_data_dir("newsbrief", appauthor=False))
+    return f"sqlite:///{data_dir / 'newsbrief.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSBRIEF_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+
+    # Fetching
+    allow_private_hosts: bool = False  # lift the SSRF guard, for local tests and demos only
+    user_agent: str = (
+        f"newsbrief/{__version__} (+https://github.com/newsbrief/newsbrief; news digest bot)"
+    )
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    per_host_concurrency: int = 2
+    default_poll_interval_s: int = 900
+
+    # Platforms (an adapter starts only when its credentials are set)
+    discord_token: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+
+    # Digests
+    digest_grace_period_s: int = 3 * 3600
+
+
+def get_settings() -> Settings:
+    return Settings()
