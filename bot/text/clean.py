@@ -24,17 +24,17 @@ _FURNITURE_LINE = re.compile(
     r"""^\W*(?:
         most\ (?:popular|read|shared|viewed)
       | advertisement | sponsored(?:\ content)? | promoted\ stories?
-      | read\ (?:more|next|this\ next|full\ story)\b.*
-      | related(?:\ (?:articles?|stories|coverage|content))?\b:?.*
+      | read\ (?:more|next|this\ next|full\ story)\b[^.!?]*
+      | related(?:\ (?:articles?|stories|coverage|content))?\b:?[^.!?]*
       | (?:more|also)\ (?:on|from|in)\ [\w\s]{1,40}
       | recommended(?:\ for\ you)?
       | share(?:\ this)?(?:\ (?:article|story|page|on\ \w+))?
       | (?:tweet|email|print|comments?|facebook|twitter|whatsapp|linkedin|pinterest|reddit)
-      | (?:sign\ up|subscribe|register)\b.*
-      | (?:click|tap)\ here\b.*
-      | scroll\ down\b.*
-      | follow\ (?:us|me)\b.*
-      | (?:image|photo|picture|video)\ (?:copyright|caption|credit|source)\b.*
+      | (?:sign\ up|subscribe|register)\b[^.!?]*
+      | (?:click|tap)\ here\b[^.!?]*
+      | scroll\ down\b[^.!?]*
+      | follow\ (?:us|me)\b[^.!?]*
+      | (?:image|photo|picture|video)\ (?:copyright|caption|credit|source)\b[^.!?]*
       | (?:photo|image|picture|photograph|credit|source|video)s?\s?:.*
       | (?:published|updated|last\ updated|posted)(?:\ (?:on|at))?\s?:?\ .*\d.*
       | by\ \.?\ ?[\w.'’\- ]{2,60}\.?\ ?
@@ -105,13 +105,20 @@ def _norm(line: str) -> str:
 
 def is_furniture(line: str) -> bool:
     """True for a line that is page furniture rather than article text."""
-    if len(line) > 300:
+    if len(line) > 300 or len(line.split()) > 20:
         return False
     return bool(_FURNITURE_LINE.match(line) or _PHOTO_CREDIT.match(line))
 
 
-def _looks_like_title(line: str) -> bool:
+def _looks_like_title(text: str, first: Span, second: Span) -> bool:
+    """A short first line standing apart: followed by a blank line, or by a
+    line that starts a new sentence (not a hard-wrapped continuation)."""
+    line = text[first[0] : first[1]]
     words = line.split()
+    apart = "\n\n" in text[first[1] : second[0]].replace("\r", "")
+    nxt = text[second[0] : second[1]].lstrip("\"'“‘(")
+    if not apart and (not nxt[:1].isupper() or len(words) > 15):
+        return False
     return (
         0 < len(words) <= 25
         and not line.rstrip().endswith((".", ",", ";", ":", "”", '"', "’"))
@@ -140,7 +147,7 @@ def clean(text: str) -> CleanText:
     counts = Counter(_norm(text[s:e]) for s, e in lines)
     seen: set[str] = set()
 
-    if len(lines) >= 2 and _looks_like_title(text[lines[0][0] : lines[0][1]]):
+    if len(lines) >= 2 and _looks_like_title(text, lines[0], lines[1]):
         title_span = lines[0]
         title = text[title_span[0] : title_span[1]]
         removed.append(title_span)

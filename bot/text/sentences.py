@@ -117,6 +117,12 @@ def split_spans(text: str, language: str = "english") -> list[tuple[int, int]]:
         raw.append((start, end))
     merged: list[tuple[int, int]] = []
     for start, end in raw:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start == end:
+            continue
         if merged and _should_merge(text[merged[-1][0] : merged[-1][1]], text[start:end]):
             merged[-1] = (merged[-1][0], end)
         else:
