@@ -1,0 +1,1087 @@
+"""Direct quotes and who said them, found with regular expressions and linear scans.
+
+No parser and no model: the bot has to digest dozens of articles a second and may
+never download anything at run time, so everything here is pattern work over the
+text as given. Offsets always point into the caller's text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.models import Quote, Span
+
+__all__ = ["extract_quotes", "key_quotes"]
+
+# --------------------------------------------------------------------------- lexicon
+
+_CUE_WORDS = (
+    "say says said saying tell tells told telling add adds added adding ask asks asked "
+    "asking explain explains explained explaining insist insists insisted insisting joke "
+    "jokes joked joking write writes wrote writing tweet tweets tweeted tweeting claim "
+    "claims claimed claiming note notes noted noting argue argues argued arguing warn "
+    "warns warned warning declare declares declared declaring continue continues "
+    "continued continuing recall recalls recalled recalling reply replies replied "
+    "replying respond responds responded responding state states stated stating "
+    "announce announces announced announcing acknowledge acknowledges acknowledged "
+    "acknowledging admit admits admitted admitting concede concedes conceded conceding "
+    "suggest suggests suggested suggesting observe observes observed observing remark "
+    "remarks remarked remarking quip quips quipped quipping shout shouts shouted "
+    "shouting yell yells yelled yelling cry cries cried crying exclaim exclaims "
+    "exclaimed exclaiming urge urges urged urging predict predicts predicted predicting "
+    "promise promises promised promising vow vows vowed vowing pledge pledges pledged "
+    "pledging boast boasts boasted boasting brag brags bragged bragging complain "
+    "complains complained complaining charge charges charged charging counter counters "
+    "countered countering retort retorts retorted retorting stress stresses stressed "
+    "stressing emphasize emphasizes emphasized emphasizing emphasise emphasised "
+    "testify testifies testified testifying post posts posted posting confirm confirms "
+    "confirmed confirming deny denies denied denying lament laments lamented lamenting "
+    "muse muses mused musing sigh sighs sighed snap snaps snapped interject interjects "
+    "interjected interjecting conclude concludes concluded concluding repeat repeats "
+    "repeated repeating reiterate reiterates reiterated reiterating echo echoes echoed "
+    "echoing agree agrees agreed agreeing speculate speculates speculated speculating "
+    "wonder wonders wondered wondering caution cautions cautioned cautioning maintain "
+    "maintains maintained maintaining contend contends contended contending allege "
+    "alleges alleged alleging assure assures assured assuring reveal reveals revealed "
+    "revealing text texts texted email emails emailed read reads reading sing sings sang "
+    "singing chant chants chanted chanting scream screams screamed screaming whisper "
+    "whispers whispered whispering mock mocks mocked mocking blast blasts blasted "
+    "blasting praise praises praised praising call calls called calling describe "
+    "describes described describing insist tweeted report reports reported reporting "
+    "demand demands demanded demanding begin begins began beginning thunder thundered "
+    "proclaim proclaims proclaimed proclaiming opine opines opined quote quotes quoted "
+    "quoting question questions questioned questioning point points pointed pointing "
+    "put puts putting hint hints hinted hinting scoff scoffs scoffed scoffing shoot "
+    "shot fire fires fired firing"
+).split()
+_CUE_SET = frozenset(_CUE_WORDS)
+# Verbs that only introduce speech with help ("pointed out", "went on", "put it").
+_CUE_PARTICLE = {"point": "out", "points": "out", "pointed": "out", "pointing": "out"}
+_WEAK_CUES = frozenset(
+    "call calls called calling describe describes described describing praise praises "
+    "praised praising mock mocks mocked mocking blast blasts blasted blasting put puts "
+    "putting hint hints hinted hinting quote quotes quoted quoting read reads reading "
+    "question questions questioned questioning post posts posted posting report reports "
+    "reported reporting shoot shot fire fires fired firing charge charges charged "
+    "charging state states stated stating point points pointed pointing begin begins "
+    "began beginning".split()
+)
+_CUE_OBJECTS = frozenset(
+    "reporters journalists supporters the crowd audience viewers listeners voters "
+    "students me us him her them members lawmakers".split()
+)
+
+_PRONOUNS = frozenset("he she they it i we you".split())
+_PERSON_PRONOUNS = frozenset("he she".split())
+
+_TITLES = frozenset(
+    (
+        "mr mrs ms miss dr sen senator rep representative gov governor president pres "
+        "vice secretary sec gen general col colonel lt lieutenant capt captain sgt "
+        "sergeant maj major prof professor rev reverend judge justice chief mayor prime "
+        "minister chancellor speaker leader king queen prince princess sir dame lord lady "
+        "pope ambassador amb commissioner chairman chairwoman chair chairperson director "
+        "attorney deputy former candidate nominee congressman congresswoman councilman "
+        "councilwoman assemblyman assemblywoman adm admiral cmdr commander officer "
+        "detective sheriff supt superintendent spokesman spokeswoman spokesperson "
+        "anchor host pastor father sister brother bishop cardinal rabbi imam sheikh "
+        "founder ceo cfo executive manager coach dean gen. hon sens reps govs "
+        "strategist adviser advisor aide pollster analyst economist sgt. state "
+        "secretary-general frontrunner front-runner billionaire businessman "
+        "businesswoman actor actress comedian singer rapper author writer columnist "
+        "editor reporter correspondent producer member"
+    ).split()
+)
+_FEMALE_TITLES = frozenset("mrs ms miss queen princess dame lady congresswoman".split())
+_MALE_TITLES = frozenset("mr king prince sir lord congressman".split())
+_FEMALE_NAMES = frozenset(
+    (
+        "hillary nancy elizabeth sarah sara mary patricia jennifer linda barbara susan "
+        "margaret jessica karen lisa betty dorothy sandra ashley kimberly donna emily "
+        "michelle carol amanda melissa deborah stephanie rebecca laura helen sharon "
+        "cynthia kathleen amy shirley angela anna ruth brenda pamela nicole katherine "
+        "catherine christine samantha debbie janet rachel carolyn emma maria heather "
+        "diane julie joyce victoria kelly christina joan evelyn lauren judith olivia "
+        "megyn melania ivanka chelsea kellyanne huma condoleezza theresa angela "
+        "marine nikki kamala tulsi carly michele loretta samantha madeleine jill "
+        "julia sophie claire alice jane kate kathy kirsten dianne maxine debbie "
+        "tammy amy jeanne susana hope sheryl oprah beyonce taylor kim yo-jong"
+    ).split()
+)
+_MALE_NAMES = frozenset(
+    (
+        "donald barack bernie ted marco jeb ben john james robert michael william "
+        "david richard joseph thomas charles christopher daniel matthew anthony mark "
+        "paul steven andrew kenneth joshua kevin brian george edward ronald timothy "
+        "jason jeffrey ryan jacob gary nicholas eric jonathan stephen larry justin scott "
+        "brandon frank benjamin gregory samuel raymond patrick alexander jack dennis "
+        "jerry tyler aaron jose henry adam douglas nathan peter zachary kyle walter "
+        "harold jeremy ethan carl keith roger gerald christian terry sean arthur austin "
+        "noah lawrence jesse joe bryan billy bill mike chris mitt rand rick newt mitch "
+        "chuck harry joe tim jim bob tom dick mitch reince corey paul lindsey vladimir "
+        "xi boris emmanuel recep bashar kim jong-un jae-myung moon"
+    ).split()
+)
+_NONPERSON = frozenset(
+    (
+        "the a an this that these those it its he she they we i you his her their our my "
+        "but and or so yet if when while after before as for with at by in on of to from "
+        "still even indeed despite since whether what why how who where there here then "
+        "now today yesterday tomorrow also however meanwhile instead though although "
+        "because once during until unless some many most all both each every no not "
+        "monday tuesday wednesday thursday friday saturday sunday january february march "
+        "april may june july august september october november december "
+        "house senate congress party department news times post street journal "
+        "university college school committee court council union republican "
+        "republicans democrat democrats democratic gop god twitter facebook instagram "
+        "youtube cnn msnbc fox nbc abc cbs npr pbs bbc ap afp reuters korea states "
+        "america american americans united kingdom britain british china chinese russia "
+        "russian iran iraq syria israel mexico canada europe european japan india "
+        "france germany washington york california texas florida ohio iowa virginia "
+        "carolina city county state federal national white black office administration "
+        "campaign government ministry agency army navy force command center centre "
+        "institute foundation association group club inc corp co ltd llc tower hall "
+        "church mosque airport station bank fund press media network channel magazine "
+        "daily weekly review herald tribune telegraph guardian mail express sun "
+        "dmz un nato eu usa uk us u.s. u.k. fbi cia nsa doj irs epa isis obamacare "
+        "medicare medicaid north south east west new old great"
+    ).split()
+)
+_ADVERBS = frozenset(
+    (
+        "also later then once previously recently famously reportedly has have had "
+        "would will again just never often flatly simply quickly frequently repeatedly "
+        "publicly privately bluntly angrily firmly calmly softly quietly loudly "
+        "sarcastically jokingly proudly confidently earlier subsequently finally "
+        "initially originally has since ultimately further additionally similarly "
+        "likewise famously recently already always memorably curtly tersely shortly "
+        "immediately emphatically explicitly directly openly clearly"
+    ).split()
+)
+_DETERMINERS = frozenset(
+    "the a an his her their its one another some many several two three four five "
+    "other our my your this that these those each".split()
+)
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr sen rep gov gen col lt capt sgt maj prof rev st jr sr vs no inc corp "
+    "co ltd jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k d.c a.m p.m "
+    "e.g i.e etc ft mt pres sec adm cmdr supt".split()
+)
+
+# --------------------------------------------------------------------------- regexes
+
+_UP = "A-ZÀ-ÖØ-Þ"
+_LO = "a-zß-öø-ÿ"
+_LETTER = f"{_UP}{_LO}"
+_TOKEN = (
+    rf"(?:Mc|Mac|O['’]|D['’])?[{_UP}][{_LETTER}]*(?:[-'’][{_LETTER}]+)*\.?"
+    rf"|[{_UP}]\.(?:[{_UP}]\.)+"
+)
+_PARTICLES = "de|da|di|du|del|della|van|von|der|den|la|le|bin|ibn|al|el|dos|das|ter|ten"
+_CAPSEQ_RE = re.compile(
+    rf"(?<![\w’'-])(?:{_TOKEN})(?:[ \t]+(?:(?:{_PARTICLES})[ \t]+)?(?:{_TOKEN}))*"
+)
+_CUE_RE = re.compile(
+    r"(?<![\w’'-])(?:according to|went on|pointed out|points out|pointing out|"
+    r"put it|" + "|".join(sorted(set(_CUE_WORDS), key=len, reverse=True)) + r")(?![\w’'-])",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(rf"[{_LETTER}0-9][{_LETTER}0-9’'.-]*")
+_PRON_RE = re.compile(r"(?<![\w’'-])(he|she|they|it|I|we)(?![\w’'-])", re.IGNORECASE)
+_SENT_END_RE = re.compile(r"([.!?…]+)[\"”’')\]]*(?=\s+[\"“‘'(\[]?[" + _UP + r"0-9])|[!?]\s")
+_PARA_RE = re.compile(r"\n")
+_WS_PUNCT = " \t\r\n,;:—–-(\"“”‘’'"
+
+# Opening/closing context for straight and curly marks.
+_DOUBLE_MARKS = re.compile(r"[\"“”]|\n")
+_SINGLE_MARKS = re.compile(r"[‘’']|\n")
+
+
+# --------------------------------------------------------------------------- regions
+
+
+@dataclass(slots=True)
+class _Region:
+    """A quoted stretch: parts are inner spans (marks excluded), possibly several."""
+
+    parts: list[Span]
+    open_pos: int  # offset of the first opening mark
+    close_pos: int  # offset just after the last closing mark
+    kind: str  # "double" or "single"
+    speaker: str | None = None
+    speaker_span: Span | None = None
+    cue: str | None = None
+    partial: bool = False
+    inherited: bool = False
+    names: list[str] = field(default_factory=list)
+
+
+def _is_space(ch: str) -> bool:
+    return ch == "" or ch.isspace()
+
+
+def _prev_char(text: str, i: int) -> str:
+    return text[i - 1] if i > 0 else ""
+
+
+def _next_char(text: str, i: int) -> str:
+    return text[i + 1] if i + 1 < len(text) else ""
+
+
+def _paragraph_opens_with(text: str, pos: int, marks: str) -> int:
+    """Offset of a quote mark opening the paragraph that starts at pos, or -1."""
+    j = pos
+    n = len(text)
+    while j < n and text[j] in " \t\r\n":
+        j += 1
+    if j < n and text[j] in marks:
+        return j
+    return -1
+
+
+def _double_regions(text: str) -> list[_Region]:
+    """Pair double marks in one linear pass; unbalanced openers are dropped."""
+    regions: list[_Region] = []
+    open_at = -1
+    parts: list[Span] = []
+    first_open = -1
+    for m in _DOUBLE_MARKS.finditer(text):
+        i = m.start()
+        ch = text[i]
+        if ch == "\n":
+            if open_at >= 0:
+                nxt = _paragraph_opens_with(text, i, '“"')
+                # News convention: an unclosed paragraph continues if the next one reopens.
+                if nxt >= 0 and i - open_at > 40:
+                    parts.append((open_at + 1, i))
+                    open_at = -2  # waiting for the reopening mark
+                    continue
+                open_at = -1
+                parts = []
+            elif open_at == -2:
+                continue
+            continue
+        if open_at == -2:
+            if ch in '“"':
+                open_at = i
+            continue
+        is_open: bool
+        if ch == "“":
+            is_open = True
+        elif ch == "”":
+            is_open = False
+        else:
+            prev, nxt_ch = _prev_char(text, i), _next_char(text, i)
+            if open_at < 0:
+                is_open = not _is_space(nxt_ch) or _is_space(prev)
+            else:
+                is_open = False
+                if _is_space(prev) and not _is_space(nxt_ch) and nxt_ch.isalpha():
+                    # `"A "B"`: looks like a fresh opener; still treat as close (parity).
+                    is_open = False
+        if is_open:
+            if open_at >= 0 and text[open_at] == "“" and ch == "“":
+                parts = []  # previous opener never closed
+            elif open_at >= 0 and ch == "“":
+                parts = []
+            if not parts:
+                first_open = i
+            open_at = i
+        elif open_at >= 0:
+            parts.append((open_at + 1, i))
+            regions.append(_Region(parts=parts, open_pos=first_open, close_pos=i + 1, kind="d"))
+            parts = []
+            open_at = -1
+    return regions
+
+
+_SINGLE_OPEN_BEFORE = ' \t\n(—–-:[“"'
+_CONTRACTIONS = re.compile(
+    r"['‘](?:em|til|cause|n|tis|twas|bout|round|s|d|ll|re|ve|t|m|\d\d?s?)\b", re.IGNORECASE
+)
+
+
+def _single_regions(text: str, blocked: list[Span]) -> list[_Region]:
+    """British ‘…’ and Daily-Mail '…' quotes, outside double-quoted stretches."""
+    regions: list[_Region] = []
+    starts = [b[0] for b in blocked]
+    n = len(text)
+    pos = 0
+    marks = list(_SINGLE_MARKS.finditer(text))
+    k = 0
+    while k < len(marks):
+        i = marks[k].start()
+        k += 1
+        ch = text[i]
+        if ch == "\n" or i < pos or ch == "’":
+            continue
+        prev = _prev_char(text, i)
+        nxt = _next_char(text, i)
+        if prev and prev not in _SINGLE_OPEN_BEFORE:
+            continue
+        if not nxt or not (nxt.isalpha() or nxt in "…."):
+            continue
+        if _CONTRACTIONS.match(text, i):
+            continue
+        if ch == "'" and not nxt.isupper():
+            continue
+        b = bisect.bisect_right(starts, i) - 1
+        if b >= 0 and blocked[b][0] <= i < blocked[b][1]:
+            continue
+        # Look for the closer of the same family within the paragraph.
+        close = -1
+        fallback = -1
+        j = k
+        while j < len(marks):
+            mj = marks[j]
+            c = mj.start()
+            cj = text[c]
+            if cj == "\n" or c - i > 3000:
+                break
+            j += 1
+            if ch == "‘" and cj == "‘":
+                if _prev_char(text, c) in _SINGLE_OPEN_BEFORE and _next_char(text, c).isalpha():
+                    break  # a new opener: ours was unbalanced
+                continue
+            if ch == "'" and cj != "'":
+                continue
+            if ch == "‘" and cj != "’":
+                continue
+            after = _next_char(text, c)
+            before = _prev_char(text, c)
+            if after and (after.isalnum() or after in "’'"):
+                continue  # apostrophe inside a word: don't, Kim’s
+            if before.isspace():
+                continue
+            if before in ",.!?…;:—-":
+                close = c
+                break
+            if ch == "'":
+                continue  # straight singles only close after punctuation (precision)
+            if before in "sS" and after == " " and c + 2 < n and text[c + 2].islower():
+                continue  # the boys’ team
+            if fallback < 0:
+                fallback = c
+                if after and after in ",.;:!?)—-":
+                    close = c
+                    break
+        if close < 0:
+            close = fallback
+        if close < 0 or close - i < 2:
+            continue
+        inner = (i + 1, close)
+        # Drop when it crosses a double-quoted stretch.
+        b2 = bisect.bisect_right(starts, close) - 1
+        if b2 >= 0 and blocked[b2][1] > i and blocked[b2][0] < close:
+            continue
+        regions.append(_Region(parts=[inner], open_pos=i, close_pos=close + 1, kind="s"))
+        pos = close + 1
+    return regions
+
+
+def _find_regions(text: str) -> list[_Region]:
+    doubles = _double_regions(text)
+    blocked = [(r.open_pos, r.close_pos) for r in doubles]
+    singles = _single_regions(text, blocked) if ("‘" in text or "'" in text) else []
+    if not singles:
+        return doubles
+    merged = doubles + singles
+    merged.sort(key=lambda r: r.open_pos)
+    return merged
+
+
+# --------------------------------------------------------------------------- names
+
+
+@dataclass(slots=True)
+class _Mention:
+    start: int
+    end: int
+    tokens: tuple[str, ...]
+    possessive: bool
+    titled: bool
+    gender: str  # "m", "f" or ""
+    subject: bool = False
+
+
+def _clean_token(tok: str) -> str:
+    return tok.rstrip(".") if len(tok) > 2 and not re.fullmatch(r"(?:[A-Z]\.)+", tok) else tok
+
+
+class _Names:
+    """Capitalised name mentions of an article, indexed for speaker resolution."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.mentions: list[_Mention] = []
+        self.counts: dict[str, int] = {}
+        self.full: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        self.first_tok: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        self.gender: dict[str, str] = {}
+        self.speaker_keys: set[str] = set()
+        for m in _CAPSEQ_RE.finditer(text):
+            chunk: list[tuple[int, str]] = []
+            for t in re.finditer(r"\S+", m.group()):
+                if t.group().lower() in _BREAK:
+                    if chunk:
+                        self._add(chunk)
+                    chunk = []
+                else:
+                    chunk.append((m.start() + t.start(), t.group()))
+            if chunk:
+                self._add(chunk)
+        self.starts = [m.start for m in self.mentions]
+        for mt in self.mentions:
+            key = mt.tokens[-1]
+            self.counts[key] = self.counts.get(key, 0) + 1
+            if len(mt.tokens) >= 2:
+                self.full.setdefault(key, []).append((mt.start, mt.tokens))
+                self.first_tok.setdefault(mt.tokens[0], []).append((mt.start, mt.tokens))
+            if mt.gender:
+                self.gender.setdefault(" ".join(mt.tokens), mt.gender)
+                self.gender.setdefault(key, mt.gender)
+
+    def _add(self, raw: list[tuple[int, str]]) -> None:
+        possessive = False
+        # A possessive ends the name: "Kim’s sister".
+        for idx, (_, tok) in enumerate(raw):
+            if tok.endswith(("’s", "'s", "’", "'")) and len(tok) > 2:
+                raw = raw[: idx + 1]
+                possessive = True
+                break
+        toks: list[tuple[int, str]] = []
+        titled = False
+        gender = ""
+        for off, tok in raw:
+            base = tok
+            if possessive and (off, tok) == raw[-1]:
+                base = re.sub(r"(?:['’]s|['’])$", "", tok)
+            low = base.lower().rstrip(".")
+            if low in _TITLES and not (toks and len(toks) >= 2):
+                titled = True
+                if low in _FEMALE_TITLES:
+                    gender = "f"
+                elif low in _MALE_TITLES:
+                    gender = "m"
+                toks = []
+                continue
+            if not toks and low in _NONPERSON and low not in _PERSON_OK:
+                continue
+            if low in ("jr", "sr", "ii", "iii"):
+                continue
+            toks.append((off, base))
+        while toks and toks[-1][1].lower().rstrip(".") in _NONPERSON:
+            if len(toks) == 1:
+                break
+            toks.pop()
+        if not toks:
+            return
+        if len(toks) > 4:
+            return  # a headline or an organisation, not a person
+        words = tuple(_clean_token(t) for _, t in toks)
+        if all(w.lower().rstrip(".") in _NONPERSON for w in words):
+            return
+        if not gender:
+            first = words[0].lower()
+            if len(words) >= 2 and first in _FEMALE_NAMES:
+                gender = "f"
+            elif len(words) >= 2 and first in _MALE_NAMES:
+                gender = "m"
+        s = toks[0][0]
+        e = toks[-1][0] + len(toks[-1][1])
+        if e > s and self.text[e - 1] == "." and len(toks[-1][1]) > 2:
+            e -= 1
+        self.mentions.append(_Mention(s, e, words, possessive, titled, gender))
+
+    def at(self, start: int, end: int) -> list[_Mention]:
+        """Mentions starting inside [start, end)."""
+        i = bisect.bisect_left(self.starts, start)
+        out: list[_Mention] = []
+        while i < len(self.mentions) and self.mentions[i].start < end:
+            out.append(self.mentions[i])
+            i += 1
+        return out
+
+    def ending_at(self, end: int) -> _Mention | None:
+        i = bisect.bisect_right(self.starts, end) - 1
+        while i >= 0 and self.mentions[i].start >= end - 200:
+            m = self.mentions[i]
+            if m.end == end or (m.end < end and self.text[m.end : end].strip() in ("", ".")):
+                return m
+            if m.end < end - 1:
+                return None
+            i -= 1
+        return None
+
+    def person_like(self, m: _Mention) -> bool:
+        if m.titled or m.subject or m.tokens[-1] in self.speaker_keys:
+            return True
+        if all(w.isupper() and len(w) > 1 for w in m.tokens):
+            return False
+        if len(m.tokens) >= 2:
+            return not any(w.lower().rstrip(".") in _NONPERSON for w in m.tokens[1:])
+        key = m.tokens[-1]
+        return key in self.full or key in self.first_tok
+
+    def canonical(self, tokens: tuple[str, ...], pos: int) -> str:
+        """Fullest form of the name the article uses ("Trump" -> "Donald Trump")."""
+        key = tokens[-1]
+        best: tuple[str, ...] = tokens
+        cands = [t for _, t in self.full.get(key, []) if _is_suffix(tokens, t)]
+        if not cands and len(tokens) == 1:
+            cands = [t for _, t in self.first_tok.get(key, []) if "-" in "".join(t[1:])]
+        if cands:
+            freq: dict[tuple[str, ...], int] = {}
+            for c in cands:
+                freq[c] = freq.get(c, 0) + 1
+            best = max(freq, key=lambda c: (len(c) > len(tokens), freq[c], len(c)))
+            if len(best) < len(tokens):
+                best = tokens
+        return " ".join(best)
+
+    def gender_of(self, name: str) -> str:
+        g = self.gender.get(name, "")
+        if g:
+            return g
+        first = name.split()[0].lower()
+        if " " in name and first in _FEMALE_NAMES:
+            return "f"
+        if " " in name and first in _MALE_NAMES:
+            return "m"
+        return self.gender.get(name.split()[-1], "")
+
+    def antecedent(self, pos: int, pronoun: str, speakers: list[tuple[int, str]]) -> str | None:
+        """Nearest fitting person before pos: a recent speaker or a subject-like mention."""
+        want = "m" if pronoun == "he" else "f" if pronoun == "she" else ""
+        i = bisect.bisect_left(self.starts, pos) - 1
+        limit = pos - 2500
+        fallback: str | None = None
+        while i >= 0 and self.mentions[i].start > limit:
+            m = self.mentions[i]
+            i -= 1
+            if not self.person_like(m):
+                continue
+            name = self.canonical(m.tokens, m.start)
+            g = self.gender_of(name)
+            if want and g and g != want:
+                continue
+            if m.subject or not m.possessive and _starts_sentence(self.text, m.start):
+                return name
+            if fallback is None and not m.possessive:
+                fallback = name
+        if fallback is not None:
+            return fallback
+        for p, name in reversed(speakers):
+            if p < pos:
+                g = self.gender_of(name)
+                if not (want and g and g != want):
+                    return name
+        return None
+
+
+_PERSON_OK = frozenset("will may".split())
+_BREAK = frozenset(
+    "with another of and the to for in on at by from as is are was were be a an or but "
+    "after before over under about into against amid says said than that this".split()
+)
+
+
+def _is_suffix(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    return len(short) <= len(long) and long[len(long) - len(short) :] == short
+
+
+def _starts_sentence(text: str, pos: int) -> bool:
+    j = pos - 1
+    while j >= 0 and text[j] in " \t\"“‘'(":
+        j -= 1
+    return j < 0 or text[j] in "\n.!?:;"
+
+
+# --------------------------------------------------------------------------- attribution
+
+
+@dataclass(slots=True)
+class _Attr:
+    span: Span
+    kind: str  # "name", "pron", "np"
+    cue: str
+    mention: _Mention | None = None
+
+
+def _cue_text(text: str, m: re.Match[str]) -> tuple[str, int]:
+    """The cue, extended by a plain object ("told reporters")."""
+    word = m.group().lower()
+    end = m.end()
+    if word in ("told", "tells", "tell", "telling", "asked", "asks"):
+        om = re.match(r"\s+((?:the\s+)?[a-z]+)\b", text[end : end + 30])
+        if om and om.group(1) in _CUE_OBJECTS:
+            return f"{m.group()} {om.group(1)}", end + om.end()
+    return m.group(), end
+
+
+def _sentence_start(text: str, lo: int, hi: int) -> int:
+    """Start of the sentence containing hi, not before lo."""
+    seg = text[lo:hi]
+    best = lo
+    for m in _SENT_END_RE.finditer(seg):
+        if m.group(1) == "." and _is_abbrev(seg, m.start()):
+            continue
+        best = lo + m.end()
+    while best < hi and text[best] in " \t":
+        best += 1
+    return best
+
+
+def _sentence_end(text: str, lo: int, hi: int) -> int:
+    seg = text[lo:hi]
+    for m in _SENT_END_RE.finditer(seg):
+        if m.group(1) == "." and _is_abbrev(seg, m.start()):
+            continue
+        return lo + m.start() + 1
+    return hi
+
+
+def _is_abbrev(seg: str, dot: int) -> bool:
+    j = dot
+    while j > 0 and (seg[j - 1].isalpha() or seg[j - 1] == "."):
+        j -= 1
+    word = seg[j:dot].lower()
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+_NP_AFTER_RE = re.compile(
+    r"\s*(?:(?P<pron>he|she|they|it|I|we)\b|(?P<det>(?:the|a|an|his|her|their|its|one|another)"
+    r"\s+[^,.;:!?\"“”\n]{1,80}))",
+)
+
+
+def _speaker_after_cue(
+    text: str, pos: int, hi: int, names: _Names
+) -> tuple[Span, str, _Mention | None] | None:
+    """`said Trump`, `said the senator`, `says he`."""
+    m = _NP_AFTER_RE.match(text, pos, hi)
+    ms = names.at(pos, min(hi, pos + 40))
+    if ms and text[pos : ms[0].start].strip(" ,") == "" and not ms[0].possessive:
+        return (ms[0].start, ms[0].end), "name", ms[0]
+    if ms and text[pos : ms[0].start].strip(" ,").lower() in _TITLE_WORDS_PLUS:
+        return (ms[0].start, ms[0].end), "name", ms[0]
+    if m is None:
+        return None
+    if m.group("pron"):
+        return (m.start("pron"), m.end("pron")), "pron", None
+    np_end = m.end("det")
+    # A name inside the NP ("the campaign's spokesman John Doe") wins.
+    for mt in names.at(m.start("det"), np_end):
+        if not mt.possessive:
+            return (mt.start, mt.end), "name", mt
+    return (m.start("det"), np_end), "np", None
+
+
+_TITLE_WORDS_PLUS = frozenset({"", "former", "the", "republican", "democratic"})
+
+
+def _speaker_in_front(
+    text: str, lo: int, cue_start: int, names: _Names
+) -> tuple[Span, str, _Mention | None] | None:
+    """The subject ending right before the cue (`Trump said`, `Kim, the leader, said`)."""
+    j = cue_start
+    seg_words = list(_WORD_RE.finditer(text, lo, cue_start))
+    # Skip adverbs and auxiliaries between subject and cue.
+    while seg_words and seg_words[-1].group().lower() in _ADVERBS:
+        j = seg_words[-1].start()
+        seg_words.pop()
+    end = j
+    while end > lo and text[end - 1] in " \t":
+        end -= 1
+    if end <= lo:
+        return None
+    if text[end - 1] == ",":
+        # Appositive: find the name before the previous comma.
+        k = text.rfind(",", max(lo, end - 200), end - 1)
+        if k > lo:
+            r = _subject_ending(text, lo, k, names)
+            if r is not None:
+                return r
+        # "Peter Hart, 25, a bank employee, said": the first name in the clause.
+        for mt in names.at(lo, end):
+            if not mt.possessive and names.person_like(mt):
+                return (mt.start, mt.end), "name", mt
+        return None
+    return _subject_ending(text, lo, end, names)
+
+
+def _subject_ending(
+    text: str, lo: int, end: int, names: _Names
+) -> tuple[Span, str, _Mention | None] | None:
+    mt = names.ending_at(end)
+    if mt is not None and mt.start >= lo and not mt.possessive:
+        return (mt.start, mt.end), "name", mt
+    pm = re.search(r"(?<![\w’'-])(he|she|they|it|I|we)\s*$", text[max(lo, end - 6) : end], re.I)
+    if pm:
+        s = max(lo, end - 6) + pm.start(1)
+        return (s, s + len(pm.group(1))), "pron", None
+    # Nominal subject: walk back over lowercase words to a determiner.
+    words = list(_WORD_RE.finditer(text, max(lo, end - 90), end))
+    for back in range(1, min(len(words), 8) + 1):
+        w = words[-back]
+        low = w.group().lower()
+        if low in _CUE_SET and back > 1:
+            break
+        if low in _DETERMINERS:
+            # Prefer a name inside ("the Clinton campaign" stays nominal).
+            return (w.start(), end), "np", None
+    return None
+
+
+def _first_subject(
+    text: str, lo: int, hi: int, names: _Names
+) -> tuple[Span, str, _Mention | None] | None:
+    """Main-clause subject for participle cues (`X mocked ..., insisting that`)."""
+    pm = re.match(r"\s*(?:\w+\s+){0,6}?(he|she|they|I|we)\b", text[lo:hi], re.I)
+    for mt in names.at(lo, hi):
+        if pm and lo + pm.start(1) < mt.start:
+            break
+        if mt.possessive:
+            continue
+        if names.person_like(mt) or _starts_sentence(text, mt.start):
+            return (mt.start, mt.end), "name", mt
+    if pm:
+        s = lo + pm.start(1)
+        return (s, s + len(pm.group(1))), "pron", None
+    return None
+
+
+def _post_attribution(text: str, lo: int, hi: int, names: _Names) -> _Attr | None:
+    """Attribution after the quote, within its sentence."""
+    end = _sentence_end(text, lo, hi)
+    window = text[lo:end]
+    stripped = window.lstrip(" \t,—–-")
+    if not stripped:
+        return None
+    off = lo + len(window) - len(stripped)
+    for cm in _CUE_RE.finditer(text, off, end):
+        if cm.start() - off > 160:
+            break
+        word = cm.group().lower()
+        cue, cue_end = _cue_text(text, cm)
+        between = text[off : cm.start()]
+        if between.strip() == "":
+            if word in _WEAK_CUES and word != "according to":
+                return None
+            r = _speaker_after_cue(text, cue_end, end, names)
+            if r is None:
+                return None
+            return _Attr(r[0], r[1], cue, r[2])
+        if word == "according to":
+            r = _speaker_after_cue(text, cue_end, end, names)
+            if r is None:
+                return None
+            return _Attr(r[0], r[1], cue, r[2])
+        if any(q in between for q in '"“”'):
+            return None
+        first = between.lstrip()
+        pm = re.match(r"(he|she|they|it|I|we)\b", first, re.I)
+        if pm and (pm.group(1) != "I" or first[:1] == "I"):
+            s = off + (len(between) - len(first))
+            return _Attr((s, s + len(pm.group(1))), "pron", cue)
+        ms = [mt for mt in names.at(off, cm.start()) if not mt.possessive]
+        fw = first.split(" ", 1)[0].lower() if first else ""
+        if fw in _DETERMINERS:
+            s = off + (len(between) - len(first))
+            ap = [mt for mt in ms if text[s : mt.start].rstrip().endswith(",")]
+            if ap:
+                return _Attr((ap[0].start, ap[0].end), "name", cue, ap[0])
+            e = s + len(first.split(",")[0].rstrip())
+            return _Attr((s, e), "np", cue)
+        if ms and ms[0].start - off < 60:
+            return _Attr((ms[0].start, ms[0].end), "name", cue, ms[0])
+        if first[:1].isupper():
+            # A capitalised subject we did not read as a name ("White House officials").
+            e = off + len(between) - len(first) + len(first.split(",")[0].rstrip())
+            s = off + len(between) - len(first)
+            return _Attr((s, e), "np", cue)
+        return None
+    return None
+
+
+def _pre_attribution(text: str, lo: int, hi: int, names: _Names) -> _Attr | None:
+    """Attribution before the quote, in the same sentence (`Trump said: “…”`)."""
+    start = _sentence_start(text, lo, hi)
+    last: re.Match[str] | None = None
+    for cm in _CUE_RE.finditer(text, start, hi):
+        last = cm
+    if last is None:
+        return None
+    cue, cue_end = _cue_text(text, last)
+    gap = text[cue_end:hi]
+    if len(gap) > 90 or any(q in gap for q in '"“”'):
+        return None
+    word = last.group().lower()
+    if word == "according to":
+        r = _speaker_after_cue(text, cue_end, hi, names)
+        return _Attr(r[0], r[1], cue, r[2]) if r else None
+    if text[start : last.start()].strip() == "":
+        r = _speaker_after_cue(text, cue_end, hi, names)
+        return _Attr(r[0], r[1], cue, r[2]) if r else None
+    r = None
+    if not word.endswith("ing"):
+        r = _speaker_in_front(text, start, last.start(), names)
+    if r is None:
+        r = _first_subject(text, start, last.start(), names)
+    if r is None:
+        return None
+    return _Attr(r[0], r[1], cue, r[2])
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+def _para_bounds(text: str, pos: int) -> tuple[int, int]:
+    s = text.rfind("\n", 0, pos) + 1
+    e = text.find("\n", pos)
+    return s, (len(text) if e < 0 else e)
+
+
+def _inner_text(text: str, parts: list[Span]) -> str:
+    return " ".join(text[s:e].strip() for s, e in parts)
+
+
+def _trim(text: str, s: int, e: int) -> Span:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and (text[e - 1].isspace() or text[e - 1] in ",:;"):
+        e -= 1
+    return s, e
+
+
+def _merge_interrupted(text: str, regions: list[_Region]) -> list[_Region]:
+    """“A,” Trump said. “B.” is one quote: join parts around a short attribution."""
+    out: list[_Region] = []
+    for r in regions:
+        if out:
+            p = out[-1]
+            gap = text[p.close_pos : r.open_pos]
+            last_inner = text[p.parts[-1][0] : p.parts[-1][1]].rstrip()
+            if (
+                p.kind == r.kind
+                and "\n" not in gap
+                and 3 < len(gap) <= 120
+                and last_inner[-1:] in (",", "—", "-", "…")
+                and _CUE_RE.search(gap) is not None
+                and gap.rstrip()[-1:] in ",.:;—"
+                and not _CUE_RE.match(text, r.close_pos, r.close_pos + 3)
+                and not _has_own_attribution(text, r.close_pos)
+            ):
+                p.parts.extend(r.parts)
+                p.close_pos = r.close_pos
+                continue
+        out.append(r)
+    return out
+
+
+def _has_own_attribution(text: str, pos: int) -> bool:
+    seg = text[pos : pos + 40]
+    cm = _CUE_RE.search(seg)
+    if cm is None:
+        return False
+    before = seg[: cm.start()]
+    return len(before.split()) <= 3 and "." not in before and "\n" not in before
+
+
+_FULL_START = ",:;—–-(\n"
+
+
+def _is_partial(text: str, r: _Region, para_start: int) -> bool:
+    s, e = r.parts[0]
+    inner = text[s:e].strip()
+    if not inner:
+        return True
+    whole = _inner_text(text, r.parts)
+    nwords = len(whole.split())
+    before = text[para_start : r.open_pos].rstrip()
+    prev = before[-1:] if before else ""
+    first = inner[0]
+    terminal = re.search(r"[.!?,…—-][\"”’']?\s*$", whole) is not None or bool(
+        re.search(r"[.!?]\s+[A-Z]", whole)
+    )
+    if nwords <= 3 and not terminal:
+        return True
+    clause_start = prev == "" or prev in _FULL_START or prev in '.!?"”’'
+    if not clause_start:
+        lw = re.search(r"([\w’']+)\s*$", before)
+        if lw and lw.group(1).lower() in _CUE_SET and lw.group(1).lower() != "that":
+            clause_start = True
+    starts_ok = first.isupper() or first.isdigit() or first in "….‘“'\"[(" or inner.startswith("I ")
+    if not (clause_start and starts_ok):
+        return True
+    # A quoted title or phrase running into the sentence: “The Apprentice” star.
+    if not terminal:
+        after = text[r.close_pos : r.close_pos + 30]
+        am = re.match(r"\s*([\w’']+)", after)
+        if am and am.group(1)[0].islower() and am.group(1).lower() not in _CUE_SET:
+            if am.group(1).lower() not in _PRONOUNS and am.group(1).lower() not in _DETERMINERS:
+                return True
+    return False
+
+
+def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Quote]:
+    """Every direct quote in `text`, in text order, with speakers; spans in `skip` are ignored."""
+    if not text:
+        return []
+    work = text
+    if skip:
+        chars = list(text)
+        for s, e in skip:
+            for i in range(max(0, s), min(len(text), e)):
+                if chars[i] != "\n":
+                    chars[i] = " "
+        work = "".join(chars)
+    if not any(c in work for c in "\"“”‘’'"):
+        return []
+    regions = _merge_interrupted(work, _find_regions(work))
+    if not regions:
+        return []
+    names = _Names(work)
+    speakers: list[tuple[int, str]] = []
+    prev: _Region | None = None
+    prev_para = -1
+    for idx, r in enumerate(regions):
+        ps, pe = _para_bounds(work, r.open_pos)
+        r.partial = _is_partial(work, r, ps)
+        nxt_open = regions[idx + 1].open_pos if idx + 1 < len(regions) else len(work)
+        # Attribution inside an interrupted quote comes first.
+        attr: _Attr | None = None
+        if len(r.parts) > 1:
+            gap_lo = r.parts[0][1] + 1
+            gap_hi = r.parts[1][0] - 1
+            if work.find("\n", gap_lo, gap_hi) < 0:
+                attr = _post_attribution(work, gap_lo, gap_hi, names)
+        if attr is None:
+            _, close_pe = _para_bounds(work, r.close_pos - 1)
+            attr = _post_attribution(
+                work, r.close_pos, min(close_pe, nxt_open, r.close_pos + 250), names
+            )
+        if attr is None:
+            lo = max(ps, prev.close_pos if prev is not None else 0)
+            attr = _pre_attribution(work, lo, r.open_pos, names)
+            if attr is None and r.open_pos == _first_nonspace(work, ps):
+                # "He added:" closing the previous paragraph.
+                pps, _ = _para_bounds(work, max(0, ps - 2))
+                tail = work[pps:ps].rstrip()
+                if tail.endswith(":") and ps > 1:
+                    lo2 = max(pps, prev.close_pos if prev is not None else 0)
+                    attr = _pre_attribution(work, lo2, pps + len(tail), names)
+        if attr is not None:
+            r.speaker_span = attr.span
+            r.cue = attr.cue
+            r.speaker = _resolve(work, attr, names, speakers)
+            if attr.mention is not None:
+                attr.mention.subject = True
+                names.speaker_keys.add(attr.mention.tokens[-1])
+        elif (
+            prev is not None
+            and prev.speaker_span is not None
+            and prev_para == ps
+            and _sentence_end(work, prev.close_pos, r.open_pos) == r.open_pos
+        ):
+            # A later quote in the same sentence ("praised X as “a” and said “b”").
+            r.speaker = prev.speaker
+            r.speaker_span = prev.speaker_span
+            r.cue = prev.cue
+        elif prev is not None and prev.speaker_span is not None and prev_para >= 0:
+            # A bare quote right after an attributed one continues it.
+            gap = work[prev.close_pos : r.open_pos]
+            if gap.count("\n") <= 2 and len(gap.strip()) < 3 and not r.partial:
+                r.speaker = prev.speaker
+                r.speaker_span = prev.speaker_span
+                r.cue = prev.cue
+                r.inherited = True
+        if r.speaker:
+            speakers.append((r.open_pos, r.speaker))
+        prev = r
+        prev_para = ps
+    return _score(text, regions, names)
+
+
+def _first_nonspace(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t":
+        pos += 1
+    return pos
+
+
+def _resolve(text: str, attr: _Attr, names: _Names, speakers: list[tuple[int, str]]) -> str | None:
+    if attr.kind == "name" and attr.mention is not None:
+        return names.canonical(attr.mention.tokens, attr.mention.start)
+    if attr.kind == "pron":
+        p = text[attr.span[0] : attr.span[1]].lower()
+        if p in _PERSON_PRONOUNS:
+            return names.antecedent(attr.span[0], p, speakers)
+    return None
+
+
+def _score(text: str, regions: list[_Region], names: _Names) -> list[Quote]:
+    n = max(1, len(text))
+    top = max(names.counts.values(), default=1)
+    out: list[Quote] = []
+    for r in regions:
+        s = r.parts[0][0]
+        e = r.parts[-1][1]
+        s, e = _trim(text, s, e)
+        if e <= s:
+            continue
+        if len(r.parts) == 1:
+            body = text[s:e]
+        else:
+            pieces = [text[slice(*_trim(text, a, b))] for a, b in r.parts]
+            pieces[-1] = text[_trim(text, *r.parts[-1])[0] : e]
+            body = " … ".join(p for p in pieces if p)
+        words = len(body.split())
+        score = 0.0
+        if not r.partial:
+            if r.speaker:
+                score += 3.0
+                key = r.speaker.split()[-1]
+                score += 1.5 * names.counts.get(key, 0) / top
+            elif r.speaker_span:
+                score += 1.0
+            if 5 <= words <= 40:
+                score += 2.0
+            elif words == 4 or 40 < words <= 70:
+                score += 1.0
+            elif words > 120:
+                score -= 1.0
+            score += 1.0 - s / n
+            if r.inherited:
+                score -= 0.3
+            if body.endswith("?"):
+                score -= 0.2
+        out.append(
+            Quote(
+                text=body,
+                speaker=r.speaker,
+                cue=r.cue,
+                partial=r.partial,
+                span=(s, e),
+                speaker_span=r.speaker_span,
+                score=round(score, 4),
+            )
+        )
+    return out
+
+
+def key_quotes(quotes: Sequence[Quote], n: int = 3) -> list[Quote]:
+    """The n best non-partial quotes, best first (what an editor would pick)."""
+    seen: set[str] = set()
+    out: list[Quote] = []
+    for q in sorted((q for q in quotes if not q.partial), key=lambda q: (-q.score, q.span[0])):
+        k = q.text.lower()
+        if k in seen:
+            continue
+        seen.add(k)
+        out.append(q)
+        if len(out) >= n:
+            break
+    return out
