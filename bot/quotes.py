@@ -18,157 +18,1239 @@ __all__ = ["extract_quotes", "key_quotes"]
 
 # --------------------------------------------------------------------------- lexicon
 
-_CUE_WORDS = (
-    "say says said saying tell tells told telling add adds added adding ask asks asked "
-    "asking explain explains explained explaining insist insists insisted insisting joke "
-    "jokes joked joking write writes wrote writing tweet tweets tweeted tweeting claim "
-    "claims claimed claiming note notes noted noting argue argues argued arguing warn "
-    "warns warned warning declare declares declared declaring continue continues "
-    "continued continuing recall recalls recalled recalling reply replies replied "
-    "replying respond responds responded responding state states stated stating "
-    "announce announces announced announcing acknowledge acknowledges acknowledged "
-    "acknowledging admit admits admitted admitting concede concedes conceded conceding "
-    "suggest suggests suggested suggesting observe observes observed observing remark "
-    "remarks remarked remarking quip quips quipped quipping shout shouts shouted "
-    "shouting yell yells yelled yelling cry cries cried crying exclaim exclaims "
-    "exclaimed exclaiming urge urges urged urging predict predicts predicted predicting "
-    "promise promises promised promising vow vows vowed vowing pledge pledges pledged "
-    "pledging boast boasts boasted boasting brag brags bragged bragging complain "
-    "complains complained complaining charge charges charged charging counter counters "
-    "countered countering retort retorts retorted retorting stress stresses stressed "
-    "stressing emphasize emphasizes emphasized emphasizing emphasise emphasised "
-    "testify testifies testified testifying post posts posted posting confirm confirms "
-    "confirmed confirming deny denies denied denying lament laments lamented lamenting "
-    "muse muses mused musing sigh sighs sighed snap snaps snapped interject interjects "
-    "interjected interjecting conclude concludes concluded concluding repeat repeats "
-    "repeated repeating reiterate reiterates reiterated reiterating echo echoes echoed "
-    "echoing agree agrees agreed agreeing speculate speculates speculated speculating "
-    "wonder wonders wondered wondering caution cautions cautioned cautioning maintain "
-    "maintains maintained maintaining contend contends contended contending allege "
-    "alleges alleged alleging assure assures assured assuring reveal reveals revealed "
-    "revealing text texts texted email emails emailed read reads reading sing sings sang "
-    "singing chant chants chanted chanting scream screams screamed screaming whisper "
-    "whispers whispered whispering mock mocks mocked mocking blast blasts blasted "
-    "blasting praise praises praised praising call calls called calling describe "
-    "describes described describing insist tweeted report reports reported reporting "
-    "demand demands demanded demanding begin begins began beginning thunder thundered "
-    "proclaim proclaims proclaimed proclaiming opine opines opined quote quotes quoted "
-    "quoting question questions questioned questioning point points pointed pointing "
-    "put puts putting hint hints hinted hinting scoff scoffs scoffed scoffing shoot "
-    "shot fire fires fired firing"
-).split()
+_CUE_WORDS = [
+    "say",
+    "says",
+    "said",
+    "saying",
+    "tell",
+    "tells",
+    "told",
+    "telling",
+    "add",
+    "adds",
+    "added",
+    "adding",
+    "ask",
+    "asks",
+    "asked",
+    "asking",
+    "explain",
+    "explains",
+    "explained",
+    "explaining",
+    "insist",
+    "insists",
+    "insisted",
+    "insisting",
+    "joke",
+    "jokes",
+    "joked",
+    "joking",
+    "write",
+    "writes",
+    "wrote",
+    "writing",
+    "tweet",
+    "tweets",
+    "tweeted",
+    "tweeting",
+    "claim",
+    "claims",
+    "claimed",
+    "claiming",
+    "note",
+    "notes",
+    "noted",
+    "noting",
+    "argue",
+    "argues",
+    "argued",
+    "arguing",
+    "warn",
+    "warns",
+    "warned",
+    "warning",
+    "declare",
+    "declares",
+    "declared",
+    "declaring",
+    "continue",
+    "continues",
+    "continued",
+    "continuing",
+    "recall",
+    "recalls",
+    "recalled",
+    "recalling",
+    "reply",
+    "replies",
+    "replied",
+    "replying",
+    "respond",
+    "responds",
+    "responded",
+    "responding",
+    "state",
+    "states",
+    "stated",
+    "stating",
+    "announce",
+    "announces",
+    "announced",
+    "announcing",
+    "acknowledge",
+    "acknowledges",
+    "acknowledged",
+    "acknowledging",
+    "admit",
+    "admits",
+    "admitted",
+    "admitting",
+    "concede",
+    "concedes",
+    "conceded",
+    "conceding",
+    "suggest",
+    "suggests",
+    "suggested",
+    "suggesting",
+    "observe",
+    "observes",
+    "observed",
+    "observing",
+    "remark",
+    "remarks",
+    "remarked",
+    "remarking",
+    "quip",
+    "quips",
+    "quipped",
+    "quipping",
+    "shout",
+    "shouts",
+    "shouted",
+    "shouting",
+    "yell",
+    "yells",
+    "yelled",
+    "yelling",
+    "cry",
+    "cries",
+    "cried",
+    "crying",
+    "exclaim",
+    "exclaims",
+    "exclaimed",
+    "exclaiming",
+    "urge",
+    "urges",
+    "urged",
+    "urging",
+    "predict",
+    "predicts",
+    "predicted",
+    "predicting",
+    "promise",
+    "promises",
+    "promised",
+    "promising",
+    "vow",
+    "vows",
+    "vowed",
+    "vowing",
+    "pledge",
+    "pledges",
+    "pledged",
+    "pledging",
+    "boast",
+    "boasts",
+    "boasted",
+    "boasting",
+    "brag",
+    "brags",
+    "bragged",
+    "bragging",
+    "complain",
+    "complains",
+    "complained",
+    "complaining",
+    "charge",
+    "charges",
+    "charged",
+    "charging",
+    "counter",
+    "counters",
+    "countered",
+    "countering",
+    "retort",
+    "retorts",
+    "retorted",
+    "retorting",
+    "stress",
+    "stresses",
+    "stressed",
+    "stressing",
+    "emphasize",
+    "emphasizes",
+    "emphasized",
+    "emphasizing",
+    "emphasise",
+    "emphasised",
+    "testify",
+    "testifies",
+    "testified",
+    "testifying",
+    "post",
+    "posts",
+    "posted",
+    "posting",
+    "confirm",
+    "confirms",
+    "confirmed",
+    "confirming",
+    "deny",
+    "denies",
+    "denied",
+    "denying",
+    "lament",
+    "laments",
+    "lamented",
+    "lamenting",
+    "muse",
+    "muses",
+    "mused",
+    "musing",
+    "sigh",
+    "sighs",
+    "sighed",
+    "snap",
+    "snaps",
+    "snapped",
+    "interject",
+    "interjects",
+    "interjected",
+    "interjecting",
+    "conclude",
+    "concludes",
+    "concluded",
+    "concluding",
+    "repeat",
+    "repeats",
+    "repeated",
+    "repeating",
+    "reiterate",
+    "reiterates",
+    "reiterated",
+    "reiterating",
+    "echo",
+    "echoes",
+    "echoed",
+    "echoing",
+    "agree",
+    "agrees",
+    "agreed",
+    "agreeing",
+    "speculate",
+    "speculates",
+    "speculated",
+    "speculating",
+    "wonder",
+    "wonders",
+    "wondered",
+    "wondering",
+    "caution",
+    "cautions",
+    "cautioned",
+    "cautioning",
+    "maintain",
+    "maintains",
+    "maintained",
+    "maintaining",
+    "contend",
+    "contends",
+    "contended",
+    "contending",
+    "allege",
+    "alleges",
+    "alleged",
+    "alleging",
+    "assure",
+    "assures",
+    "assured",
+    "assuring",
+    "reveal",
+    "reveals",
+    "revealed",
+    "revealing",
+    "text",
+    "texts",
+    "texted",
+    "email",
+    "emails",
+    "emailed",
+    "read",
+    "reads",
+    "reading",
+    "sing",
+    "sings",
+    "sang",
+    "singing",
+    "chant",
+    "chants",
+    "chanted",
+    "chanting",
+    "scream",
+    "screams",
+    "screamed",
+    "screaming",
+    "whisper",
+    "whispers",
+    "whispered",
+    "whispering",
+    "mock",
+    "mocks",
+    "mocked",
+    "mocking",
+    "blast",
+    "blasts",
+    "blasted",
+    "blasting",
+    "praise",
+    "praises",
+    "praised",
+    "praising",
+    "call",
+    "calls",
+    "called",
+    "calling",
+    "describe",
+    "describes",
+    "described",
+    "describing",
+    "insist",
+    "tweeted",
+    "report",
+    "reports",
+    "reported",
+    "reporting",
+    "demand",
+    "demands",
+    "demanded",
+    "demanding",
+    "begin",
+    "begins",
+    "began",
+    "beginning",
+    "thunder",
+    "thundered",
+    "proclaim",
+    "proclaims",
+    "proclaimed",
+    "proclaiming",
+    "opine",
+    "opines",
+    "opined",
+    "quote",
+    "quotes",
+    "quoted",
+    "quoting",
+    "question",
+    "questions",
+    "questioned",
+    "questioning",
+    "point",
+    "points",
+    "pointed",
+    "pointing",
+    "put",
+    "puts",
+    "putting",
+    "hint",
+    "hints",
+    "hinted",
+    "hinting",
+    "scoff",
+    "scoffs",
+    "scoffed",
+    "scoffing",
+    "shoot",
+    "shot",
+    "fire",
+    "fires",
+    "fired",
+    "firing",
+]
 _CUE_SET = frozenset(_CUE_WORDS)
 # Verbs that only introduce speech with help ("pointed out", "went on", "put it").
 _CUE_PARTICLE = {"point": "out", "points": "out", "pointed": "out", "pointing": "out"}
 _WEAK_CUES = frozenset(
-    "call calls called calling describe describes described describing praise praises "
-    "praised praising mock mocks mocked mocking blast blasts blasted blasting put puts "
-    "putting hint hints hinted hinting quote quotes quoted quoting read reads reading "
-    "question questions questioned questioning post posts posted posting report reports "
-    "reported reporting shoot shot fire fires fired firing charge charges charged "
-    "charging state states stated stating point points pointed pointing begin begins "
-    "began beginning".split()
+    [
+        "call",
+        "calls",
+        "called",
+        "calling",
+        "describe",
+        "describes",
+        "described",
+        "describing",
+        "praise",
+        "praises",
+        "praised",
+        "praising",
+        "mock",
+        "mocks",
+        "mocked",
+        "mocking",
+        "blast",
+        "blasts",
+        "blasted",
+        "blasting",
+        "put",
+        "puts",
+        "putting",
+        "hint",
+        "hints",
+        "hinted",
+        "hinting",
+        "quote",
+        "quotes",
+        "quoted",
+        "quoting",
+        "read",
+        "reads",
+        "reading",
+        "question",
+        "questions",
+        "questioned",
+        "questioning",
+        "post",
+        "posts",
+        "posted",
+        "posting",
+        "report",
+        "reports",
+        "reported",
+        "reporting",
+        "shoot",
+        "shot",
+        "fire",
+        "fires",
+        "fired",
+        "firing",
+        "charge",
+        "charges",
+        "charged",
+        "charging",
+        "state",
+        "states",
+        "stated",
+        "stating",
+        "point",
+        "points",
+        "pointed",
+        "pointing",
+        "begin",
+        "begins",
+        "began",
+        "beginning",
+    ]
 )
 _CUE_OBJECTS = frozenset(
-    "reporters journalists supporters the crowd audience viewers listeners voters "
-    "students me us him her them members lawmakers".split()
+    [
+        "reporters",
+        "journalists",
+        "supporters",
+        "the",
+        "crowd",
+        "audience",
+        "viewers",
+        "listeners",
+        "voters",
+        "students",
+        "me",
+        "us",
+        "him",
+        "her",
+        "them",
+        "members",
+        "lawmakers",
+    ]
 )
 
-_PRONOUNS = frozenset("he she they it i we you".split())
-_PERSON_PRONOUNS = frozenset("he she".split())
+_PRONOUNS = frozenset(["he", "she", "they", "it", "i", "we", "you"])
+_PERSON_PRONOUNS = frozenset(["he", "she"])
 
 _TITLES = frozenset(
-    (
-        "mr mrs ms miss dr sen senator rep representative gov governor president pres "
-        "vice secretary sec gen general col colonel lt lieutenant capt captain sgt "
-        "sergeant maj major prof professor rev reverend judge justice chief mayor prime "
-        "minister chancellor speaker leader king queen prince princess sir dame lord lady "
-        "pope ambassador amb commissioner chairman chairwoman chair chairperson director "
-        "attorney deputy former candidate nominee congressman congresswoman councilman "
-        "councilwoman assemblyman assemblywoman adm admiral cmdr commander officer "
-        "detective sheriff supt superintendent spokesman spokeswoman spokesperson "
-        "anchor host pastor father sister brother bishop cardinal rabbi imam sheikh "
-        "founder ceo cfo executive manager coach dean gen. hon sens reps govs "
-        "strategist adviser advisor aide pollster analyst economist sgt. state "
-        "secretary-general frontrunner front-runner billionaire businessman "
-        "businesswoman actor actress comedian singer rapper author writer columnist "
-        "editor reporter correspondent producer member"
-    ).split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "sen",
+        "senator",
+        "rep",
+        "representative",
+        "gov",
+        "governor",
+        "president",
+        "pres",
+        "vice",
+        "secretary",
+        "sec",
+        "gen",
+        "general",
+        "col",
+        "colonel",
+        "lt",
+        "lieutenant",
+        "capt",
+        "captain",
+        "sgt",
+        "sergeant",
+        "maj",
+        "major",
+        "prof",
+        "professor",
+        "rev",
+        "reverend",
+        "judge",
+        "justice",
+        "chief",
+        "mayor",
+        "prime",
+        "minister",
+        "chancellor",
+        "speaker",
+        "leader",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "pope",
+        "ambassador",
+        "amb",
+        "commissioner",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "chairperson",
+        "director",
+        "attorney",
+        "deputy",
+        "former",
+        "candidate",
+        "nominee",
+        "congressman",
+        "congresswoman",
+        "councilman",
+        "councilwoman",
+        "assemblyman",
+        "assemblywoman",
+        "adm",
+        "admiral",
+        "cmdr",
+        "commander",
+        "officer",
+        "detective",
+        "sheriff",
+        "supt",
+        "superintendent",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "anchor",
+        "host",
+        "pastor",
+        "father",
+        "sister",
+        "brother",
+        "bishop",
+        "cardinal",
+        "rabbi",
+        "imam",
+        "sheikh",
+        "founder",
+        "ceo",
+        "cfo",
+        "executive",
+        "manager",
+        "coach",
+        "dean",
+        "gen.",
+        "hon",
+        "sens",
+        "reps",
+        "govs",
+        "strategist",
+        "adviser",
+        "advisor",
+        "aide",
+        "pollster",
+        "analyst",
+        "economist",
+        "sgt.",
+        "state",
+        "secretary-general",
+        "frontrunner",
+        "front-runner",
+        "billionaire",
+        "businessman",
+        "businesswoman",
+        "actor",
+        "actress",
+        "comedian",
+        "singer",
+        "rapper",
+        "author",
+        "writer",
+        "columnist",
+        "editor",
+        "reporter",
+        "correspondent",
+        "producer",
+        "member",
+    ]
 )
-_FEMALE_TITLES = frozenset("mrs ms miss queen princess dame lady congresswoman".split())
-_MALE_TITLES = frozenset("mr king prince sir lord congressman".split())
+_FEMALE_TITLES = frozenset(
+    ["mrs", "ms", "miss", "queen", "princess", "dame", "lady", "congresswoman"]
+)
+_MALE_TITLES = frozenset(["mr", "king", "prince", "sir", "lord", "congressman"])
 _FEMALE_NAMES = frozenset(
-    (
-        "hillary nancy elizabeth sarah sara mary patricia jennifer linda barbara susan "
-        "margaret jessica karen lisa betty dorothy sandra ashley kimberly donna emily "
-        "michelle carol amanda melissa deborah stephanie rebecca laura helen sharon "
-        "cynthia kathleen amy shirley angela anna ruth brenda pamela nicole katherine "
-        "catherine christine samantha debbie janet rachel carolyn emma maria heather "
-        "diane julie joyce victoria kelly christina joan evelyn lauren judith olivia "
-        "megyn melania ivanka chelsea kellyanne huma condoleezza theresa angela "
-        "marine nikki kamala tulsi carly michele loretta samantha madeleine jill "
-        "julia sophie claire alice jane kate kathy kirsten dianne maxine debbie "
-        "tammy amy jeanne susana hope sheryl oprah beyonce taylor kim yo-jong"
-    ).split()
+    [
+        "hillary",
+        "nancy",
+        "elizabeth",
+        "sarah",
+        "sara",
+        "mary",
+        "patricia",
+        "jennifer",
+        "linda",
+        "barbara",
+        "susan",
+        "margaret",
+        "jessica",
+        "karen",
+        "lisa",
+        "betty",
+        "dorothy",
+        "sandra",
+        "ashley",
+        "kimberly",
+        "donna",
+        "emily",
+        "michelle",
+        "carol",
+        "amanda",
+        "melissa",
+        "deborah",
+        "stephanie",
+        "rebecca",
+        "laura",
+        "helen",
+        "sharon",
+        "cynthia",
+        "kathleen",
+        "amy",
+        "shirley",
+        "angela",
+        "anna",
+        "ruth",
+        "brenda",
+        "pamela",
+        "nicole",
+        "katherine",
+        "catherine",
+        "christine",
+        "samantha",
+        "debbie",
+        "janet",
+        "rachel",
+        "carolyn",
+        "emma",
+        "maria",
+        "heather",
+        "diane",
+        "julie",
+        "joyce",
+        "victoria",
+        "kelly",
+        "christina",
+        "joan",
+        "evelyn",
+        "lauren",
+        "judith",
+        "olivia",
+        "megyn",
+        "melania",
+        "ivanka",
+        "chelsea",
+        "kellyanne",
+        "huma",
+        "condoleezza",
+        "theresa",
+        "angela",
+        "marine",
+        "nikki",
+        "kamala",
+        "tulsi",
+        "carly",
+        "michele",
+        "loretta",
+        "samantha",
+        "madeleine",
+        "jill",
+        "julia",
+        "sophie",
+        "claire",
+        "alice",
+        "jane",
+        "kate",
+        "kathy",
+        "kirsten",
+        "dianne",
+        "maxine",
+        "debbie",
+        "tammy",
+        "amy",
+        "jeanne",
+        "susana",
+        "hope",
+        "sheryl",
+        "oprah",
+        "beyonce",
+        "taylor",
+        "kim",
+        "yo-jong",
+    ]
 )
 _MALE_NAMES = frozenset(
-    (
-        "donald barack bernie ted marco jeb ben john james robert michael william "
-        "david richard joseph thomas charles christopher daniel matthew anthony mark "
-        "paul steven andrew kenneth joshua kevin brian george edward ronald timothy "
-        "jason jeffrey ryan jacob gary nicholas eric jonathan stephen larry justin scott "
-        "brandon frank benjamin gregory samuel raymond patrick alexander jack dennis "
-        "jerry tyler aaron jose henry adam douglas nathan peter zachary kyle walter "
-        "harold jeremy ethan carl keith roger gerald christian terry sean arthur austin "
-        "noah lawrence jesse joe bryan billy bill mike chris mitt rand rick newt mitch "
-        "chuck harry joe tim jim bob tom dick mitch reince corey paul lindsey vladimir "
-        "xi boris emmanuel recep bashar kim jong-un jae-myung moon"
-    ).split()
+    [
+        "donald",
+        "barack",
+        "bernie",
+        "ted",
+        "marco",
+        "jeb",
+        "ben",
+        "john",
+        "james",
+        "robert",
+        "michael",
+        "william",
+        "david",
+        "richard",
+        "joseph",
+        "thomas",
+        "charles",
+        "christopher",
+        "daniel",
+        "matthew",
+        "anthony",
+        "mark",
+        "paul",
+        "steven",
+        "andrew",
+        "kenneth",
+        "joshua",
+        "kevin",
+        "brian",
+        "george",
+        "edward",
+        "ronald",
+        "timothy",
+        "jason",
+        "jeffrey",
+        "ryan",
+        "jacob",
+        "gary",
+        "nicholas",
+        "eric",
+        "jonathan",
+        "stephen",
+        "larry",
+        "justin",
+        "scott",
+        "brandon",
+        "frank",
+        "benjamin",
+        "gregory",
+        "samuel",
+        "raymond",
+        "patrick",
+        "alexander",
+        "jack",
+        "dennis",
+        "jerry",
+        "tyler",
+        "aaron",
+        "jose",
+        "henry",
+        "adam",
+        "douglas",
+        "nathan",
+        "peter",
+        "zachary",
+        "kyle",
+        "walter",
+        "harold",
+        "jeremy",
+        "ethan",
+        "carl",
+        "keith",
+        "roger",
+        "gerald",
+        "christian",
+        "terry",
+        "sean",
+        "arthur",
+        "austin",
+        "noah",
+        "lawrence",
+        "jesse",
+        "joe",
+        "bryan",
+        "billy",
+        "bill",
+        "mike",
+        "chris",
+        "mitt",
+        "rand",
+        "rick",
+        "newt",
+        "mitch",
+        "chuck",
+        "harry",
+        "joe",
+        "tim",
+        "jim",
+        "bob",
+        "tom",
+        "dick",
+        "mitch",
+        "reince",
+        "corey",
+        "paul",
+        "lindsey",
+        "vladimir",
+        "xi",
+        "boris",
+        "emmanuel",
+        "recep",
+        "bashar",
+        "kim",
+        "jong-un",
+        "jae-myung",
+        "moon",
+    ]
 )
 _NONPERSON = frozenset(
-    (
-        "the a an this that these those it its he she they we i you his her their our my "
-        "but and or so yet if when while after before as for with at by in on of to from "
-        "still even indeed despite since whether what why how who where there here then "
-        "now today yesterday tomorrow also however meanwhile instead though although "
-        "because once during until unless some many most all both each every no not "
-        "monday tuesday wednesday thursday friday saturday sunday january february march "
-        "april may june july august september october november december "
-        "house senate congress party department news times post street journal "
-        "university college school committee court council union republican "
-        "republicans democrat democrats democratic gop god twitter facebook instagram "
-        "youtube cnn msnbc fox nbc abc cbs npr pbs bbc ap afp reuters korea states "
-        "america american americans united kingdom britain british china chinese russia "
-        "russian iran iraq syria israel mexico canada europe european japan india "
-        "france germany washington york california texas florida ohio iowa virginia "
-        "carolina city county state federal national white black office administration "
-        "campaign government ministry agency army navy force command center centre "
-        "institute foundation association group club inc corp co ltd llc tower hall "
-        "church mosque airport station bank fund press media network channel magazine "
-        "daily weekly review herald tribune telegraph guardian mail express sun "
-        "dmz un nato eu usa uk us u.s. u.k. fbi cia nsa doj irs epa isis obamacare "
-        "medicare medicaid north south east west new old great"
-    ).split()
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "you",
+        "his",
+        "her",
+        "their",
+        "our",
+        "my",
+        "but",
+        "and",
+        "or",
+        "so",
+        "yet",
+        "if",
+        "when",
+        "while",
+        "after",
+        "before",
+        "as",
+        "for",
+        "with",
+        "at",
+        "by",
+        "in",
+        "on",
+        "of",
+        "to",
+        "from",
+        "still",
+        "even",
+        "indeed",
+        "despite",
+        "since",
+        "whether",
+        "what",
+        "why",
+        "how",
+        "who",
+        "where",
+        "there",
+        "here",
+        "then",
+        "now",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "also",
+        "however",
+        "meanwhile",
+        "instead",
+        "though",
+        "although",
+        "because",
+        "once",
+        "during",
+        "until",
+        "unless",
+        "some",
+        "many",
+        "most",
+        "all",
+        "both",
+        "each",
+        "every",
+        "no",
+        "not",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "house",
+        "senate",
+        "congress",
+        "party",
+        "department",
+        "news",
+        "times",
+        "post",
+        "street",
+        "journal",
+        "university",
+        "college",
+        "school",
+        "committee",
+        "court",
+        "council",
+        "union",
+        "republican",
+        "republicans",
+        "democrat",
+        "democrats",
+        "democratic",
+        "gop",
+        "god",
+        "twitter",
+        "facebook",
+        "instagram",
+        "youtube",
+        "cnn",
+        "msnbc",
+        "fox",
+        "nbc",
+        "abc",
+        "cbs",
+        "npr",
+        "pbs",
+        "bbc",
+        "ap",
+        "afp",
+        "reuters",
+        "korea",
+        "states",
+        "america",
+        "american",
+        "americans",
+        "united",
+        "kingdom",
+        "britain",
+        "british",
+        "china",
+        "chinese",
+        "russia",
+        "russian",
+        "iran",
+        "iraq",
+        "syria",
+        "israel",
+        "mexico",
+        "canada",
+        "europe",
+        "european",
+        "japan",
+        "india",
+        "france",
+        "germany",
+        "washington",
+        "york",
+        "california",
+        "texas",
+        "florida",
+        "ohio",
+        "iowa",
+        "virginia",
+        "carolina",
+        "city",
+        "county",
+        "state",
+        "federal",
+        "national",
+        "white",
+        "black",
+        "office",
+        "administration",
+        "campaign",
+        "government",
+        "ministry",
+        "agency",
+        "army",
+        "navy",
+        "force",
+        "command",
+        "center",
+        "centre",
+        "institute",
+        "foundation",
+        "association",
+        "group",
+        "club",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "llc",
+        "tower",
+        "hall",
+        "church",
+        "mosque",
+        "airport",
+        "station",
+        "bank",
+        "fund",
+        "press",
+        "media",
+        "network",
+        "channel",
+        "magazine",
+        "daily",
+        "weekly",
+        "review",
+        "herald",
+        "tribune",
+        "telegraph",
+        "guardian",
+        "mail",
+        "express",
+        "sun",
+        "dmz",
+        "un",
+        "nato",
+        "eu",
+        "usa",
+        "uk",
+        "us",
+        "u.s.",
+        "u.k.",
+        "fbi",
+        "cia",
+        "nsa",
+        "doj",
+        "irs",
+        "epa",
+        "isis",
+        "obamacare",
+        "medicare",
+        "medicaid",
+        "north",
+        "south",
+        "east",
+        "west",
+        "new",
+        "old",
+        "great",
+    ]
 )
 _ADVERBS = frozenset(
-    (
-        "also later then once previously recently famously reportedly has have had "
-        "would will again just never often flatly simply quickly frequently repeatedly "
-        "publicly privately bluntly angrily firmly calmly softly quietly loudly "
-        "sarcastically jokingly proudly confidently earlier subsequently finally "
-        "initially originally has since ultimately further additionally similarly "
-        "likewise famously recently already always memorably curtly tersely shortly "
-        "immediately emphatically explicitly directly openly clearly"
-    ).split()
+    [
+        "also",
+        "later",
+        "then",
+        "once",
+        "previously",
+        "recently",
+        "famously",
+        "reportedly",
+        "has",
+        "have",
+        "had",
+        "would",
+        "will",
+        "again",
+        "just",
+        "never",
+        "often",
+        "flatly",
+        "simply",
+        "quickly",
+        "frequently",
+        "repeatedly",
+        "publicly",
+        "privately",
+        "bluntly",
+        "angrily",
+        "firmly",
+        "calmly",
+        "softly",
+        "quietly",
+        "loudly",
+        "sarcastically",
+        "jokingly",
+        "proudly",
+        "confidently",
+        "earlier",
+        "subsequently",
+        "finally",
+        "initially",
+        "originally",
+        "has",
+        "since",
+        "ultimately",
+        "further",
+        "additionally",
+        "similarly",
+        "likewise",
+        "famously",
+        "recently",
+        "already",
+        "always",
+        "memorably",
+        "curtly",
+        "tersely",
+        "shortly",
+        "immediately",
+        "emphatically",
+        "explicitly",
+        "directly",
+        "openly",
+        "clearly",
+    ]
 )
 _DETERMINERS = frozenset(
-    "the a an his her their its one another some many several two three four five "
-    "other our my your this that these those each".split()
+    [
+        "the",
+        "a",
+        "an",
+        "his",
+        "her",
+        "their",
+        "its",
+        "one",
+        "another",
+        "some",
+        "many",
+        "several",
+        "two",
+        "three",
+        "four",
+        "five",
+        "other",
+        "our",
+        "my",
+        "your",
+        "this",
+        "that",
+        "these",
+        "those",
+        "each",
+    ]
 )
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr sen rep gov gen col lt capt sgt maj prof rev st jr sr vs no inc corp "
-    "co ltd jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k d.c a.m p.m "
-    "e.g i.e etc ft mt pres sec adm cmdr supt".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "sen",
+        "rep",
+        "gov",
+        "gen",
+        "col",
+        "lt",
+        "capt",
+        "sgt",
+        "maj",
+        "prof",
+        "rev",
+        "st",
+        "jr",
+        "sr",
+        "vs",
+        "no",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "d.c",
+        "a.m",
+        "p.m",
+        "e.g",
+        "i.e",
+        "etc",
+        "ft",
+        "mt",
+        "pres",
+        "sec",
+        "adm",
+        "cmdr",
+        "supt",
+    ]
 )
 
 # --------------------------------------------------------------------------- regexes
@@ -196,7 +1278,7 @@ _PARA_RE = re.compile(r"\n")
 _WS_PUNCT = " \t\r\n,;:—–-(\"“”‘’'"
 
 # Opening/closing context for straight and curly marks.
-_DOUBLE_MARKS = re.compile(r"[\"“”]|\n")
+_DOUBLE_MARKS = re.compile(r"''(?!')|[\"“”]|\n")
 _SINGLE_MARKS = re.compile(r"[‘’']|\n")
 
 
@@ -246,53 +1328,50 @@ def _double_regions(text: str) -> list[_Region]:
     """Pair double marks in one linear pass; unbalanced openers are dropped."""
     regions: list[_Region] = []
     open_at = -1
+    open_w = 1
     parts: list[Span] = []
     first_open = -1
     for m in _DOUBLE_MARKS.finditer(text):
         i = m.start()
-        ch = text[i]
+        ch = m.group()
+        if ch == "''":
+            ch = '"'  # NYT-style doubled apostrophes
         if ch == "\n":
             if open_at >= 0:
                 nxt = _paragraph_opens_with(text, i, '“"')
+                if nxt < 0 and text.startswith("''", _first_nonspace(text, i + 1)):
+                    nxt = i + 1
                 # News convention: an unclosed paragraph continues if the next one reopens.
                 if nxt >= 0 and i - open_at > 40:
-                    parts.append((open_at + 1, i))
+                    parts.append((open_at + open_w, i))
                     open_at = -2  # waiting for the reopening mark
                     continue
                 open_at = -1
                 parts = []
-            elif open_at == -2:
-                continue
             continue
         if open_at == -2:
-            if ch in '“"':
-                open_at = i
+            open_at = i
+            open_w = m.end() - i
             continue
         is_open: bool
         if ch == "“":
             is_open = True
         elif ch == "”":
             is_open = False
+        elif open_at < 0:
+            is_open = not _is_space(_next_char(text, m.end() - 1)) or _is_space(_prev_char(text, i))
         else:
-            prev, nxt_ch = _prev_char(text, i), _next_char(text, i)
-            if open_at < 0:
-                is_open = not _is_space(nxt_ch) or _is_space(prev)
-            else:
-                is_open = False
-                if _is_space(prev) and not _is_space(nxt_ch) and nxt_ch.isalpha():
-                    # `"A "B"`: looks like a fresh opener; still treat as close (parity).
-                    is_open = False
+            is_open = False  # parity: a straight mark closes an open quote
         if is_open:
-            if open_at >= 0 and text[open_at] == "“" and ch == "“":
-                parts = []  # previous opener never closed
-            elif open_at >= 0 and ch == "“":
-                parts = []
+            if open_at >= 0:
+                parts = []  # the previous opener was never closed
             if not parts:
                 first_open = i
             open_at = i
+            open_w = m.end() - i
         elif open_at >= 0:
-            parts.append((open_at + 1, i))
-            regions.append(_Region(parts=parts, open_pos=first_open, close_pos=i + 1, kind="d"))
+            parts.append((open_at + open_w, i))
+            regions.append(_Region(parts=parts, open_pos=first_open, close_pos=m.end(), kind="d"))
             parts = []
             open_at = -1
     return regions
@@ -568,7 +1647,7 @@ class _Names:
             g = self.gender_of(name)
             if want and g and g != want:
                 continue
-            if m.subject or not m.possessive and _starts_sentence(self.text, m.start):
+            if m.subject or (not m.possessive and _starts_sentence(self.text, m.start)):
                 return name
             if fallback is None and not m.possessive:
                 fallback = name
@@ -582,10 +1661,45 @@ class _Names:
         return None
 
 
-_PERSON_OK = frozenset("will may".split())
+_PERSON_OK = frozenset(["will", "may"])
 _BREAK = frozenset(
-    "with another of and the to for in on at by from as is are was were be a an or but "
-    "after before over under about into against amid says said than that this".split()
+    [
+        "with",
+        "another",
+        "of",
+        "and",
+        "the",
+        "to",
+        "for",
+        "in",
+        "on",
+        "at",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "a",
+        "an",
+        "or",
+        "but",
+        "after",
+        "before",
+        "over",
+        "under",
+        "about",
+        "into",
+        "against",
+        "amid",
+        "says",
+        "said",
+        "than",
+        "that",
+        "this",
+    ]
 )
 
 
@@ -666,8 +1780,14 @@ def _speaker_after_cue(
     ms = names.at(pos, min(hi, pos + 40))
     if ms and text[pos : ms[0].start].strip(" ,") == "" and not ms[0].possessive:
         return (ms[0].start, ms[0].end), "name", ms[0]
-    if ms and text[pos : ms[0].start].strip(" ,").lower() in _TITLE_WORDS_PLUS:
-        return (ms[0].start, ms[0].end), "name", ms[0]
+    if ms:
+        lead = text[pos : ms[0].start]
+        if "," not in lead and all(
+            w.lower().rstrip(".") in _TITLES or w.lower() in _TITLE_WORDS_PLUS for w in lead.split()
+        ):
+            first = next((mt for mt in ms if not mt.possessive), None)
+            if first is not None and "," not in text[pos : first.start]:
+                return (first.start, first.end), "name", first
     if m is None:
         return None
     if m.group("pron"):
@@ -754,7 +1874,7 @@ def _first_subject(
     return None
 
 
-def _post_attribution(text: str, lo: int, hi: int, names: _Names) -> _Attr | None:
+def _post_attribution(text: str, lo: int, hi: int, names: _Names, limit: int = 160) -> _Attr | None:
     """Attribution after the quote, within its sentence."""
     end = _sentence_end(text, lo, hi)
     window = text[lo:end]
@@ -763,7 +1883,7 @@ def _post_attribution(text: str, lo: int, hi: int, names: _Names) -> _Attr | Non
         return None
     off = lo + len(window) - len(stripped)
     for cm in _CUE_RE.finditer(text, off, end):
-        if cm.start() - off > 160:
+        if cm.start() - off > limit:
             break
         word = cm.group().lower()
         cue, cue_end = _cue_text(text, cm)
@@ -807,6 +1927,19 @@ def _post_attribution(text: str, lo: int, hi: int, names: _Names) -> _Attr | Non
     return None
 
 
+def _colon_attribution(text: str, start: int, hi: int, names: _Names) -> _Attr | None:
+    """`Darrell Scott: ‘…’`, `Hoff’s letter makes the case: “…”`: the sentence subject."""
+    if not text[start:hi].rstrip().endswith(":") or hi - start > 300:
+        return None
+    r = _first_subject(text, start, hi, names)
+    if r is not None and r[0][0] - start < 40:
+        return _Attr(r[0], r[1], "", r[2])
+    words = list(_WORD_RE.finditer(text, start, min(hi, start + 60)))[:4]
+    if not words:
+        return None
+    return _Attr((words[0].start(), words[-1].end()), "np", "")
+
+
 def _pre_attribution(text: str, lo: int, hi: int, names: _Names) -> _Attr | None:
     """Attribution before the quote, in the same sentence (`Trump said: “…”`)."""
     start = _sentence_start(text, lo, hi)
@@ -814,11 +1947,11 @@ def _pre_attribution(text: str, lo: int, hi: int, names: _Names) -> _Attr | None
     for cm in _CUE_RE.finditer(text, start, hi):
         last = cm
     if last is None:
-        return None
+        return _colon_attribution(text, start, hi, names)
     cue, cue_end = _cue_text(text, last)
     gap = text[cue_end:hi]
     if len(gap) > 90 or any(q in gap for q in '"“”'):
-        return None
+        return _colon_attribution(text, start, hi, names)
     word = last.group().lower()
     if word == "according to":
         r = _speaker_after_cue(text, cue_end, hi, names)
@@ -827,10 +1960,18 @@ def _pre_attribution(text: str, lo: int, hi: int, names: _Names) -> _Attr | None
         r = _speaker_after_cue(text, cue_end, hi, names)
         return _Attr(r[0], r[1], cue, r[2]) if r else None
     r = None
-    if not word.endswith("ing"):
-        r = _speaker_in_front(text, start, last.start(), names)
+    cue_at = last.start()
+    if word.endswith("ing"):
+        # "Nefzi said, adding, “…”": the participle shares the finite cue's subject.
+        for cm in _CUE_RE.finditer(text, start, cue_at):
+            if not cm.group().lower().endswith("ing"):
+                cue_at = cm.start()
+    if not text[cue_at : cue_at + 12].lower().split()[0].endswith("ing"):
+        before = text[start:cue_at].rstrip().lower()
+        if not before.endswith((" and", " but", " then", " or")):
+            r = _speaker_in_front(text, start, cue_at, names)
     if r is None:
-        r = _first_subject(text, start, last.start(), names)
+        r = _first_subject(text, start, cue_at, names)
     if r is None:
         return None
     return _Attr(r[0], r[1], cue, r[2])
@@ -891,6 +2032,7 @@ def _has_own_attribution(text: str, pos: int) -> bool:
     return len(before.split()) <= 3 and "." not in before and "\n" not in before
 
 
+_MARK_CHARS = "\"“”'‘’"
 _FULL_START = ",:;—–-(\n"
 
 
@@ -955,14 +2097,23 @@ def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Q
         # Attribution inside an interrupted quote comes first.
         attr: _Attr | None = None
         if len(r.parts) > 1:
-            gap_lo = r.parts[0][1] + 1
-            gap_hi = r.parts[1][0] - 1
+            gap_lo = r.parts[0][1]
+            while gap_lo < len(work) and work[gap_lo] in _MARK_CHARS:
+                gap_lo += 1
+            gap_hi = r.parts[1][0]
+            while gap_hi > gap_lo and work[gap_hi - 1] in _MARK_CHARS:
+                gap_hi -= 1
             if work.find("\n", gap_lo, gap_hi) < 0:
                 attr = _post_attribution(work, gap_lo, gap_hi, names)
         if attr is None:
             _, close_pe = _para_bounds(work, r.close_pos - 1)
+            ended = work[r.parts[-1][0] : r.parts[-1][1]].rstrip()[-1:] in (".", "!", "?", "…")
             attr = _post_attribution(
-                work, r.close_pos, min(close_pe, nxt_open, r.close_pos + 250), names
+                work,
+                r.close_pos,
+                min(close_pe, nxt_open, r.close_pos + 250),
+                names,
+                limit=60 if ended else 160,
             )
         if attr is None:
             lo = max(ps, prev.close_pos if prev is not None else 0)
@@ -994,16 +2145,40 @@ def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Q
         elif prev is not None and prev.speaker_span is not None and prev_para >= 0:
             # A bare quote right after an attributed one continues it.
             gap = work[prev.close_pos : r.open_pos]
+            bare = (
+                r.open_pos == _first_nonspace(work, ps)
+                and prev_para == _para_bounds(work, max(0, ps - 1))[0]
+            )
+            # The previous paragraph may end with the attribution ("…,” she said.).
+            if bare and "\n" in gap and len(gap.strip()) < 60 and _CUE_RE.search(gap):
+                gap = ""
             if gap.count("\n") <= 2 and len(gap.strip()) < 3 and not r.partial:
                 r.speaker = prev.speaker
                 r.speaker_span = prev.speaker_span
                 r.cue = prev.cue
                 r.inherited = True
+        if r.speaker_span is None:
+            _dash_attribution(work, r, names)
         if r.speaker:
             speakers.append((r.open_pos, r.speaker))
         prev = r
         prev_para = ps
     return _score(text, regions, names)
+
+
+_DASH_RE = re.compile(r"\s*\n\s*[-—–]+\s*")
+
+
+def _dash_attribution(text: str, r: _Region, names: _Names) -> None:
+    """A quote followed by a paragraph "- Sanders." or "—Michelle Marks, Philadelphia."."""
+    m = _DASH_RE.match(text, r.close_pos)
+    if m is None:
+        return
+    ms = names.at(m.end(), m.end() + 40)
+    if ms and ms[0].start - m.end() < 25:
+        mt = ms[0]
+        r.speaker_span = (mt.start, mt.end)
+        r.speaker = names.canonical(mt.tokens, mt.start)
 
 
 def _first_nonspace(text: str, pos: int) -> int:
