@@ -1,0 +1,89 @@
+"""The platform-neutral message model: what the core says, before any platform renders it.
+
+Adapters turn a ``Post`` into Block Kit, a Discord embed or console text and
+keep every platform detail (``thread_ts``, interaction tokens) on their side.
+``ThreadRef`` is opaque to the core: it is stored and compared, never parsed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+PostKind = Literal["brief", "digest", "answer", "help", "error", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLink:
+    title: str
+    url: str
+    site: str | None = None
+    published: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteLine:
+    text: str
+    speaker: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostItem:
+    """One story: a headline, a short summary, its best quote and every source."""
+
+    headline: str
+    summary: tuple[str, ...] = ()
+    quote: QuoteLine | None = None
+    sources: tuple[SourceLink, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    kind: PostKind
+    title: str
+    text: str | None = None  # free text: an answer, help, an error with what to type next
+    items: tuple[PostItem, ...] = ()
+    footer: str | None = None
+    # What the post covered; the core remembers it per thread for follow-ups.
+    article_ids: tuple[str, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    platform: str
+    id: str
+    name: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRef:
+    """Where follow-ups to a post land: Slack channel + ts, a Discord thread id, a console number."""
+
+    platform: str
+    channel_id: str
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    name: str
+    is_manager: bool = False  # the adapter decides: Slack/Discord permissions, console always
+
+
+@dataclass(frozen=True, slots=True)
+class CommandEvent:
+    """A slash command: ``/brief korea`` arrives as command="brief", text="korea"."""
+
+    channel: ChannelRef
+    user: User
+    command: str
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadReplyEvent:
+    thread: ThreadRef
+    user: User
+    text: str

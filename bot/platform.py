@@ -1,0 +1,45 @@
+"""The seam every platform adapter implements, and the handler the core offers it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent
+
+
+class Platform(Protocol):
+    """What the core needs from Slack, Discord or the console."""
+
+    name: str
+
+    async def start(self, handler: EventHandler) -> None:
+        """Connect and deliver commands and thread replies to ``handler`` until stopped."""
+
+    async def post(self, channel: ChannelRef, post: Post, *, key: str | None = None) -> ThreadRef:
+        """Post publicly; the result is where follow-ups will land.
+
+        ``key`` is an idempotency key (a digest slot): the adapter attaches it to
+        the message (Discord nonce, Slack metadata, the console's record) so that
+        ``find_post`` can tell after a crash whether the post already went out.
+        """
+
+    async def reply(self, thread: ThreadRef, post: Post) -> None:
+        """Answer inside a thread."""
+
+    async def respond(self, event: CommandEvent, post: Post) -> None:
+        """Answer only the person who typed the command (help, errors, settings)."""
+
+    async def find_post(self, channel: ChannelRef, key: str) -> ThreadRef | None:
+        """The post made earlier with ``key``, if the platform has it."""
+
+    async def stop(self) -> None: ...
+
+
+class EventHandler(Protocol):
+    """What adapters call; implemented by ``bot.conversation.Conversation``."""
+
+    async def on_command(self, platform: Platform, event: CommandEvent) -> None: ...
+
+    async def on_thread_reply(self, platform: Platform, event: ThreadReplyEvent) -> bool:
+        """Handle a reply; False when the thread is not one of ours (the adapter stays quiet)."""
+        ...
