@@ -2,9 +2,10 @@
 
 Gold: PolNeAR attributions flagged ``content_fully_quoted`` (content that starts
 and ends with quotation marks), plus content fully inside NYT-style ''doubled
-apostrophes'' or ‘single curly marks’, which that flag (double marks only) misses. Each article is scored against ONE annotator: the
-one with the most attributions for that article (ties: smallest id), so articles
-annotated six times are not counted six times and annotators are never mixed.
+apostrophes'' or ‘single curly marks’, which that flag (double marks only) misses.
+Each article is scored against ONE annotator: the one with the most attributions
+for that article (ties: smallest id), so articles annotated six times are not
+counted six times and annotators are never mixed.
 
 Matching: a predicted quote (its span, marks excluded) matches a gold content when
 their overlap covers at least 50% of the shorter of the two (gold length is the sum
