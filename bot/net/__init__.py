@@ -1,0 +1,1 @@
+"""Network access: the fetcher (``bot.net.fetch``) and its SSRF guard (``bot.net.guard``)."""
