@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
+import httpx
 import pytest
 from aiohttp import web
 
@@ -648,3 +649,19 @@ async def test_credentials_never_reach_logs_or_messages(caplog: pytest.LogCaptur
     assert "evil.test" in shown
     assert "hunter2" not in shown
     assert "abc123" not in shown
+
+
+async def test_injected_transport_still_checks_every_hop() -> None:
+    """With a caller's transport the guard resolves before each request instead."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(302, headers={"Location": "http://evil.test/"})
+
+    resolver = static_resolver({"public.test": ["93.184.216.34"], "evil.test": ["10.0.0.1"]})
+    transport = httpx.MockTransport(handler)
+    async with Fetcher(Settings(), transport=transport, resolver=resolver) as f:
+        with pytest.raises(BlockedAddressError):
+            await f.fetch("http://public.test/feed")
+    assert seen == ["http://public.test/feed"]  # the evil hop was never requested
