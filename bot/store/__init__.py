@@ -1,0 +1,41 @@
+"""The article store: SQLite or PostgreSQL through SQLAlchemy 2, migrated by Alembic.
+
+``Store.open(url)`` migrates to head and gives the ingest side ``upsert_article``
+(dedupe by canonical URL and feed guid, story clustering) and the brief side
+``search`` / ``recent`` (ranked stories, one per cluster, every source link).
+"""
+
+from bot.store.migrate import migrate
+from bot.store.records import (
+    ArticleRecord,
+    ArticleStatus,
+    FeedState,
+    SourceLink,
+    StoreCounts,
+    StoredArticle,
+    StoredQuote,
+    StoryHit,
+    UpsertOutcome,
+    UpsertStatus,
+    analysis_payload,
+)
+from bot.store.store import Store, create_store_engine
+from bot.store.urls import canonical_url
+
+__all__ = [
+    "ArticleRecord",
+    "ArticleStatus",
+    "FeedState",
+    "SourceLink",
+    "Store",
+    "StoreCounts",
+    "StoredArticle",
+    "StoredQuote",
+    "StoryHit",
+    "UpsertOutcome",
+    "UpsertStatus",
+    "analysis_payload",
+    "canonical_url",
+    "create_store_engine",
+    "migrate",
+]

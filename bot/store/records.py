@@ -1,0 +1,125 @@
+"""What goes into the store and what comes out of it.
+
+Frozen dataclasses, like ``bot.models``: results cross threads (the store is
+synchronous and callers run it with ``asyncio.to_thread``) and are compared in tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from bot.models import Analysis
+
+ArticleStatus = Literal["ok", "no_article"]
+UpsertStatus = Literal["new", "updated", "duplicate"]
+
+
+def analysis_payload(analysis: Analysis) -> dict[str, Any]:
+    """What is stored with an article: ``Analysis.to_json()`` plus every quote.
+
+    Computed once at ingest, so a brief renders from the row without running the NLP.
+    """
+    payload = analysis.to_json()
+    payload["all_quotes"] = [q.to_json() for q in analysis.all_quotes]
+    return payload
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArticleRecord:
+    """One fetched article (or a page that turned out not to be one)."""
+
+    url: str
+    guid: str | None = None
+    feed_url: str | None = None
+    title: str | None = None
+    text: str | None = None
+    author: str | None = None
+    site: str | None = None
+    published: datetime | None = None  # aware; naive is taken as UTC; None: fetch time
+    status: ArticleStatus = "ok"
+    analysis: dict[str, Any] | None = None  # analysis_payload(...); ignored unless "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertOutcome:
+    status: UpsertStatus
+    article_id: int
+    cluster_id: int | None  # None for "no_article" rows, which are never clustered
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLink:
+    """One outlet's article within a story cluster."""
+
+    article_id: int
+    title: str | None
+    url: str
+    site: str | None
+    published: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredQuote:
+    text: str
+    speaker: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryHit:
+    """One story for a brief: the best article of a cluster plus every source link."""
+
+    cluster_id: int
+    headline: str  # the representative article's title
+    article_id: int  # the representative: best-ranked member for the query
+    summary: tuple[str, ...]
+    quote: StoredQuote | None
+    sources: tuple[SourceLink, ...]  # every member, oldest first
+    score: float
+    published: datetime  # the representative's
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    id: int
+    url: str
+    canonical_url: str
+    guid: str | None
+    feed_url: str | None
+    title: str | None
+    text: str | None
+    author: str | None
+    site: str | None
+    published: datetime
+    fetched_at: datetime
+    updated_at: datetime
+    status: ArticleStatus
+    analysis: dict[str, Any] | None
+    cluster_id: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedState:
+    """Polling state of one feed, read before a poll and saved after it."""
+
+    url: str
+    title: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled: datetime | None = None
+    next_poll: datetime | None = None
+    poll_interval_s: int = 900
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    last_status: int | None = None  # HTTP status of the last poll
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCounts:
+    articles: int  # every row, "no_article" included
+    ok: int
+    no_article: int
+    clusters: int
+    feeds: int
+    failures: int

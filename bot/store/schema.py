@@ -1,0 +1,170 @@
+"""Tables of the store, as typed SQLAlchemy 2 ORM classes.
+
+The full-text index is not declared here because it differs per database: an FTS5
+table with triggers on SQLite, a generated ``tsvector`` column with a GIN index on
+PostgreSQL. Both are created by the migrations (``bot/store/migrations``), which are
+the source of truth for the layout; a test checks that these classes and the
+migrated database agree. New tables go in new classes here plus one new revision.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, whatever the database keeps.
+
+    SQLite has no time zones, so values are stored there as naive UTC text (which
+    also sorts and compares correctly); a naive value given to us is taken as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONDoc = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONDoc}  # noqa: RUF012
+
+
+class Feed(Base):
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_polled: Mapped[datetime | None]
+    next_poll: Mapped[datetime | None] = mapped_column(index=True)
+    poll_interval_s: Mapped[int] = mapped_column(Integer, default=900)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+
+
+class Cluster(Base):
+    """A story: the articles of several outlets (or one) about the same event."""
+
+    __tablename__ = "clusters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    headline: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime]  # earliest published member
+    last_seen: Mapped[datetime] = mapped_column(index=True)  # latest published member
+    size: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Article(Base):
+    __tablename__ = "articles"
+    __table_args__ = (
+        UniqueConstraint("feed_url", "guid"),  # NULL guids never collide
+        Index(None, "published"),
+        Index(None, "cluster_id"),
+        Index(None, "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    canonical_url: Mapped[str] = mapped_column(Text, unique=True)
+    url: Mapped[str] = mapped_column(Text)  # as first seen, for links
+    guid: Mapped[str | None] = mapped_column(Text)
+    feed_url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    site: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[datetime]  # UTC; the fetch time when the feed gave none
+    fetched_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="ok")  # "ok" | "no_article"
+    analysis: Mapped[dict[str, Any] | None]
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id", ondelete="SET NULL"))
+
+
+class ArticleSignature(Base):
+    """What clustering compares: a MinHash of the lead, title terms and entities."""
+
+    __tablename__ = "article_signatures"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    minhash: Mapped[bytes] = mapped_column(LargeBinary)
+    features: Mapped[dict[str, Any]]  # {"title": [...], "entities": [...], "lead": [...]}
+
+
+class ArticleKey(Base):
+    """Candidate lookup for clustering: LSH band keys, title terms and entities.
+
+    ``published`` is copied here so that the lookup is one index range scan on
+    ``(key, published)`` within the clustering window.
+    """
+
+    __tablename__ = "article_keys"
+    __table_args__ = (Index(None, "key", "published"),)
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[int] = mapped_column(SmallInteger)  # KEY_BAND, KEY_TITLE, KEY_ENTITY
+    published: Mapped[datetime]
+
+
+class FetchFailure(Base):
+    """A URL that could not be fetched; recorded so it is not retried every poll."""
+
+    __tablename__ = "fetch_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    canonical_url: Mapped[str] = mapped_column(Text, unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    feed_url: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    first_failed: Mapped[datetime]
+    last_failed: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,231 @@
+"""Is this the same story? MinHash over shingles, plus title and entity overlap.
+
+A small hand-rolled MinHash rather than ``datasketch``: that library pulls in scipy
+for features we do not use, and we need the signature as stable bytes (blake2b, not
+Python's salted ``hash``) to store it; the whole thing is ~30 lines.
+
+Two signals, because they catch different things:
+
+* word 5-shingles of title + lead (MinHash, LSH bands as lookup keys) find copies:
+  wire stories run by several outlets, light edits;
+* title terms and named entities (capitalised words) find rewrites: two outlets
+  telling the same event in their own words share names and title words but
+  almost no 5-shingles.
+
+Thresholds were tuned on hand-written pairs in ``tests/test_store.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+NUM_PERM = 64
+BANDS = 16  # 16 bands of 4 rows: candidate pairs from a Jaccard of ~0.5
+ROWS = NUM_PERM // BANDS
+SHINGLE = 5
+LEAD_WORDS = 150  # lead length compared; later paragraphs drift between rewrites
+
+KEY_BAND, KEY_TITLE, KEY_ENTITY = 1, 2, 3
+
+JACCARD_SAME = 0.5  # estimated shingle Jaccard from which two texts are copies
+
+_MERSENNE = (1 << 61) - 1
+_MAX32 = (1 << 32) - 1
+
+
+def _perm_params() -> list[tuple[int, int]]:
+    out = []
+    for i in range(NUM_PERM):
+        d = hashlib.blake2b(f"newsbrief-minhash-{i}".encode(), digest_size=16).digest()
+        a = int.from_bytes(d[:8], "little") % (_MERSENNE - 1) + 1
+        b = int.from_bytes(d[8:], "little") % _MERSENNE
+        out.append((a, b))
+    return out
+
+
+_PERMS = _perm_params()
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_CAP = re.compile(r"\b[A-Z][\w’'-]*[\w]|\b[A-Z]\b")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;][\"”’)]*\s+|[\"“‘(]|\n\s*)$")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are aren't as at be because
+    been before being below between both but by can can't cannot could couldn't did didn't
+    do does doesn't doing don't down during each few for from further had hadn't has hasn't
+    have haven't having he he'd he'll he's her here here's hers herself him himself his how
+    how's i i'd i'll i'm i've if in into is isn't it it's its itself let's me more most
+    mustn't my myself no nor not of off on once only or other ought our ours ourselves out
+    over own same shan't she she'd she'll she's should shouldn't so some such than that
+    that's the their theirs them themselves then there there's these they they'd they'll
+    they're they've this those through to too under until up very was wasn't we we'd we'll
+    we're we've were weren't what what's when when's where where's which while who who's
+    whom why why's will with won't would wouldn't you you'd you'll you're you've your yours
+    yourself yourselves said says say new""".split()
+)
+# Capitalised words that are not names: sentence openers, titles, days and months.
+_NOT_ENTITIES = STOPWORDS | frozenset(
+    """mr mrs ms dr sir president minister prime chief officials official monday tuesday
+    wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december but also after however meanwhile still
+    yet according""".split()
+)
+
+
+def words(text: str) -> list[str]:
+    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+
+
+def light_stem(word: str) -> str:
+    """Crude plural/tense folding, enough to match "talks"/"talk", "elections"/"election"."""
+    for suffix, keep in (("ies", 3), ("ing", 4), ("ed", 4), ("es", 4), ("s", 3)):
+        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def content_terms(text: str) -> set[str]:
+    return {light_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2}
+
+
+def entities(text: str) -> set[str]:
+    """Capitalised words not at a sentence start, lower-cased: names, places, bodies."""
+    found: set[str] = set()
+    for m in _CAP.finditer(text):
+        if _SENTENCE_START.search(text[max(0, m.start() - 4) : m.start()]):
+            continue
+        token = m.group(0).lower().replace("’", "'").removesuffix("'s")
+        if token in _NOT_ENTITIES or len(token) < 2:
+            continue
+        found.add(token)
+    return found
+
+
+def _h64(data: str) -> int:
+    return int.from_bytes(hashlib.blake2b(data.encode(), digest_size=8).digest(), "little")
+
+
+def minhash(tokens: list[str]) -> list[int]:
+    if len(tokens) < SHINGLE:
+        shingles = {" ".join(tokens)} if tokens else {""}
+    else:
+        shingles = {" ".join(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)}
+    hashes = [_h64(s) for s in shingles]
+    return [min(((a * h + b) % _MERSENNE) & _MAX32 for h in hashes) for a, b in _PERMS]
+
+
+def pack(sig: list[int]) -> bytes:
+    return struct.pack(f"<{NUM_PERM}I", *sig)
+
+
+def unpack(data: bytes) -> list[int]:
+    return list(struct.unpack(f"<{NUM_PERM}I", data))
+
+
+def jaccard_estimate(a: list[int], b: list[int]) -> float:
+    return sum(x == y for x, y in zip(a, b, strict=True)) / NUM_PERM
+
+
+def _key(kind: int, value: str) -> int:
+    """A signed 64-bit key (fits BIGINT) for one band, title term or entity."""
+    d = hashlib.blake2b(f"{kind}:{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(d, "little", signed=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """Everything clustering needs about one article, computed once at ingest."""
+
+    signature: list[int]
+    title: frozenset[str]
+    entities: frozenset[str]
+    lead: frozenset[str]
+
+    def keys(self) -> dict[int, int]:
+        """Lookup key -> kind; a shared key makes two articles candidates."""
+        out: dict[int, int] = {}
+        for band in range(BANDS):
+            rows = self.signature[band * ROWS : (band + 1) * ROWS]
+            out[_key(KEY_BAND, f"{band}:{','.join(map(str, rows))}")] = KEY_BAND
+        for term in self.title:
+            out[_key(KEY_TITLE, term)] = KEY_TITLE
+        for ent in self.entities:
+            out[_key(KEY_ENTITY, ent)] = KEY_ENTITY
+        return out
+
+    def features(self) -> dict[str, Any]:
+        return {
+            "title": sorted(self.title),
+            "entities": sorted(self.entities),
+            "lead": sorted(self.lead),
+        }
+
+    @classmethod
+    def load(cls, packed: bytes, features: dict[str, Any]) -> Fingerprint:
+        return cls(
+            signature=unpack(packed),
+            title=frozenset(features.get("title", ())),
+            entities=frozenset(features.get("entities", ())),
+            lead=frozenset(features.get("lead", ())),
+        )
+
+
+def _lead(text: str) -> str:
+    """The text up to its LEAD_WORDS-th word, line breaks kept (they end sentences)."""
+    for i, m in enumerate(_WORD.finditer(text)):
+        if i == LEAD_WORDS:
+            return text[: m.start()]
+    return text
+
+
+def _title_entities(title: str, lead_entities: set[str]) -> set[str]:
+    """Names in a headline; in Title Case Headlines only those the lead confirms."""
+    found = entities(". " + title)
+    ws = _WORD.findall(title)
+    if ws and sum(w[0].isupper() for w in ws) / len(ws) > 0.6:
+        found &= lead_entities
+    return found
+
+
+def fingerprint(title: str | None, text: str | None) -> Fingerprint:
+    title = title or ""
+    lead_text = _lead(text or "")
+    lead_tokens = words(lead_text)
+    lead_entities = entities(lead_text)
+    return Fingerprint(
+        signature=minhash(words(title) + lead_tokens),
+        title=frozenset(content_terms(title)),
+        entities=frozenset(lead_entities | _title_entities(title, lead_entities)),
+        lead=frozenset(light_stem(w) for w in lead_tokens if w not in STOPWORDS and len(w) > 2),
+    )
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
+def similarity(a: Fingerprint, b: Fingerprint) -> float:
+    """How sure we are that two articles tell the same story, 0..1."""
+    copy = jaccard_estimate(a.signature, b.signature)
+    if copy >= JACCARD_SAME:
+        return 1.0
+    shared_entities = len(a.entities & b.entities)
+    rewrite = (
+        0.35 * _overlap(a.title, b.title)
+        + 0.40 * _jaccard(a.entities, b.entities)
+        + 0.25 * _jaccard(a.lead, b.lead)
+    )
+    if shared_entities < 2:  # same words but no shared names: not enough to merge
+        rewrite *= 0.5
+    return max(copy, rewrite)
+
+
+SAME_STORY = 0.30  # similarity from which an article joins a candidate's cluster

@@ -1,0 +1,801 @@
+"""The article store: dedupe and cluster on the way in, ranked stories on the way out.
+
+Synchronous SQLAlchemy on purpose: every call is a short transaction, and the
+asyncio side (bot, poller) runs them with ``asyncio.to_thread``. One ``Store`` per
+process is safe to share between threads (one session per call).
+
+SQLite (the default, a file in the user data dir) and PostgreSQL run the same code;
+only the full-text query differs: FTS5 with the porter tokenizer and ``bm25`` on
+SQLite, a generated ``tsvector`` column with ``ts_rank_cd`` on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import (
+    BindParameter,
+    Engine,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from bot.errors import NewsbriefError
+from bot.store.migrate import migrate
+from bot.store.records import (
+    ArticleRecord,
+    ArticleStatus,
+    FeedState,
+    SourceLink,
+    StoreCounts,
+    StoredArticle,
+    StoredQuote,
+    StoryHit,
+    UpsertOutcome,
+)
+from bot.store.schema import (
+    Article,
+    ArticleKey,
+    ArticleSignature,
+    Cluster,
+    Feed,
+    FetchFailure,
+    UTCDateTime,
+)
+from bot.store.similarity import (
+    KEY_BAND,
+    KEY_ENTITY,
+    KEY_TITLE,
+    SAME_STORY,
+    Fingerprint,
+    fingerprint,
+    pack,
+    similarity,
+)
+from bot.store.urls import canonical_url
+
+CLUSTER_WINDOW = timedelta(hours=48)  # either side of published: a story's news cycle
+MAX_CANDIDATES = 30
+HALF_LIFE_H = 24.0  # recency: a day-old story needs twice the relevance of a fresh one
+_DECAY = math.log(2) / HALF_LIFE_H
+TITLE_WEIGHT = 3.0  # bm25 column weight of the title against the text (1.0)
+SIZE_BONUS = 0.2  # x (1 + 0.2 ln(outlets)): a story many outlets carry ranks higher
+PREFIX_MIN = 4  # query words this long also match as prefixes ("korea" -> "korean")
+
+# PostgreSQL's english stop list, dropped from queries on both databases so that
+# they agree ("the fed" searches "fed"); a topic of stop words only finds nothing.
+SEARCH_STOPWORDS = frozenset(
+    """i me my myself we our ours ourselves you your yours yourself yourselves he him his
+    himself she her hers herself it its itself they them their theirs themselves what which
+    who whom this that these those am is are was were be been being have has had having do
+    does did doing a an the and but if or because as until while of at by for with about
+    against between into through during before after above below to from up down in out on
+    off over under again further then once here there when where why how all any both each
+    few more most other some such no nor not only own same so than too very s t can will
+    just don should now""".split()
+)
+_QUERY_WORD = re.compile(r"[^\W_]+")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def content_hash(title: str | None, text: str | None) -> str:
+    """Hash of what a reader sees; whitespace-only changes are not edits."""
+    norm = " ".join((title or "").split()) + "\n" + " ".join((text or "").split())
+    return hashlib.sha256(norm.encode()).hexdigest()
+
+
+def query_terms(topic: str) -> list[tuple[str, bool]]:
+    """User words -> (term, is_prefix); only letters and digits ever reach the query."""
+    out: list[tuple[str, bool]] = []
+    for word in _QUERY_WORD.findall(topic.lower()):
+        if len(word) < 2 or word in SEARCH_STOPWORDS or any(w == word for w, _ in out):
+            continue
+        out.append((word, len(word) >= PREFIX_MIN))
+    return out[:12]
+
+
+def fts5_query(terms: Sequence[tuple[str, bool]]) -> str:
+    return " AND ".join(f'"{t}"*' if prefix else f'"{t}"' for t, prefix in terms)
+
+
+def tsquery(terms: Sequence[tuple[str, bool]]) -> str:
+    return " & ".join(f"{t}:*" if prefix else t for t, prefix in terms)
+
+
+def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA journal_mode = WAL")  # readers (the bot) never wait for the poller
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.execute("PRAGMA busy_timeout = 10000")
+    try:
+        cur.execute("SELECT exp(0), ln(1)")
+    except sqlite3.OperationalError:  # built without SQLITE_ENABLE_MATH_FUNCTIONS
+        dbapi_conn.create_function("exp", 1, math.exp, deterministic=True)
+        dbapi_conn.create_function("ln", 1, math.log, deterministic=True)
+    cur.close()
+
+
+def create_store_engine(url: str | URL) -> Engine:
+    """An engine set up for the store: SQLite pragmas, psycopg 3 for PostgreSQL."""
+    u = make_url(url)
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        db = u.database
+        if db and db != ":memory:" and not db.startswith("file:"):
+            Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(u)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    if backend == "postgresql":
+        if u.drivername == "postgresql":  # psycopg2 is not a dependency; psycopg 3 is
+            u = u.set(drivername="postgresql+psycopg")
+        return create_engine(u, pool_pre_ping=True)
+    raise NewsbriefError(
+        f"unsupported database {backend!r} in NEWSBRIEF_DATABASE_URL: use sqlite or postgresql"
+    )
+
+
+def _check_fts5(engine: Engine) -> None:
+    with engine.connect() as conn:
+        try:
+            conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.nb_fts5_probe USING fts5(x)")
+            conn.exec_driver_sql("DROP TABLE temp.nb_fts5_probe")
+        except Exception as exc:
+            raise NewsbriefError(
+                "this Python's SQLite has no FTS5; use a Python built with it "
+                "or set NEWSBRIEF_DATABASE_URL to a PostgreSQL database"
+            ) from exc
+
+
+def _best_quote(analysis: dict[str, Any] | None) -> StoredQuote | None:
+    quotes = [q for q in (analysis or {}).get("quotes", []) if q.get("text")]
+    if not quotes:
+        return None
+    q = next((q for q in quotes if q.get("speaker")), quotes[0])
+    return StoredQuote(text=str(q["text"]), speaker=q.get("speaker"))
+
+
+def _summary(analysis: dict[str, Any] | None) -> tuple[str, ...]:
+    return tuple(str(s["text"]) for s in (analysis or {}).get("summary", []) if s.get("text"))
+
+
+class Store:
+    """Articles, story clusters, feed state and failures in one SQL database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    @classmethod
+    def open(cls, url: str | URL | None = None, *, upgrade: bool = True) -> Store:
+        """Open (and by default migrate to head) the database at ``url``.
+
+        Without a URL, ``Settings.database_url``: a SQLite file in the user data dir.
+        """
+        if url is None:
+            from bot.config import get_settings
+
+            url = get_settings().database_url
+        engine = create_store_engine(url)
+        try:
+            if engine.dialect.name == "sqlite":
+                _check_fts5(engine)
+            if upgrade:
+                migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- ingest
+
+    def upsert_article(self, item: ArticleRecord, *, now: datetime | None = None) -> UpsertOutcome:
+        """Store one article once: new, updated (an edit) or duplicate.
+
+        Identity is the canonical URL, or (feed_url, guid) when the feed gives a
+        guid. Same identity and content: duplicate. Same identity, changed title or
+        text: the row is updated in place (analysis replaced, full-text index and
+        cluster re-evaluated). A different URL with the same content from the same
+        site (print/AMP/category copies) is a duplicate of the stored one; the same
+        content from another site is a new article that joins the same cluster, so
+        the brief lists both outlets. An "ok" article is never downgraded by a later
+        "no_article" fetch of it (a transient extraction failure).
+        """
+        now = _utc(now or utcnow())
+        for attempt in range(2):
+            try:
+                with Session(self.engine) as s, s.begin():
+                    return self._upsert(s, item, now)
+            except IntegrityError:  # a concurrent writer stored the same identity first
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _upsert(self, s: Session, item: ArticleRecord, now: datetime) -> UpsertOutcome:
+        canon = canonical_url(item.url)
+        chash = content_hash(item.title, item.text)
+        row: Article | None = None
+        if item.guid and item.feed_url:
+            row = s.scalar(
+                select(Article).where(Article.feed_url == item.feed_url, Article.guid == item.guid)
+            )
+        if row is None:
+            row = s.scalar(select(Article).where(Article.canonical_url == canon))
+
+        if row is not None:
+            if row.content_hash == chash and row.status == item.status:
+                self._fill_identity(s, row, item)
+                return UpsertOutcome("duplicate", row.id, row.cluster_id)
+            if row.status == "ok" and item.status != "ok":
+                return UpsertOutcome("duplicate", row.id, row.cluster_id)
+            return self._update(s, row, item, canon, chash, now)
+
+        if item.status == "ok" and item.site:
+            twin = s.scalar(
+                select(Article)
+                .where(
+                    Article.content_hash == chash,
+                    Article.site == item.site,
+                    Article.status == "ok",
+                )
+                .limit(1)
+            )
+            if twin is not None:
+                return UpsertOutcome("duplicate", twin.id, twin.cluster_id)
+
+        published = _utc(item.published) if item.published else now
+        row = Article(
+            canonical_url=canon,
+            url=item.url.strip(),
+            guid=item.guid if item.feed_url else None,
+            feed_url=item.feed_url,
+            title=item.title,
+            text=item.text,
+            author=item.author,
+            site=item.site,
+            published=published,
+            fetched_at=now,
+            updated_at=now,
+            content_hash=chash,
+            status=item.status,
+            analysis=item.analysis if item.status == "ok" else None,
+        )
+        s.add(row)
+        s.flush()
+        if item.status == "ok":
+            self._cluster(s, row)
+        return UpsertOutcome("new", row.id, row.cluster_id)
+
+    def _fill_identity(self, s: Session, row: Article, item: ArticleRecord) -> None:
+        """A guid first seen on a later poll of a known URL is remembered."""
+        if (
+            row.guid is None
+            and item.guid
+            and item.feed_url
+            and row.feed_url in (None, item.feed_url)
+        ):
+            clash = s.scalar(
+                select(Article.id).where(
+                    Article.feed_url == item.feed_url, Article.guid == item.guid
+                )
+            )
+            if clash is None:
+                row.feed_url, row.guid = item.feed_url, item.guid
+
+    def _update(
+        self,
+        s: Session,
+        row: Article,
+        item: ArticleRecord,
+        canon: str,
+        chash: str,
+        now: datetime,
+    ) -> UpsertOutcome:
+        if canon != row.canonical_url:  # found by guid under a new URL: the page moved
+            taken = s.scalar(select(Article.id).where(Article.canonical_url == canon))
+            if taken is None:
+                row.canonical_url, row.url = canon, item.url.strip()
+        row.title, row.text, row.content_hash = item.title, item.text, chash
+        row.author = item.author or row.author
+        row.site = item.site or row.site
+        row.status = item.status
+        row.analysis = item.analysis if item.status == "ok" else None
+        row.fetched_at = row.updated_at = now
+        s.flush()
+        if item.status == "ok":
+            self._cluster(s, row)
+        return UpsertOutcome("updated", row.id, row.cluster_id)
+
+    # ------------------------------------------------------------- clustering
+
+    def _cluster(self, s: Session, row: Article) -> None:
+        """(Re)assign ``row`` to the cluster of its most similar recent article."""
+        fp = fingerprint(row.title, row.text)
+        s.execute(delete(ArticleKey).where(ArticleKey.article_id == row.id))
+        s.merge(
+            ArticleSignature(article_id=row.id, minhash=pack(fp.signature), features=fp.features())
+        )
+        keys = fp.keys()
+        s.add_all(
+            ArticleKey(article_id=row.id, key=k, kind=kind, published=row.published)
+            for k, kind in keys.items()
+        )
+        s.flush()
+
+        best: tuple[float, int] | None = None
+        for cluster_id, other in self._candidates(s, row, keys):
+            sim = similarity(fp, other)
+            if sim >= SAME_STORY and (best is None or sim > best[0]):
+                best = (sim, cluster_id)
+
+        old = row.cluster_id
+        if best is not None:
+            row.cluster_id = best[1]
+        elif old is None or self._members(s, old, exclude=row.id) > 0:
+            cluster = Cluster(
+                headline=row.title or row.url,
+                first_seen=row.published,
+                last_seen=row.published,
+                size=1,
+            )
+            s.add(cluster)
+            s.flush()
+            row.cluster_id = cluster.id
+        # else: an edited article alone in its cluster keeps it (stable ids)
+        s.flush()
+        assert row.cluster_id is not None
+        self._refresh_cluster(s, row.cluster_id)
+        if old is not None and old != row.cluster_id:
+            self._refresh_cluster(s, old)
+
+    def _members(self, s: Session, cluster_id: int, *, exclude: int) -> int:
+        return int(
+            s.scalar(
+                select(func.count())
+                .select_from(Article)
+                .where(Article.cluster_id == cluster_id, Article.id != exclude)
+            )
+            or 0
+        )
+
+    def _candidates(
+        self, s: Session, row: Article, keys: dict[int, int]
+    ) -> list[tuple[int, Fingerprint]]:
+        """Recent articles sharing a band, or enough title words and names, with ``row``."""
+        counts = (
+            select(
+                ArticleKey.article_id,
+                ArticleKey.kind,
+                func.count().label("n"),
+            )
+            .where(
+                ArticleKey.key.in_(list(keys)),
+                ArticleKey.published.between(
+                    row.published - CLUSTER_WINDOW, row.published + CLUSTER_WINDOW
+                ),
+                ArticleKey.article_id != row.id,
+            )
+            .group_by(ArticleKey.article_id, ArticleKey.kind)
+        )
+        tally: dict[int, dict[int, int]] = {}
+        for article_id, k, n in s.execute(counts):
+            tally.setdefault(article_id, {})[k] = n
+
+        def promising(t: dict[int, int]) -> bool:
+            bands, titles, ents = t.get(KEY_BAND, 0), t.get(KEY_TITLE, 0), t.get(KEY_ENTITY, 0)
+            return bands > 0 or titles >= 2 or (titles >= 1 and ents >= 2) or ents >= 4
+
+        ranked = sorted(
+            (aid for aid, t in tally.items() if promising(t)),
+            key=lambda aid: (tally[aid].get(KEY_BAND, 0), sum(tally[aid].values())),
+            reverse=True,
+        )[:MAX_CANDIDATES]
+        if not ranked:
+            return []
+        rows = s.execute(
+            select(Article.cluster_id, ArticleSignature.minhash, ArticleSignature.features)
+            .join(ArticleSignature, ArticleSignature.article_id == Article.id)
+            .where(
+                Article.id.in_(ranked),
+                Article.status == "ok",
+                Article.cluster_id.is_not(None),
+            )
+        )
+        return [(int(cid), Fingerprint.load(mh, feats)) for cid, mh, feats in rows]
+
+    def _refresh_cluster(self, s: Session, cluster_id: int) -> None:
+        """Size, first/last seen and headline (earliest member's title) from the members."""
+        cluster = s.get(Cluster, cluster_id)
+        if cluster is None:
+            return
+        n, first, last = s.execute(
+            select(func.count(), func.min(Article.published), func.max(Article.published)).where(
+                Article.cluster_id == cluster_id
+            )
+        ).one()
+        if not n:
+            s.delete(cluster)
+            return
+        earliest = s.execute(
+            select(Article.title, Article.url)
+            .where(Article.cluster_id == cluster_id)
+            .order_by(Article.published, Article.id)
+            .limit(1)
+        ).one()
+        cluster.size = int(n)
+        cluster.first_seen, cluster.last_seen = _utc(first), _utc(last)
+        cluster.headline = earliest.title or earliest.url
+
+    # ----------------------------------------------------------------- search
+
+    def search(
+        self,
+        topic: str,
+        *,
+        since: datetime,
+        limit: int = 5,
+        now: datetime | None = None,
+    ) -> list[StoryHit]:
+        """Stories about ``topic`` published since ``since``, best first, one per cluster.
+
+        Every word must match (AND), stemmed (english/porter) and, from PREFIX_MIN
+        letters, as a prefix: "korea" finds "South Korean" and "North Korea",
+        "elect" finds "elections". Only letters and digits of the topic reach the
+        query, so any user string is safe; one with no searchable word finds
+        nothing. Score: relevance (bm25 / ts_rank_cd, title weighted up) times a
+        24 h half-life recency decay, times a small bonus for stories many outlets
+        carry.
+        """
+        terms = query_terms(topic)
+        if not terms or limit <= 0:
+            return []
+        now = _utc(now or utcnow())
+        since = _utc(since)
+        page = max(limit * 8, 40)
+        picks: dict[int, tuple[int, float]] = {}  # cluster -> (representative, score)
+        with Session(self.engine) as s:
+            for offset in range(0, page * 4, page):
+                rows = self._ranked(s, terms, since, now, page, offset)
+                for article_id, cluster_id, score in rows:
+                    if cluster_id not in picks:
+                        picks[cluster_id] = (article_id, score)
+                if len(picks) >= limit or len(rows) < page:
+                    break
+            return self._hits(s, picks, limit)
+
+    def _ranked(
+        self,
+        s: Session,
+        terms: Sequence[tuple[str, bool]],
+        since: datetime,
+        now: datetime,
+        page: int,
+        offset: int,
+    ) -> list[tuple[int, int, float]]:
+        params: dict[str, Any] = {
+            "since": since,
+            "decay": _DECAY,
+            "page": page,
+            "offset": offset,
+        }
+        if self.dialect == "sqlite":
+            params["q"] = fts5_query(terms)
+            params["now_jd"] = now.timestamp() / 86400.0 + 2440587.5
+            sql = f"""
+                SELECT a.id, a.cluster_id,
+                       -bm25(articles_fts, {TITLE_WEIGHT}, 1.0)
+                       * exp(-:decay * max(0.0, (:now_jd - julianday(a.published)) * 24.0))
+                       AS score
+                FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+                WHERE articles_fts MATCH :q AND a.published >= :since
+                  AND a.status = 'ok' AND a.cluster_id IS NOT NULL
+                ORDER BY score DESC, a.published DESC, a.id DESC
+                LIMIT :page OFFSET :offset"""
+        else:
+            params["q"] = tsquery(terms)
+            params["now"] = now
+            sql = """
+                SELECT a.id, a.cluster_id,
+                       ts_rank_cd(a.search, q, 1)
+                       * exp(-:decay * greatest(0.0,
+                             extract(epoch FROM (:now - a.published))::float8 / 3600.0))
+                       AS score
+                FROM articles a, to_tsquery('english', :q) AS q
+                WHERE a.search @@ q AND a.published >= :since
+                  AND a.status = 'ok' AND a.cluster_id IS NOT NULL
+                ORDER BY score DESC, a.published DESC, a.id DESC
+                LIMIT :page OFFSET :offset"""
+        stmt = text(sql).bindparams(*[_ts_param(n) for n in ("since", "now") if n in params])
+        return [(int(r[0]), int(r[1]), float(r[2])) for r in s.execute(stmt, params)]
+
+    def recent(
+        self, since: datetime, limit: int = 5, *, now: datetime | None = None
+    ) -> list[StoryHit]:
+        """Top stories overall since ``since``: what a brief shows when a topic has none.
+
+        Ranked by how many outlets carry a story and how recent its latest report is.
+        """
+        if limit <= 0:
+            return []
+        now = _utc(now or utcnow())
+        hours = (
+            "(:now_jd - julianday(c.last_seen)) * 24.0"
+            if self.dialect == "sqlite"
+            else "extract(epoch FROM (:now - c.last_seen))::float8 / 3600.0"
+        )
+        greatest = "max" if self.dialect == "sqlite" else "greatest"
+        stmt = text(
+            f"""SELECT c.id,
+                   (1.0 + {SIZE_BONUS} * ln(c.size)) * exp(-:decay * {greatest}(0.0, {hours}))
+                   AS score
+                FROM clusters c WHERE c.last_seen >= :since
+                ORDER BY score DESC, c.last_seen DESC, c.id DESC LIMIT :limit"""
+        ).bindparams(_ts_param("since"), *([_ts_param("now")] if self.dialect != "sqlite" else []))
+        with Session(self.engine) as s:
+            ranked = s.execute(
+                stmt,
+                {
+                    "since": _utc(since),
+                    "now": now,
+                    "now_jd": now.timestamp() / 86400.0 + 2440587.5,
+                    "decay": _DECAY,
+                    "limit": limit,
+                },
+            ).all()
+            picks: dict[int, tuple[int, float]] = {}
+            for cluster_id, score in ranked:
+                rep = s.scalar(
+                    select(Article.id)
+                    .where(Article.cluster_id == cluster_id, Article.status == "ok")
+                    .order_by(Article.published.desc(), Article.id.desc())
+                    .limit(1)
+                )
+                if rep is not None:
+                    picks[int(cluster_id)] = (rep, float(score))
+            return self._hits(s, picks, limit, size_bonus=False)
+
+    def _hits(
+        self,
+        s: Session,
+        picks: dict[int, tuple[int, float]],
+        limit: int,
+        *,
+        size_bonus: bool = True,
+    ) -> list[StoryHit]:
+        """StoryHits for chosen (cluster -> representative, score), best first."""
+        if not picks:
+            return []
+        members: dict[int, list[Article]] = {}
+        for art in s.scalars(
+            select(Article)
+            .where(Article.cluster_id.in_(list(picks)), Article.status == "ok")
+            .order_by(Article.published, Article.id)
+        ):
+            assert art.cluster_id is not None
+            members.setdefault(art.cluster_id, []).append(art)
+        hits: list[StoryHit] = []
+        for cluster_id, (rep_id, score) in picks.items():
+            group = members.get(cluster_id, [])
+            rep = next((a for a in group if a.id == rep_id), None)
+            if rep is None:
+                continue
+            quote = _best_quote(rep.analysis)
+            if quote is None:
+                quote = next((q for a in group if (q := _best_quote(a.analysis)) is not None), None)
+            if size_bonus:
+                score *= 1.0 + SIZE_BONUS * math.log(len(group))
+            hits.append(
+                StoryHit(
+                    cluster_id=cluster_id,
+                    headline=rep.title or rep.url,
+                    article_id=rep.id,
+                    summary=_summary(rep.analysis),
+                    quote=quote,
+                    sources=tuple(
+                        SourceLink(a.id, a.title, a.url, a.site, a.published) for a in group
+                    ),
+                    score=score,
+                    published=rep.published,
+                )
+            )
+        hits.sort(key=lambda h: (h.score, h.published, h.article_id), reverse=True)
+        return hits[:limit]
+
+    # ------------------------------------------------------------------ reads
+
+    def get_article(self, article_id: int) -> StoredArticle | None:
+        with Session(self.engine) as s:
+            a = s.get(Article, article_id)
+            return None if a is None else _stored(a)
+
+    def find_article(
+        self, url: str | None = None, *, feed_url: str | None = None, guid: str | None = None
+    ) -> int | None:
+        """Id of the stored article with this URL or feed guid: skip fetching it again."""
+        with Session(self.engine) as s:
+            if guid and feed_url:
+                found = s.scalar(
+                    select(Article.id).where(Article.feed_url == feed_url, Article.guid == guid)
+                )
+                if found is not None:
+                    return found
+            if url:
+                return s.scalar(
+                    select(Article.id).where(Article.canonical_url == canonical_url(url))
+                )
+        return None
+
+    def counts(self) -> StoreCounts:
+        with Session(self.engine) as s:
+            by_status: dict[str, int] = {
+                status: int(n)
+                for status, n in s.execute(
+                    select(Article.status, func.count()).group_by(Article.status)
+                )
+            }
+
+            def n(model: type[Cluster] | type[Feed] | type[FetchFailure]) -> int:
+                return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+            return StoreCounts(
+                articles=sum(by_status.values()),
+                ok=by_status.get("ok", 0),
+                no_article=by_status.get("no_article", 0),
+                clusters=n(Cluster),
+                feeds=n(Feed),
+                failures=n(FetchFailure),
+            )
+
+    # ------------------------------------------------------------------ feeds
+
+    def get_feed(self, url: str) -> FeedState | None:
+        with Session(self.engine) as s:
+            f = s.scalar(select(Feed).where(Feed.url == url))
+            return None if f is None else _feed_state(f)
+
+    def save_feed(self, state: FeedState) -> None:
+        """Insert or replace the polling state of ``state.url``."""
+        with Session(self.engine) as s, s.begin():
+            f = s.scalar(select(Feed).where(Feed.url == state.url))
+            if f is None:
+                f = Feed(url=state.url)
+                s.add(f)
+            f.title, f.etag, f.last_modified = state.title, state.etag, state.last_modified
+            f.last_polled, f.next_poll = state.last_polled, state.next_poll
+            f.poll_interval_s = state.poll_interval_s
+            f.consecutive_failures = state.consecutive_failures
+            f.last_error, f.last_status = state.last_error, state.last_status
+
+    def feeds(self) -> list[FeedState]:
+        with Session(self.engine) as s:
+            return [_feed_state(f) for f in s.scalars(select(Feed).order_by(Feed.url))]
+
+    def due_feeds(self, now: datetime | None = None) -> list[FeedState]:
+        """Feeds never polled or whose next poll time has come, most overdue first."""
+        now = _utc(now or utcnow())
+        with Session(self.engine) as s:
+            rows = s.scalars(
+                select(Feed)
+                .where((Feed.next_poll.is_(None)) | (Feed.next_poll <= now))
+                .order_by(Feed.next_poll.is_not(None), Feed.next_poll, Feed.url)
+            )
+            return [_feed_state(f) for f in rows]
+
+    # --------------------------------------------------------------- failures
+
+    def record_failure(
+        self, url: str, feed_url: str | None, reason: str, *, now: datetime | None = None
+    ) -> int:
+        """Remember that ``url`` could not be fetched; returns the attempts so far.
+
+        Pages that were fetched but hold no article are stored as articles with
+        status "no_article" instead (never summarised, never searched).
+        """
+        now = _utc(now or utcnow())
+        canon = canonical_url(url)
+        for attempt in range(2):
+            try:
+                with Session(self.engine) as s, s.begin():
+                    f = s.scalar(select(FetchFailure).where(FetchFailure.canonical_url == canon))
+                    if f is None:
+                        f = FetchFailure(
+                            canonical_url=canon,
+                            url=url.strip(),
+                            feed_url=feed_url,
+                            reason=reason,
+                            first_failed=now,
+                            last_failed=now,
+                            attempts=1,
+                        )
+                        s.add(f)
+                    else:
+                        f.reason, f.last_failed, f.attempts = reason, now, f.attempts + 1
+                        f.feed_url = feed_url or f.feed_url
+                    s.flush()
+                    return f.attempts
+            except IntegrityError:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def failure_attempts(self, url: str) -> int:
+        """How often fetching ``url`` failed (0: never, or not recorded)."""
+        with Session(self.engine) as s:
+            n = s.scalar(
+                select(FetchFailure.attempts).where(
+                    FetchFailure.canonical_url == canonical_url(url)
+                )
+            )
+            return int(n or 0)
+
+
+def _ts_param(name: str) -> BindParameter[datetime]:
+    return bindparam(name, type_=UTCDateTime())
+
+
+def _stored(a: Article) -> StoredArticle:
+    return StoredArticle(
+        id=a.id,
+        url=a.url,
+        canonical_url=a.canonical_url,
+        guid=a.guid,
+        feed_url=a.feed_url,
+        title=a.title,
+        text=a.text,
+        author=a.author,
+        site=a.site,
+        published=a.published,
+        fetched_at=a.fetched_at,
+        updated_at=a.updated_at,
+        status=cast(ArticleStatus, a.status),
+        analysis=a.analysis,
+        cluster_id=a.cluster_id,
+    )
+
+
+def _feed_state(f: Feed) -> FeedState:
+    return FeedState(
+        url=f.url,
+        title=f.title,
+        etag=f.etag,
+        last_modified=f.last_modified,
+        last_polled=f.last_polled,
+        next_poll=f.next_poll,
+        poll_interval_s=f.poll_interval_s,
+        consecutive_failures=f.consecutive_failures,
+        last_error=f.last_error,
+        last_status=f.last_status,
+    )
