@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 from sumy.models.dom import ObjectDocumentModel
@@ -44,7 +44,9 @@ _CAPTION = re.compile(
 # Daily Mail style captions open with a short label: "Sharp dresser: The
 # 54-year-old...", "WANTED: ...". Title-case labels ("Bridget Jones: The Edge
 # of Reason", a transcript's "Joy Smith:") are names and titles, not captions.
-_CAPTION_LABEL = re.compile(r"^[\"“‘']?(?:[A-Z][a-z'’-]*(?:\ [a-z][\w'’-]*){0,3}|[A-Z][A-Z'’\ -]{2,40}):\ [A-Z]", re.VERBOSE)
+_CAPTION_LABEL = re.compile(
+    r"^[\"“‘']?(?:[A-Z][a-z'’-]*(?:\ [a-z][\w'’-]*){0,3}|[A-Z][A-Z'’\ -]{2,40}):\ [A-Z]", re.VERBOSE
+)
 # The same label glued after the text it follows: "...the magazine Happy
 # couple: Julia's husband...". A preceding function word means a title
 # ("Lord of the Rings: The Return of the King"), not a caption.
@@ -70,6 +72,11 @@ def is_caption_or_byline(text: str) -> bool:
     )
 
 
+@lru_cache(maxsize=16)
+def _lowered(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(w.lower() for w in words)
+
+
 @lru_cache(maxsize=1 << 17)
 def _stem(stemmer: Callable[[str], str], word: str) -> str:
     """Snowball stemming is most of the summarizer's time; words repeat a lot."""
@@ -79,21 +86,26 @@ def _stem(stemmer: Callable[[str], str], word: str) -> str:
 class NewsSummarizer(AbstractSummarizer):  # type: ignore[misc]
     """Position + centrality + title overlap, with MMR and stand-alone rules."""
 
+    # Weights of the three signals. Position dominates because reporters put
+    # the story first; centrality and the title decide between the opening
+    # sentences and let a clearly central later sentence in.
     position_weight = 1.0
-    centrality_weight = 0.6
-    title_weight = 0.4
-    position_decay = 0.5  # score of sentence i is (1 + i) ** -decay
-    ideal_words = 25
-    length_weight = 0.2  # per ideal_words past ideal_words
-    repeat_threshold = 0.6  # cosine to an earlier sentence: a recap or a caption
-    repeat_penalty = 0.3
-    redundancy_threshold = 0.55
+    centrality_weight = 0.4
+    title_weight = 0.6
+    position_decay = 1.0  # sentence i scores 1 / (1 + i): the harmonic lead prior
+    # A digest line should be short; very long "sentences" are often a caption
+    # glued to the next sentence. Lose length_weight per ideal_words past it.
+    ideal_words = 20
+    length_weight = 0.2
+    redundancy_threshold = 0.55  # cosine above which a candidate repeats a chosen one
     min_words = 6
     max_words = 70
 
-    def __init__(self, stemmer: Callable[[str], str], stop_words: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, stemmer: Callable[[str], str], stop_words: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__(stemmer)
-        self._stop_words = frozenset(w.lower() for w in stop_words)
+        self._stop_words = _lowered(stop_words)
         self._raw_stemmer = stemmer
         self._vectors: dict[int, Counter[str]] = {}
 
@@ -156,10 +168,11 @@ class NewsSummarizer(AbstractSummarizer):  # type: ignore[misc]
         for v in vectors:
             df.update(v.keys())
         idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
-        centroid: Counter[str] = Counter()
+        centroid: dict[str, float] = {}
         for v in vectors:
             for t, c in v.items():
-                centroid[t] += c * idf[t]
+                centroid[t] = centroid.get(t, 0.0) + c * idf[t]
+        centroid_norm = _norm(centroid)
         title_terms: Counter[str] = Counter()
         for h in document.headings:
             title_terms.update(self._terms(h))
@@ -170,20 +183,22 @@ class NewsSummarizer(AbstractSummarizer):  # type: ignore[misc]
             if words < self.min_words or words > self.max_words or is_caption_or_byline(text):
                 ratings.append(EXCLUDED)
                 continue
-            weighted = Counter({t: c * idf[t] for t, c in v.items()})
-            score = (
+            weighted = {t: c * idf[t] for t, c in v.items()}
+            dot = sum(w * centroid[t] for t, w in weighted.items())  # every t is in it
+            centrality = dot / (_norm(weighted) * centroid_norm) if dot else 0.0
+            score: float = (
                 self.position_weight * (1 + i) ** -self.position_decay
-                + self.centrality_weight * _cosine(weighted, centroid)
+                + self.centrality_weight * centrality
                 + (self.title_weight * _cosine(v, title_terms) if title_terms else 0.0)
             )
             if words > self.ideal_words:
                 score -= self.length_weight * (words - self.ideal_words) / self.ideal_words
-            if i and self.repeat_penalty:
-                window = vectors[max(0, i - 30) : i]
-                if any(_cosine(v, u) > self.repeat_threshold for u in window):
-                    score -= self.repeat_penalty
             ratings.append(score)
         return ratings
+
+
+def _norm(v: Mapping[str, float]) -> float:
+    return math.sqrt(sum(c * c for c in v.values()))
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
