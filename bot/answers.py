@@ -8,6 +8,7 @@ nothing scores well enough we say so and offer the links instead of guessing.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import re
@@ -15,6 +16,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+import simplemma
 
 from bot.models import Quote, Sentence
 from bot.quotes import extract_quotes
@@ -142,7 +145,55 @@ _SPEECH = re.compile(
     re.IGNORECASE,
 )
 
-# ------------------------------------------------------------ article index
+# Everyday paraphrases between how people ask and how reporters write. Small
+# on purpose: lemmas and stems do the rest, and a general thesaurus would make
+# unanswerable questions look answerable.
+_PARAPHRASES: dict[str, tuple[str, ...]] = {
+    "start": ("begin", "launch", "open"),
+    "begin": ("start",),
+    "end": ("finish", "close", "stop"),
+    "cost": ("price", "spend", "billion", "million", "fund"),
+    "die": ("death", "dead", "kill"),
+    "kill": ("death", "dead", "die"),
+    "win": ("won", "beat", "victory"),
+    "lose": ("lost", "defeat"),
+    "fan": ("spectator", "supporter", "crowd"),
+    "ceo": ("chief", "executive"),
+    "boss": ("chief", "executive", "head", "leader"),
+    "work": ("effective", "efficacy", "cut", "reduce"),
+    "cheap": ("cost", "price"),
+    "job": ("layoff", "redundancy", "worker", "staff"),
+    "home": ("house", "return"),
+}
+
+_ROLE_STOPWORDS = frozenset(["the", "a", "an", "of", "s", "mr", "mrs", "ms", "dr"])
+
+# ------------------------------------------------------------ terms and index
+
+
+@lru_cache(maxsize=65536)
+def _term(word: str, language: str = "english") -> str:
+    """Lemma, then stem: "broke"/"break", "children"/"child" meet; snowball alone would not."""
+    lower = word.lower()
+    if language == "english":
+        lower = simplemma.lemmatize(lower, lang="en")
+    return str(stemmer(language)(lower))
+
+
+def _stem_terms(text: str, language: str = "english") -> Counter[str]:
+    stops = stop_words(language)
+    return Counter(
+        _term(w, language) for w in words(text) if w.lower() not in stops and not w.isdigit()
+    )
+
+
+def _expand(query: Counter[str]) -> Counter[str]:
+    out = Counter(query)
+    for t, w in query.items():
+        for alt in _PARAPHRASES.get(t, ()):
+            key = _term(alt)
+            out[key] = max(out.get(key, 0.0), 0.7 * w)
+    return out
 
 
 @dataclass(slots=True)
@@ -154,44 +205,42 @@ class _Indexed:
     quote_sentence: dict[int, list[Quote]] = field(default_factory=dict)
 
 
-def _stem_terms(text: str, language: str = "english") -> Counter[str]:
-    stem = stemmer(language)
-    stops = stop_words(language)
-    return Counter(
-        stem(w.lower()) for w in words(text) if w.lower() not in stops and not w.isdigit()
-    )
-
-
 @lru_cache(maxsize=512)
 def _index_cached(article_id: str, digest: str, text: str, url: str | None) -> _Indexed:
-    article = SourceArticle(id=article_id, text=text, url=url)
     doc = clean(text)
     sentences = article_sentences(doc)
     quotes = extract_quotes(text, skip=doc.removed)
-    terms = [_stem_terms(s.text) for s in sentences]
-    idx = _Indexed(article, sentences, terms, quotes)
+    idx = _Indexed(
+        SourceArticle(id=article_id, text=text, url=url),
+        sentences,
+        [_stem_terms(s.text) for s in sentences],
+        quotes,
+    )
     starts = [s.start for s in sentences]
     for q in quotes:
-        # The quote belongs to every sentence it overlaps.
-        for i, s in enumerate(sentences):
-            if s.start < q.span[1] and q.span[0] < s.end:
+        # A quote belongs to every sentence it overlaps.
+        i = max(0, bisect.bisect_right(starts, q.span[0]) - 1)
+        while i < len(sentences) and sentences[i].start < q.span[1]:
+            if q.span[0] < sentences[i].end:
                 idx.quote_sentence.setdefault(i, []).append(q)
-    del starts
+            i += 1
     return idx
 
 
 def _index(article: SourceArticle) -> _Indexed:
     digest = hashlib.blake2b(article.text.encode("utf-8", "replace"), digest_size=16).hexdigest()
-    idx = _index_cached(article.id, digest, article.text, article.url)
-    if idx.article.title != article.title:
-        idx.article = article
-    return idx
+    return _index_cached(article.id, digest, article.text, article.url)
 
 
-# ------------------------------------------------------------ subject resolution
+# ------------------------------------------------------------ question analysis
 
 
-def _subject_phrase(question: str) -> tuple[str, str | None]:
+def _analyse(question: str) -> tuple[str, str | None, str | None]:
+    """Kind of question, who it asks about (for "say"), and the counted noun (for "how many")."""
+    focus = None
+    m = re.search(r"\bhow\s+(?:many|much)\s+(?P<noun>[a-z][\w-]*)", question, re.I)
+    if m and m.group("noun").lower() not in {"is", "are", "was", "were", "will", "did", "does"}:
+        focus = m.group("noun")
     for kind, pattern in _KIND_PATTERNS:
         m = pattern.search(question)
         if m:
@@ -200,53 +249,61 @@ def _subject_phrase(question: str) -> tuple[str, str | None]:
                 who = next((g for g in m.groups() if g), None)
                 if who:
                     who = re.sub(r"^(?:the|a)\s+", "", who.strip(), flags=re.I)
-            return kind, who
-    return "other", None
+            return kind, who, focus
+    return "other", None, focus
 
 
-def _names_in(text: str) -> list[str]:
-    return re.findall(r"[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*", text)
-
-
-def _resolve_subject(phrase: str, indexes: Sequence[_Indexed]) -> str | None:
-    """Map "Kim's sister", "the mayor", "Trump" to a speaker name the articles use."""
-    phrase = phrase.strip(" ?.!,")
-    speakers = {q.speaker for idx in indexes for q in idx.quotes if q.speaker}
-    # 1. A relation described in the text: "Kim’s sister, Kim Yo-jong," / "the mayor's
-    #    deputy, Ana Ruiz" / "Ana Ruiz, the mayor's deputy".
-    rel = re.sub(r"['’]s\b", "['’]s", re.escape(phrase).replace(r"\ ", r"\s+"))
-    for idx in indexes:
-        text = idx.article.text
-        for pattern in (
-            rf"(?i:(?:the\s+)?{rel}),?\s+(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)",
-            rf"(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*),\s+(?i:(?:the\s+)?{rel})\b",
-        ):
-            for m in re.finditer(pattern, text):
-                name = m.group("name")
-                match = _match_speaker(name, speakers)
-                if match:
-                    return match
-    # 2. The phrase names the person: "Trump", "Kim Yo-jong", "mr smith".
-    match = _match_speaker(phrase, speakers)
-    if match:
-        return match
-    return None
+def _speakers(indexes: Sequence[_Indexed]) -> set[str]:
+    return {q.speaker for idx in indexes for q in idx.quotes if q.speaker}
 
 
 def _match_speaker(phrase: str, speakers: set[str]) -> str | None:
-    tokens = {t.lower().strip("’'") for t in re.findall(r"[\w’'-]+", phrase)}
-    tokens -= {"mr", "mrs", "ms", "dr", "the", "president", "s"}
+    """A speaker named by the phrase: "Trump", "kim yo-jong", "mr reid"."""
+    tokens = {t.lower().strip("’'") for t in re.findall(r"[\w’'-]+", phrase)} - _ROLE_STOPWORDS
     if not tokens:
         return None
     best: tuple[int, int, str] | None = None
     for sp in speakers:
         sp_tokens = {t.lower() for t in re.findall(r"[\w’'-]+", sp)}
         common = len(tokens & sp_tokens)
-        if common and (best is None or (common, -len(sp_tokens)) > best[:2]):
+        if common == len(tokens) and (best is None or (common, -len(sp_tokens)) > best[:2]):
             best = (common, -len(sp_tokens), sp)
-    if best and best[0] >= max(1, len(tokens) - 1):
-        return best[2]
-    return None
+    return best[2] if best else None
+
+
+def _describe_speaker(phrase: str, indexes: Sequence[_Indexed], speakers: set[str]) -> str | None:
+    """A speaker the articles describe with the phrase: "Kim's sister", "the crane operator".
+
+    Looks at the words right around each mention of a speaker's surname (an
+    appositive such as "Kim’s sister, Kim Yo-jong," or "Joe Tanner, a crane
+    operator") and picks the speaker whose surroundings hold the phrase best.
+    """
+    wanted = _expand(_stem_terms(phrase))
+    if not wanted:
+        return None
+    best: tuple[float, str] | None = None
+    for sp in speakers:
+        surname = sp.split()[-1]
+        found: Counter[str] = Counter()
+        for idx in indexes:
+            text = idx.article.text
+            for m in re.finditer(rf"\b{re.escape(surname)}\b", text):
+                lo = max(0, m.start() - 60)
+                hi = min(len(text), m.end() + 60)
+                window = re.split(r"(?<=[.!?])\s", text[lo:hi])
+                found.update(_stem_terms(" ".join(window)))
+        hit = sum(min(w, 1.0) for t, w in wanted.items() if t in found)
+        need = sum(1.0 for t, w in wanted.items() if w >= 1.0)
+        score = hit / need if need else 0.0
+        if score >= 0.99 and (best is None or score > best[0]):
+            best = (score, sp)
+    return best[1] if best else None
+
+
+def _resolve_subject(phrase: str, indexes: Sequence[_Indexed]) -> str | None:
+    speakers = _speakers(indexes)
+    phrase = phrase.strip(" ?.!,")
+    return _match_speaker(phrase, speakers) or _describe_speaker(phrase, indexes, speakers)
 
 
 # ------------------------------------------------------------ scoring
@@ -259,13 +316,13 @@ def _bm25(
 
     Hand-written on purpose: the corpora are a few hundred sentences, built per
     question from cached term counts; rank-bm25 is unmaintained since 2022 and
-    would re-tokenize everything on every call.
+    would re-tokenize every sentence on every call.
     """
     n = len(docs)
     avg = sum(sum(d.values()) for d in docs) / n if n else 0.0
     df: Counter[str] = Counter()
     for d in docs:
-        df.update(set(d) & set(query))
+        df.update(d.keys() & query.keys())
     idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in query}
     scores = []
     for d in docs:
@@ -279,7 +336,7 @@ def _bm25(
     return scores, idf
 
 
-_MIN_COVERAGE = 0.45  # share of the question's weight a confident answer must match
+_MIN_COVERAGE = 0.5  # share of the question's weight a confident answer must match
 
 
 def answer(
@@ -295,64 +352,73 @@ def answer(
     if not question or not articles:
         return _unsure("Ask me a question about the articles in this thread.", links)
     indexes = [_index(a) for a in articles]
-    kind, who = _subject_phrase(question)
-
+    kind, who, focus = _analyse(question)
     previous = history[-1] if history else None
+    follow_up = bool(previous and _FOLLOW_UP.search(question))
+
     subject: str | None = None
     if who and _PRONOUN_SUBJECT.match(who.strip()):
         subject = previous.answer.subject if previous else None
     elif who:
         subject = _resolve_subject(who, indexes)
+    if kind == "say" and subject is None:
+        return _unsure(
+            f"I don't know: nobody called {who or 'that'} is quoted in these articles. "
+            "Here are the sources:",
+            links,
+            kind=kind,
+        )
 
-    query = _stem_terms(" ".join(w for w in words(question) if w.lower() not in _QUESTION_WORDS))
-    if previous and _FOLLOW_UP.search(question):
-        for t, c in _stem_terms(previous.question).items():
-            if t not in query:
-                query[t] = 0.5 * c
-        if subject is None and kind != "say":
+    content = " ".join(w for w in words(question) if w.lower() not in _QUESTION_WORDS)
+    query = _stem_terms(content)
+    if kind == "say" and who and not _PRONOUN_SUBJECT.match(who.strip()):
+        for t in _stem_terms(who):
+            query.pop(t, None)  # the subject is matched through quotes, not words
+    if follow_up and previous:
+        if kind != "say" and previous.answer.subject and subject is None:
             subject = previous.answer.subject
-    if subject:
-        for t in _stem_terms(subject):
-            query[t] = max(query.get(t, 0.0), 1.0)
+        for t, c in _stem_terms(previous.question).items():
+            query.setdefault(t, 0.4 * c)
+    query = _expand(query)
+    focus_term = _term(focus) if focus else None
 
-    flat: list[tuple[_Indexed, int]] = [
-        (idx, i) for idx in indexes for i in range(len(idx.sentences))
-    ]
+    flat = [(idx, i) for idx in indexes for i in range(len(idx.sentences))]
     if not flat:
         return _unsure("Those articles have no text I can search.", links)
     docs = [idx.terms[i] for idx, i in flat]
     scores, idf = _bm25(query, docs)
-    total_weight = sum(idf[t] * w for t, w in query.items()) or 1.0
+    total = sum(idf[t] * w for t, w in query.items() if w >= 1.0) or 1.0
 
     ranked: list[tuple[float, float, int]] = []
     for n, (idx, i) in enumerate(flat):
         sentence = idx.sentences[i].text
-        matched = sum(idf[t] * w for t, w in query.items() if t in docs[n])
-        coverage = matched / total_weight
-        boost = 1.0
+        coverage = sum(idf[t] * min(w, 1.0) for t, w in query.items() if t in docs[n]) / total
+        score = scores[n]
         fits = True
-        if kind == "say" or (subject and kind == "other"):
-            said = [q for q in idx.quote_sentence.get(i, []) if subject and q.speaker == subject]
+        if subject and (kind == "say" or follow_up):
+            said = [q for q in idx.quote_sentence.get(i, []) if q.speaker == subject]
             if said:
-                boost += 1.5 + 0.5 * any(not q.partial for q in said)
-                coverage = max(coverage, 0.8)
-            elif subject and subject.split()[-1] in sentence and _SPEECH.search(sentence):
-                boost += 0.8
-                coverage = max(coverage, 0.6)
-            else:
-                fits = kind != "say" or not subject
-        elif kind == "when":
+                whole = any(not q.partial for q in said)
+                score += 3.0 + (1.0 if whole else 0.0)
+                coverage = max(coverage, 0.9 if kind == "say" else coverage)
+            elif re.search(rf"\b{re.escape(subject.split()[-1])}\b", sentence) and _SPEECH.search(
+                sentence
+            ):
+                score += 2.0
+                coverage = max(coverage, 0.8 if kind == "say" else coverage)
+            elif kind == "say":
+                fits = False
+        if kind == "when":
             fits = bool(_DATE.search(sentence))
-            boost += 0.8 if fits else 0.0
         elif kind == "how_many":
-            fits = bool(_NUMBER.search(sentence))
-            boost += 0.8 if fits else 0.0
-        elif kind == "why":
-            boost += 0.5 if _CAUSE.search(sentence) else 0.0
-        score = scores[n] * boost + (2.0 * boost if kind == "say" and boost > 2 else 0.0)
+            fits = bool(_NUMBER.search(sentence)) and (
+                focus_term is None or focus_term in docs[n] or _has_paraphrase(focus_term, docs[n])
+            )
+        elif kind == "why" and _CAUSE.search(sentence):
+            score *= 1.3
         if not fits:
-            score *= 0.3
-            coverage *= 0.5
+            score *= 0.2
+            coverage *= 0.4
         ranked.append((score, coverage, n))
     ranked.sort(key=lambda r: (r[0], -r[2]), reverse=True)
     best_score, best_cov, best_n = ranked[0]
@@ -365,16 +431,16 @@ def answer(
             subject=subject,
         )
     picked = [best_n]
+    idx0, i0 = flat[best_n]
     for score, cov, n in ranked[1:]:
         if len(picked) >= max_sentences:
             break
-        idx0, i0 = flat[best_n]
         idx1, i1 = flat[n]
         # A second sentence only when it continues the first (same article, next
         # sentence) and scores nearly as well: answers stay short.
-        if idx1 is idx0 and abs(i1 - i0) == 1 and score >= 0.6 * best_score and cov >= 0.5:
+        if idx1 is idx0 and abs(i1 - i0) == 1 and score >= 0.8 * best_score and cov >= 0.6:
             picked.append(n)
-    picked.sort(key=lambda n: (id(flat[n][0]), flat[n][1]))
+    picked.sort(key=lambda n: flat[n][1])
     out = tuple(
         AnswerSentence(
             text=flat[n][0].sentences[flat[n][1]].text,
@@ -383,8 +449,19 @@ def answer(
         )
         for n in picked
     )
-    text = " ".join(s.text for s in out)
-    return Answer(text=text, sentences=out, confident=True, kind=kind, subject=subject)
+    if subject is None:
+        subject = next((q.speaker for q in idx0.quote_sentence.get(i0, []) if q.speaker), None)
+    return Answer(
+        text=" ".join(s.text for s in out),
+        sentences=out,
+        confident=True,
+        kind=kind,
+        subject=subject,
+    )
+
+
+def _has_paraphrase(term: str, doc: Counter[str]) -> bool:
+    return any(_term(alt) in doc for alt in _PARAPHRASES.get(term, ()))
 
 
 def _unsure(
