@@ -56,7 +56,8 @@ _GLUED_LABEL = re.compile(
     re.VERBOSE,
 )
 _READER_QUESTION = re.compile(
-    r"\b(?:you|your)\b.*\?\s*[\"'”’]?$|^(?:what|why|how|do|did|would|could|should|is|are)\b.*\byou\b",
+    r"\b(?:you|your)\b.*\?\s*[\"'”’]?$"
+    r"|^(?:what|why|how|do|does|did|would|could|should|can|will|is|are|were|have)\b.*\byou\b",
     re.IGNORECASE,
 )
 
