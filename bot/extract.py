@@ -1,0 +1,278 @@
+"""The article in a web page: main text and metadata via trafilatura, then our checks.
+
+trafilatura does the hard part (finding the main text among menus, sidebars
+and comments; it scores best on its own benchmark with the default
+"standard" settings, which we keep). On top of it we:
+
+* drop furniture lines it lets through (photo credits, "Most Popular",
+  share lines) with :func:`bot.text.clean.clean`, measured on the benchmark
+  in ``bench/extraction.py``;
+* refuse pages that are not an article (error pages, cookie walls, paywall
+  stubs, "enable JavaScript" shells, a few words) rather than summarise them;
+* fall back to the feed item's own text when the page yields nothing usable.
+
+Nothing here touches the network: the caller passes the HTML it fetched.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+import trafilatura
+from trafilatura.settings import Document
+
+from bot.text.clean import MAX_TEXT_CHARS, clean, is_furniture
+
+Status = Literal["ok", "no_article"]
+Source = Literal["page", "feed"]
+
+MIN_WORDS = 35
+"""Fewer words than this is not an article we can summarise (a caption, a
+teaser, a stub). Real news briefs run 60+ words; the benchmark pages that
+fall under 35 are navigation or listing pages."""
+
+_STUB_WORDS = 250
+"""Error, cookie, paywall and JavaScript notices are only verdicts on a page
+whose text is short: a long article may mention "subscribe" or "404" freely."""
+
+_DATE_PARAMS = {
+    "extensive_search": True,
+    "original_date": True,
+    "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """An article's text and metadata, or why the page has none."""
+
+    status: Status
+    reason: str | None  # why there is no article; for a feed fallback, why the page was not used
+    title: str | None
+    text: str  # body paragraphs separated by blank lines, without the title; "" if no article
+    author: str | None = None
+    published: datetime | None = None  # aware, UTC
+    site: str | None = None
+    source: Source | None = None  # where ``text`` came from; None when there is no article
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+# -- detectors for pages that are not an article -------------------------------------
+
+_NOT_FOUND = re.compile(
+    r"\b(?:404|410)\b.{0,40}\b(?:not\s+found|error|page)\b|\bpage\s+(?:was\s+)?not\s+found\b"
+    r"|\b(?:page|article|content)\s+(?:you\s+(?:are\s+looking\s+for|requested)\s+)?"
+    r"(?:does\s+not|doesn['’]t|could\s+not|cannot|can['’]t|no\s+longer)\s+(?:be\s+found|exists?)\b"
+    r"|\bseite\s+(?:wurde\s+)?nicht\s+gefunden\b|\bpage\s+introuvable\b"
+    r"|\bp[aá]gina\s+no\s+encontrada\b|\bfehler\s+404\b|\berreur\s+404\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_COOKIE = re.compile(
+    r"\bcookies?\b|\bconsent\b|\b(?:accept|reject)\s+all\b|\bprivacy\s+(?:settings|preferences)\b"
+    r"|\bmanage\s+(?:your\s+)?(?:preferences|choices|settings)\b|\bour\s+partners\b"
+    r"|\bdatenschutz(?:einstellungen|erklärung)?\b|\beinwilligung\b|\bzustimm",
+    re.IGNORECASE,
+)
+_PAYWALL = re.compile(
+    r"\bsubscribe\s+(?:now\s+)?to\s+(?:continue|keep)\s+reading\b"
+    r"|\b(?:to\s+)?(?:continue|keep)\s+reading,?\s+(?:please\s+)?(?:subscribe|log\s*in|sign\s*in|register)\b"
+    r"|\b(?:this|the\s+full)\s+(?:article|story|content)\s+is\s+(?:only\s+)?"
+    r"(?:available|reserved|exclusive)\s+(?:to|for)\s+(?:subscribers|members)\b"
+    r"|\balready\s+a\s+(?:subscriber|member)\b|\bsubscribers?\s+only\b"
+    r"|\byou(?:['’]ve|\s+have)\s+(?:reached|used)\s+(?:your|all\s+(?:of\s+)?your)\s+(?:\w+\s+){0,2}"
+    r"(?:free\s+)?(?:articles?|stories|limit)\b"
+    r"|\b(?:sign\s*in|log\s*in|subscribe)\s+to\s+read\s+(?:the\s+)?(?:full|this|more)\b"
+    r"|\bunlock\s+(?:this|the\s+full)\s+(?:article|story)\b"
+    r"|\bweiterlesen\s+mit\b|\bjetzt\s+(?:abonnieren|abo\s+abschließen)\b|\babonnenten\s+vorbehalten\b",
+    re.IGNORECASE,
+)
+_JAVASCRIPT = re.compile(
+    r"\b(?:enable|activate|turn\s+on|aktivieren\s+sie)\s+javascript\b|\bjavascript\s+(?:is\s+)?"
+    r"(?:disabled|required|not\s+enabled|deaktiviert)\b|\brequires?\s+javascript\b"
+    r"|\bjavascript\s+(?:must|needs\s+to)\s+be\s+enabled\b|\bbrowser\s+(?:does\s+not|doesn['’]t)\s+support\s+javascript\b",
+    re.IGNORECASE,
+)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``; Chinese, Japanese and Korean count one word per two characters."""
+    cjk = len(_CJK.findall(text))
+    words = len(re.findall(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d+", _CJK.sub(" ", text)))
+    return words + cjk // 2
+
+
+def not_an_article(text: str, title: str | None = None) -> str | None:
+    """Why ``text`` (with its page title) is not an article, or None if it may be one."""
+    words = word_count(text)
+    if words == 0:
+        return "no text found on the page"
+    if words < _STUB_WORDS:
+        head = f"{title or ''}\n{text}"
+        if _NOT_FOUND.search(head):
+            return "an error page (page not found)"
+        if _PAYWALL.search(text):
+            return "a paywall: only subscribers can read the article"
+        if _JAVASCRIPT.search(text):
+            return "the page needs JavaScript to show its content"
+        cookie_hits = len(_COOKIE.findall(text))
+        if cookie_hits >= 3 or (cookie_hits >= 2 and words < 120):
+            return "a cookie or consent wall"
+    if words < MIN_WORDS:
+        return f"too short to be an article ({words} words)"
+    return None
+
+
+# -- cleaning ----------------------------------------------------------------------
+
+
+def _key(line: str) -> str:
+    return re.sub(r"\W+", " ", line).strip().casefold()
+
+
+def _same_line(a: str, b: str) -> bool:
+    return _key(a) == _key(b)
+
+
+def clean_body(text: str, title: str | None = None) -> str:
+    """``text`` without furniture lines, paragraphs separated by blank lines.
+
+    trafilatura puts one paragraph per line; we hand them to
+    :func:`bot.text.clean.clean` separated by blank lines so that it never
+    joins two of them as a hard-wrapped paragraph (which would also swallow
+    a furniture line between them). Two of its decisions are undone here:
+
+    * its first-line title guess is kept unless it repeats ``title``:
+      trafilatura keeps the title out of the body, so a short first line
+      there is usually a subheading or a lede;
+    * a short line repeated in the body loses only its repeats, not its
+      first occurrence, when it reads as text (3+ words or a full sentence):
+      trafilatura has already removed navigation, so what repeats now is a
+      chorus, a list item, a recurring name.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    doubled = "\n\n".join(lines)
+    if len(doubled) > MAX_TEXT_CHARS:
+        return doubled
+    cleaned = clean(doubled)
+    spans = set(cleaned.blocks)
+    if cleaned.title_span is not None and not (title and _same_line(cleaned.title or "", title)):
+        spans.add(cleaned.title_span)
+    seen = {_key(doubled[s:e]) for s, e in spans}
+    if title:
+        seen.add(_key(title))
+    for s, e in cleaned.removed:
+        line = doubled[s:e]
+        key = _key(line)
+        if (s, e) == cleaned.title_span or key in seen or is_furniture(line):
+            continue
+        seen.add(key)
+        if len(line.split()) >= 3 or line.endswith((".", "!", "?", "。", "！", "？")):
+            spans.add((s, e))
+    return "\n\n".join(doubled[s:e] for s, e in sorted(spans))
+
+
+# -- extraction --------------------------------------------------------------------
+
+
+def _parse_date(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _str_or_none(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _run_trafilatura(html: str | bytes, url: str | None) -> Document | None:
+    """trafilatura's default ("standard") extraction, plus metadata; never fetches.
+
+    Bytes go in as bytes so that trafilatura reads the page's own
+    ``<meta charset>`` rather than us guessing the encoding.
+    """
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_formatting=False,
+            date_extraction_params=_DATE_PARAMS,
+        )
+    except Exception:  # trafilatura/lxml on hostile markup: treat as "no article"
+        return None
+    return doc if isinstance(doc, Document) else None
+
+
+def extract_article(
+    html: str | bytes,
+    url: str | None = None,
+    *,
+    fallback_text: str | None = None,
+    fallback_title: str | None = None,
+) -> Extracted:
+    """The article in ``html`` (fetched from ``url``), or why there is none.
+
+    ``fallback_text``/``fallback_title`` are the feed item's own content and
+    title: used when the page yields no article, or much less text than the
+    feed already carries (a page that only shows a teaser).
+    """
+    doc = _run_trafilatura(html, url) if html else None
+    title = _str_or_none(unicodedata.normalize("NFC", doc.title or "")) if doc else None
+    page_text: str = ""
+    page_reason: str | None = "no text found on the page"
+    author: str | None = None
+    published: datetime | None = None
+    site: str | None = None
+    if doc is not None:
+        # NFC, as trafilatura.extract() does (bare_extraction() leaves it out)
+        page_text = clean_body(unicodedata.normalize("NFC", doc.text or ""), title)
+        page_reason = not_an_article(page_text, title)
+        author = _str_or_none(doc.author)
+        published = _parse_date(doc.date)
+        site = _str_or_none(doc.sitename) or _str_or_none(doc.hostname)
+
+    feed_text = clean_body(fallback_text, fallback_title) if fallback_text else ""
+    feed_ok = bool(feed_text) and not_an_article(feed_text, fallback_title) is None
+    page_thin = feed_ok and word_count(page_text) * 2 < word_count(feed_text)
+    if page_reason is None and not page_thin:
+        return Extracted(
+            "ok", None, title or fallback_title, page_text, author, published, site, "page"
+        )
+    if feed_ok:
+        why = page_reason or "the page shows much less text than the feed"
+        return Extracted(
+            "ok",
+            f"page not used: {why}",
+            fallback_title or title,
+            feed_text,
+            author,
+            published,
+            site,
+            "feed",
+        )
+    return Extracted(
+        "no_article",
+        page_reason or "no text found on the page",
+        title or fallback_title,
+        "",
+        author,
+        published,
+        site,
+        None,
+    )
