@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from bot.models import Quote, Span
@@ -197,11 +197,28 @@ _PARTICLES = "de|da|di|du|del|della|van|von|der|den|la|le|bin|ibn|al|el|dos|das|
 _CAPSEQ_RE = re.compile(
     rf"(?<![\w’'-])(?:{_TOKEN})(?:[ \t]+(?:(?:{_PARTICLES})[ \t]+)?(?:{_TOKEN}))*"
 )
-_CUE_RE = re.compile(
-    r"(?<![\w’'-])(?:according to|went on|pointed out|points out|pointing out|"
-    r"put it|" + "|".join(sorted(set(_CUE_WORDS), key=len, reverse=True)) + r")(?![\w’'-])",
+# A plain word scan filtered by a set: far faster than a 400-way alternation.
+_CUE_SCAN_RE = re.compile(
+    r"(?<![\w’'-])(?:according to|went on|point(?:ed|s|ing)? out|put it|[A-Za-z]+)(?![\w’'-])",
     re.IGNORECASE,
 )
+
+
+def _cues(text: str, lo: int = 0, hi: int | None = None) -> Iterator[re.Match[str]]:
+    """Verbs of saying in text[lo:hi], in order."""
+    for m in _CUE_SCAN_RE.finditer(text, lo, len(text) if hi is None else hi):
+        w = m.group()
+        if " " in w or w.lower() in _CUE_SET:
+            yield m
+
+
+def _cue_at(text: str, pos: int) -> bool:
+    m = _CUE_SCAN_RE.match(text, pos)
+    return m is not None and (" " in m.group() or m.group().lower() in _CUE_SET)
+
+
+def _first_cue(text: str, lo: int = 0, hi: int | None = None) -> re.Match[str] | None:
+    return next(_cues(text, lo, hi), None)
 _WORD_RE = re.compile(rf"[{_LETTER}0-9][{_LETTER}0-9’'.-]*")
 _PRON_RE = re.compile(r"(?<![\w’'-])(he|she|they|it|I|we)(?![\w’'-])", re.IGNORECASE)
 _SENT_END_RE = re.compile(r"([.!?…]+)[\"”’')\]]*(?=\s+[\"“‘'(\[]?[" + _UP + r"0-9])|[!?]\s")
@@ -428,8 +445,10 @@ class _Names:
         self.text = text
         self.mentions: list[_Mention] = []
         self.counts: dict[str, int] = {}
-        self.full: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
-        self.first_tok: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        # Distinct multi-word forms per last / first token, with counts (first-seen order).
+        self.full: dict[str, dict[tuple[str, ...], int]] = {}
+        self.first_tok: dict[str, dict[tuple[str, ...], int]] = {}
+        self._canon: dict[tuple[str, ...], str] = {}
         self.gender: dict[str, str] = {}
         self.speaker_keys: set[str] = set()
         for m in _CAPSEQ_RE.finditer(text):
@@ -448,8 +467,10 @@ class _Names:
             key = mt.tokens[-1]
             self.counts[key] = self.counts.get(key, 0) + 1
             if len(mt.tokens) >= 2:
-                self.full.setdefault(key, []).append((mt.start, mt.tokens))
-                self.first_tok.setdefault(mt.tokens[0], []).append((mt.start, mt.tokens))
+                forms = self.full.setdefault(key, {})
+                forms[mt.tokens] = forms.get(mt.tokens, 0) + 1
+                firsts = self.first_tok.setdefault(mt.tokens[0], {})
+                firsts[mt.tokens] = firsts.get(mt.tokens, 0) + 1
             if mt.gender:
                 self.gender.setdefault(" ".join(mt.tokens), mt.gender)
                 self.gender.setdefault(key, mt.gender)
@@ -538,19 +559,23 @@ class _Names:
 
     def canonical(self, tokens: tuple[str, ...], pos: int) -> str:
         """Fullest form of the name the article uses ("Trump" -> "Donald Trump")."""
+        cached = self._canon.get(tokens)
+        if cached is not None:
+            return cached
         key = tokens[-1]
         best: tuple[str, ...] = tokens
-        cands = [t for _, t in self.full.get(key, []) if _is_suffix(tokens, t)]
-        if not cands and len(tokens) == 1:
-            cands = [t for _, t in self.first_tok.get(key, []) if "-" in "".join(t[1:])]
-        if cands:
-            freq: dict[tuple[str, ...], int] = {}
-            for c in cands:
-                freq[c] = freq.get(c, 0) + 1
+        forms = self.full.get(key, {})
+        freq = {t: c for t, c in forms.items() if _is_suffix(tokens, t)}
+        if not freq and len(tokens) == 1:
+            firsts = self.first_tok.get(key, {})
+            freq = {t: c for t, c in firsts.items() if "-" in "".join(t[1:])}
+        if freq:
             best = max(freq, key=lambda c: (len(c) > len(tokens), freq[c], len(c)))
             if len(best) < len(tokens):
                 best = tokens
-        return " ".join(best)
+        name = " ".join(best)
+        self._canon[tokens] = name
+        return name
 
     def gender_of(self, name: str) -> str:
         g = self.gender.get(name, "")
@@ -780,7 +805,7 @@ def _post_attribution(text: str, lo: int, hi: int, names: _Names, limit: int = 1
     if not stripped:
         return None
     off = lo + len(window) - len(stripped)
-    for cm in _CUE_RE.finditer(text, off, end):
+    for cm in _cues(text, off, end):
         if cm.start() - off > limit:
             break
         word = cm.group().lower()
@@ -842,7 +867,7 @@ def _pre_attribution(text: str, lo: int, hi: int, names: _Names) -> _Attr | None
     """Attribution before the quote, in the same sentence (`Trump said: “…”`)."""
     start = _sentence_start(text, lo, hi)
     last: re.Match[str] | None = None
-    for cm in _CUE_RE.finditer(text, start, hi):
+    for cm in _cues(text, start, hi):
         last = cm
     if last is None:
         return _colon_attribution(text, start, hi, names)
@@ -861,7 +886,7 @@ def _pre_attribution(text: str, lo: int, hi: int, names: _Names) -> _Attr | None
     cue_at = last.start()
     if word.endswith("ing"):
         # "Nefzi said, adding, “…”": the participle shares the finite cue's subject.
-        for cm in _CUE_RE.finditer(text, start, cue_at):
+        for cm in _cues(text, start, cue_at):
             if not cm.group().lower().endswith("ing"):
                 cue_at = cm.start()
     if not text[cue_at : cue_at + 12].lower().split()[0].endswith("ing"):
@@ -878,10 +903,12 @@ def _pre_attribution(text: str, lo: int, hi: int, names: _Names) -> _Attr | None
 # --------------------------------------------------------------------------- assembly
 
 
-def _para_bounds(text: str, pos: int) -> tuple[int, int]:
-    s = text.rfind("\n", 0, pos) + 1
-    e = text.find("\n", pos)
-    return s, (len(text) if e < 0 else e)
+def _para_bounds(nl: list[int], text: str, pos: int) -> tuple[int, int]:
+    """Paragraph around pos; newline offsets are indexed once so huge paragraphs stay linear."""
+    i = bisect.bisect_left(nl, pos)
+    s = nl[i - 1] + 1 if i > 0 else 0
+    e = nl[i] if i < len(nl) else len(text)
+    return s, e
 
 
 def _inner_text(text: str, parts: list[Span]) -> str:
@@ -909,9 +936,9 @@ def _merge_interrupted(text: str, regions: list[_Region]) -> list[_Region]:
                 and "\n" not in gap
                 and 3 < len(gap) <= 120
                 and last_inner[-1:] in (",", "—", "-", "…")
-                and _CUE_RE.search(gap) is not None
+                and _first_cue(gap) is not None
                 and gap.rstrip()[-1:] in ",.:;—"
-                and not _CUE_RE.match(text, r.close_pos, r.close_pos + 3)
+                and not _cue_at(text, r.close_pos)
                 and not _has_own_attribution(text, r.close_pos)
             ):
                 p.parts.extend(r.parts)
@@ -923,7 +950,7 @@ def _merge_interrupted(text: str, regions: list[_Region]) -> list[_Region]:
 
 def _has_own_attribution(text: str, pos: int) -> bool:
     seg = text[pos : pos + 40]
-    cm = _CUE_RE.search(seg)
+    cm = _first_cue(seg)
     if cm is None:
         return False
     before = seg[: cm.start()]
@@ -941,7 +968,7 @@ def _is_partial(text: str, r: _Region, para_start: int) -> bool:
         return True
     whole = _inner_text(text, r.parts)
     nwords = len(whole.split())
-    before = text[para_start : r.open_pos].rstrip()
+    before = text[max(para_start, r.open_pos - 300) : r.open_pos].rstrip()
     prev = before[-1:] if before else ""
     first = inner[0]
     terminal = re.search(r"[.!?,…—-][\"”’']?\s*$", whole) is not None or bool(
@@ -991,11 +1018,12 @@ def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Q
     if not regions:
         return []
     names = _Names(work)
+    nl = [m.start() for m in re.finditer("\n", work)]
     speakers: list[tuple[int, str]] = []
     prev: _Region | None = None
     prev_para = -1
     for idx, r in enumerate(regions):
-        ps, _ = _para_bounds(work, r.open_pos)
+        ps, _ = _para_bounds(nl, work, r.open_pos)
         r.partial = _is_partial(work, r, ps)
         nxt_open = regions[idx + 1].open_pos if idx + 1 < len(regions) else len(work)
         # Attribution inside an interrupted quote comes first.
@@ -1010,7 +1038,7 @@ def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Q
             if work.find("\n", gap_lo, gap_hi) < 0:
                 attr = _post_attribution(work, gap_lo, gap_hi, names)
         if attr is None:
-            _, close_pe = _para_bounds(work, r.close_pos - 1)
+            _, close_pe = _para_bounds(nl, work, r.close_pos - 1)
             ended = work[r.parts[-1][0] : r.parts[-1][1]].rstrip()[-1:] in (".", "!", "?", "…")
             attr = _post_attribution(
                 work,
@@ -1020,11 +1048,12 @@ def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Q
                 limit=60 if ended else 160,
             )
         if attr is None:
-            lo = max(ps, prev.close_pos if prev is not None else 0)
+            lo = max(ps, prev.close_pos if prev is not None else 0, r.open_pos - 400)
             attr = _pre_attribution(work, lo, r.open_pos, names)
             if attr is None and r.open_pos == _first_nonspace(work, ps):
                 # "He added:" closing the previous paragraph.
-                pps, _ = _para_bounds(work, max(0, ps - 2))
+                pps, _ = _para_bounds(nl, work, max(0, ps - 2))
+                pps = max(pps, ps - 400)
                 tail = work[pps:ps].rstrip()
                 if tail.endswith(":") and ps > 1:
                     lo2 = max(pps, prev.close_pos if prev is not None else 0)
@@ -1051,10 +1080,10 @@ def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Q
             gap = work[prev.close_pos : r.open_pos]
             bare = (
                 r.open_pos == _first_nonspace(work, ps)
-                and prev_para == _para_bounds(work, max(0, ps - 1))[0]
+                and prev_para == _para_bounds(nl, work, max(0, ps - 1))[0]
             )
             # The previous paragraph may end with the attribution ("…,” she said.).
-            if bare and "\n" in gap and len(gap.strip()) < 60 and _CUE_RE.search(gap):
+            if bare and "\n" in gap and len(gap.strip()) < 60 and _first_cue(gap):
                 gap = ""
             if gap.count("\n") <= 2 and len(gap.strip()) < 3 and not r.partial:
                 r.speaker = prev.speaker
@@ -1116,7 +1145,11 @@ def _score(text: str, regions: list[_Region], names: _Names) -> list[Quote]:
         else:
             pieces = [text[slice(*_trim(text, a, b))] for a, b in r.parts]
             pieces[-1] = text[_trim(text, *r.parts[-1])[0] : e]
-            body = " … ".join(p for p in pieces if p)
+            body = pieces[0]
+            for k in range(1, len(pieces)):
+                # Paragraph continuations read on; an interruption is marked with an ellipsis.
+                gap = text[r.parts[k - 1][1] : r.parts[k][0]]
+                body += (" " if "\n" in gap else " … ") + pieces[k]
         words = len(body.split())
         score = 0.0
         if not r.partial:

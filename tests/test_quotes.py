@@ -1,0 +1,301 @@
+"""Unit tests for bot.quotes: quote finding, speakers, partials and ranking."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.models import Quote
+from bot.quotes import extract_quotes, key_quotes
+
+FIXTURE = Path(__file__).parent / "fixtures" / "korea_summit.txt"
+
+
+def only(text: str) -> Quote:
+    quotes = extract_quotes(text)
+    assert len(quotes) == 1, quotes
+    return quotes[0]
+
+
+def spk(text: str, q: Quote) -> str | None:
+    return text[q.speaker_span[0] : q.speaker_span[1]] if q.speaker_span else None
+
+
+def check_offsets(text: str, q: Quote) -> None:
+    assert text[q.span[0] : q.span[1]] == q.text
+
+
+# --------------------------------------------------------------------------- patterns
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "cue", "name"),
+    [
+        ('"We will win," Trump said.', "Trump", "said", "Trump"),
+        ('"We will win," said Trump.', "Trump", "said", "Trump"),
+        ("“We will win,” Trump told reporters.", "Trump", "told reporters", "Trump"),
+        ("“We will win,” Trump joked.", "Trump", "joked", "Trump"),
+        ("“We will win,” Trump added.", "Trump", "added", "Trump"),
+        ("“Remember the line?” Trump asked with a grin.", "Trump", "asked", "Trump"),
+        ("“It is over,” Jane Smith, the chair of the panel, said.", "Jane Smith", "said", None),
+        ("According to Jane Smith, “The plan is dead.”", "Jane Smith", "According to", None),
+        ("Trump said: “We will win big.”", "Trump", "said", "Trump"),
+        ("Trump tweeted, “We will win big.”", "Trump", "tweeted", "Trump"),
+        ('"We are ready for this," said Sen. Lindsey Graham.', "Lindsey Graham", "said", None),
+    ],
+)
+def test_speaker_patterns(text: str, speaker: str, cue: str, name: str | None) -> None:
+    q = only(text)
+    check_offsets(text, q)
+    assert q.speaker == speaker
+    assert q.cue == cue
+    assert not q.partial
+    assert spk(text, q) == (name or speaker)
+
+
+def test_many_speech_verbs() -> None:
+    for verb in ("explained", "insisted", "wrote", "claimed", "noted", "argued", "warned"):
+        text = f"“The budget is balanced,” Ann Lee {verb}."
+        q = only(text)
+        assert q.cue == verb
+        assert q.speaker == "Ann Lee"
+
+
+def test_quote_marks_excluded_and_trailing_comma_trimmed() -> None:
+    text = "“I look forward to seeing him,” Trump said."
+    q = only(text)
+    assert q.text == "I look forward to seeing him"
+    check_offsets(text, q)
+
+
+# --------------------------------------------------------------------------- names
+
+
+def test_fullest_name_and_titles() -> None:
+    text = (
+        "Donald Trump arrived in Seoul on Monday. Later, Mr. Trump met officials.\n\n"
+        '"It was a great meeting," Mr. Trump said.'
+    )
+    q = only(text)
+    assert q.speaker == "Donald Trump"
+    assert spk(text, q) == "Trump"
+
+
+def test_pronoun_resolves_to_previous_person() -> None:
+    text = "Barack Obama took the stage in Chicago. “We have work to do,” he said."
+    q = only(text)
+    assert spk(text, q) == "he"
+    assert q.speaker == "Barack Obama"
+
+
+def test_pronoun_respects_gender_cue() -> None:
+    text = "Ms. Nancy Pelosi spoke first. Mr. John Boehner followed her. “I disagree,” she said."
+    q = only(text)
+    assert q.speaker == "Nancy Pelosi"
+    assert spk(text, q) == "she"
+
+
+def test_adjacent_sentence_colon_attribution() -> None:
+    text = "Senator Elizabeth Warren arrived late. She said: “This is a disgrace.”"
+    q = only(text)
+    assert spk(text, q) == "She"
+    assert q.speaker == "Elizabeth Warren"
+
+
+def test_appositive_names_the_speaker() -> None:
+    text = (
+        "Kim’s sister, Kim Yo-jong, mocked the plan, insisting that the North has "
+        "“no will to improve relations” with Seoul."
+    )
+    q = only(text)
+    assert q.partial
+    assert q.speaker == "Kim Yo-jong"
+    assert spk(text, q) == "Kim Yo-jong"
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def test_interrupted_quote_is_one_quote() -> None:
+    text = "“I look forward to seeing him,” Trump said. “He was very good with me.”"
+    q = only(text)
+    assert q.speaker == "Trump"
+    assert q.text.startswith("I look forward to seeing him")
+    assert q.text.endswith("He was very good with me.")
+    assert text[q.span[0] : q.span[1]].startswith("I look forward")
+    assert text[q.span[0] : q.span[1]].endswith("with me.")
+
+
+def test_two_speakers_are_not_merged() -> None:
+    text = "“We will win,” Trump said. “No, you won't,” Clinton replied."
+    quotes = extract_quotes(text)
+    assert [q.speaker for q in quotes] == ["Trump", "Clinton"]
+
+
+def test_multi_paragraph_quote() -> None:
+    text = (
+        "“This is the first paragraph of a long statement that goes on.\n\n"
+        "“And this is the second one,” Smith said."
+    )
+    q = only(text)
+    assert q.speaker == "Smith"
+    assert "first paragraph" in q.text and "second one" in q.text
+    assert q.span[0] == 1
+
+
+def test_later_bare_paragraph_inherits_speaker() -> None:
+    text = "Trump joked: “I am the best.”\n\n“Really the very best,” he added."
+    quotes = extract_quotes(text)
+    assert [q.speaker for q in quotes] == ["Trump", "Trump"]
+    assert [q.cue for q in quotes] == ["joked", "added"]
+
+
+def test_british_single_quotes_and_apostrophes() -> None:
+    text = (
+        "Jo Bloggs, who coached the boys’ team in the ’90s, didn’t hold back. "
+        "‘We don’t give up on Kim’s side,’ Bloggs said."
+    )
+    q = only(text)
+    assert q.text == "We don’t give up on Kim’s side"
+    check_offsets(text, q)
+    assert q.speaker == "Jo Bloggs"
+
+
+def test_straight_single_quotes_daily_mail() -> None:
+    text = "'Hillary Clinton has gotten away with it,' Julia explained."
+    q = only(text)
+    assert q.text == "Hillary Clinton has gotten away with it"
+    assert q.speaker == "Julia"
+    assert q.cue == "explained"
+
+
+def test_apostrophes_alone_are_not_quotes() -> None:
+    text = "It's the boys' day. Rock 'n' roll isn't dead, and the '80s aren't back."
+    assert extract_quotes(text) == []
+
+
+def test_nyt_doubled_apostrophes() -> None:
+    text = "''We are in the people-pleasing business,'' Mr. DiPietro said."
+    q = only(text)
+    assert q.text == "We are in the people-pleasing business"
+    assert q.speaker == "DiPietro"
+
+
+# --------------------------------------------------------------------------- partials
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("Trump once mocked Kim as “Little Rocket Man” in 2017.", "Little Rocket Man"),
+        ("In April, he praised Kim as a “very smart guy” and left.", "very smart guy"),
+        ("He said he would like to “do something at some point” soon.", "do something"),
+        ("She called the plan “a disaster.”", "a disaster."),
+    ],
+)
+def test_partial_quotes(text: str, fragment: str) -> None:
+    q = only(text)
+    assert q.partial
+    assert q.text.startswith(fragment)
+    assert key_quotes([q]) == []
+
+
+def test_partial_keeps_attributable_speaker() -> None:
+    text = "Trump, who famously mocked Kim as “Little Rocket Man” in 2017, met him."
+    q = only(text)
+    assert q.partial
+    assert q.speaker == "Trump"
+
+
+# --------------------------------------------------------------------------- ranking
+
+
+def test_key_quotes_prefer_named_substantial_quotes() -> None:
+    text = (
+        "Jane Smith, the mayor, opened the meeting.\n\n"
+        "“Yes,” someone shouted.\n\n"
+        "“We will rebuild every school in this city before the winter,” Smith said.\n\n"
+        "The plan was called “ambitious” by critics.\n\n"
+        "“It is a good plan, and we support it fully,” a resident said."
+    )
+    quotes = extract_quotes(text)
+    best = key_quotes(quotes, n=2)
+    assert best[0].speaker == "Jane Smith"
+    assert best[0].text.startswith("We will rebuild")
+    assert all(not q.partial for q in best)
+    assert best[0].score > best[1].score
+    assert len(key_quotes(quotes, n=10)) == 3  # the scare quote never ranks
+
+
+def test_key_quotes_on_spec_article() -> None:
+    text = FIXTURE.read_text(encoding="utf-8")
+    quotes = extract_quotes(text)
+    by_text = {q.text: q for q in quotes}
+    best = key_quotes(quotes)
+    texts = [q.text for q in best]
+    assert any(t.startswith("I look forward to seeing him") for t in texts)
+    assert any(t.startswith("Sometimes you have to walk") for t in texts)
+    assert all(q.speaker == "Trump" for q in best)
+    for frag in (
+        "Little Rocket Man",
+        "no will to improve relations",
+        "will to provoke war",
+        "very smart guy",
+        "do something at some point",
+    ):
+        assert by_text[frag].partial, frag
+    assert by_text["no will to improve relations"].speaker == "Kim Yo-jong"
+    remember = next(q for q in quotes if q.text.startswith("Remember when I walked"))
+    assert remember.speaker == "Trump"
+    assert remember.cue == "asked"
+    assert not remember.partial
+    for q in quotes:
+        if "…" not in q.text:
+            check_offsets(text, q)
+        if q.speaker_span:
+            assert text[q.speaker_span[0] : q.speaker_span[1]] in (
+                "Trump",
+                "he",
+                "Kim Yo-jong",
+                "Kim",
+            )
+
+
+# --------------------------------------------------------------------------- input
+
+
+def test_skip_regions_are_ignored() -> None:
+    text = "“Subscribe now,” the banner said. “We will win,” Trump said."
+    cut = text.index("“We")
+    quotes = extract_quotes(text, skip=[(0, cut)])
+    assert [q.text for q in quotes] == ["We will win"]
+    assert quotes[0].span[0] > cut
+
+
+def test_bad_input() -> None:
+    assert extract_quotes("") == []
+    assert extract_quotes("No quotes in this sentence at all.") == []
+    assert extract_quotes("“Unbalanced and never closed, Smith said.") == []
+    assert extract_quotes("Closed only” here and ” there.") == []
+    # An unclosed opener must not swallow a later, well-formed quote.
+    text = "“Broken opener.\n\nNothing here.\n\n“We will win,” Trump said."
+    assert [q.text for q in extract_quotes(text)] == ["We will win"]
+
+
+def test_huge_input_finishes() -> None:
+    # 5 MB with unbalanced marks and apostrophes everywhere: must stay linear.
+    para = (
+        "the boys’ team didn’t win in the ’90s, and ‘nobody cared about it at all. "
+        "“An unbalanced opener and \"straight ones and more words here ” a stray closer "
+        "' odd mark, then Mr. Smith said nothing more about it. Officials in the city "
+        "met again on Tuesday to discuss the budget, the schools and the roads, and "
+        "nobody expected the talks to end before the winter holidays began.\n"
+    )
+    text = para * (5_000_000 // len(para)) + "\n“We will win,” Trump said."
+    t0 = time.perf_counter()
+    quotes = extract_quotes(text)
+    assert time.perf_counter() - t0 < 60  # bounded, not a benchmark
+    assert quotes[-1].text == "We will win"
+    assert quotes[-1].speaker == "Trump"
