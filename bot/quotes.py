@@ -219,6 +219,8 @@ def _cue_at(text: str, pos: int) -> bool:
 
 def _first_cue(text: str, lo: int = 0, hi: int | None = None) -> re.Match[str] | None:
     return next(_cues(text, lo, hi), None)
+
+
 _WORD_RE = re.compile(rf"[{_LETTER}0-9][{_LETTER}0-9’'.-]*")
 _PRON_RE = re.compile(r"(?<![\w’'-])(he|she|they|it|I|we)(?![\w’'-])", re.IGNORECASE)
 _SENT_END_RE = re.compile(r"([.!?…]+)[\"”’')\]]*(?=\s+[\"“‘'(\[]?[" + _UP + r"0-9])|[!?]\s")
@@ -736,6 +738,8 @@ def _speaker_in_front(
     while seg_words and seg_words[-1].group().lower() in _ADVERBS:
         j = seg_words[-1].start()
         seg_words.pop()
+    if seg_words and seg_words[-1].group().lower() in ("and", "but", "then", "or", "who"):
+        return None  # "X shook her head and said": the sentence subject speaks
     end = j
     while end > lo and text[end - 1] in " \t":
         end -= 1
@@ -889,10 +893,9 @@ def _pre_attribution(text: str, lo: int, hi: int, names: _Names) -> _Attr | None
         for cm in _cues(text, start, cue_at):
             if not cm.group().lower().endswith("ing"):
                 cue_at = cm.start()
-    if not text[cue_at : cue_at + 12].lower().split()[0].endswith("ing"):
-        before = text[start:cue_at].rstrip().lower()
-        if not before.endswith((" and", " but", " then", " or")):
-            r = _speaker_in_front(text, start, cue_at, names)
+    cue_word = _CUE_SCAN_RE.match(text, cue_at)
+    if cue_word is None or not cue_word.group().lower().endswith("ing"):
+        r = _speaker_in_front(text, start, cue_at, names)
     if r is None:
         r = _first_subject(text, start, cue_at, names)
     if r is None:
@@ -1099,7 +1102,7 @@ def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Q
     return _score(text, regions, names)
 
 
-_DASH_RE = re.compile(r"\s*\n\s*[-—–]+\s*")
+_DASH_RE = re.compile(r"[ \t]*(?:\n\s*)?(?:[-—–―]+|\n\s*-)\s*")
 
 
 def _dash_attribution(text: str, r: _Region, names: _Names) -> None:

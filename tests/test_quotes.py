@@ -288,7 +288,7 @@ def test_huge_input_finishes() -> None:
     # 5 MB with unbalanced marks and apostrophes everywhere: must stay linear.
     para = (
         "the boys’ team didn’t win in the ’90s, and ‘nobody cared about it at all. "
-        "“An unbalanced opener and \"straight ones and more words here ” a stray closer "
+        '“An unbalanced opener and "straight ones and more words here ” a stray closer '
         "' odd mark, then Mr. Smith said nothing more about it. Officials in the city "
         "met again on Tuesday to discuss the budget, the schools and the roads, and "
         "nobody expected the talks to end before the winter holidays began.\n"
