@@ -128,13 +128,30 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", out)
 
 
-def _detail_text(value: str | None, detail: Any) -> str | None:
-    """Text of a feedparser value, converting it only when it is (X)HTML."""
-    if not value:
+_LOOKS_LIKE_HTML = re.compile(
+    r"</?(?:p|br|a|div|span|img|em|strong|b|i|u|ul|ol|li|h[1-6]|blockquote|figure|svg|table|pre)"
+    r"\b[^>]*>",
+    re.IGNORECASE,
+)
+
+
+def _detail_text(value: object, detail: object) -> str | None:
+    """Text of a feedparser value, converted when it is (X)HTML.
+
+    Feeds often mislabel HTML as plain text (or feedparser has no type for
+    a summary it copied from the content), so markup is also sniffed for.
+    """
+    if not isinstance(value, str) or not value.strip():
         return None
     kind = str(detail.get("type", "")) if isinstance(detail, dict) else ""
-    text = html_to_text(value) if "html" in kind else _tidy(value)
+    is_html = "html" in kind or bool(_LOOKS_LIKE_HTML.search(value))
+    text = html_to_text(value) if is_html else _tidy(value)
     return text or None
+
+
+def _raw(entry: Any, key: str) -> Any:
+    """``entry[key]`` without feedparser's aliases (``updated`` silently means ``published``)."""
+    return dict.get(entry, key)
 
 
 # -- helpers ---------------------------------------------------------------------
@@ -195,6 +212,8 @@ def _maybe_gunzip(data: bytes) -> tuple[bytes, str | None]:
         raise FeedError(f"not a feed: a damaged gzip file ({exc})") from None
     if len(out) > MAX_FEED_BYTES:
         raise FeedError(f"the feed is larger than {MAX_FEED_BYTES:,} bytes once decompressed")
+    if not inflater.eof:
+        raise FeedError("not a feed: a truncated gzip file")
     return out, "the document was gzip-compressed without saying so"
 
 
@@ -246,6 +265,10 @@ def parse_feed(data: bytes, url: str, *, content_type: str | None = None) -> Par
     ):
         feed = _parse_json_feed(body, url)
     else:
+        # Blank lines before "<?xml" (a classic WordPress plugin bug) make the
+        # strict XML parser give up on an otherwise valid feed; drop them.
+        if body.startswith(b"<?xml") and not data.startswith(b"<?xml"):
+            data = body
         feed = _parse_xml_feed(data, url, content_type)
     if gz_problem:
         return ParsedFeed(
@@ -396,8 +419,8 @@ def _entry_from_feedparser(entry: Any, base: str) -> FeedEntry:
         guid=guid,
         url=url,
         title=title,
-        published=_struct_to_datetime(entry.get("published_parsed")),
-        updated=_struct_to_datetime(entry.get("updated_parsed")),
+        published=_struct_to_datetime(_raw(entry, "published_parsed")),
+        updated=_struct_to_datetime(_raw(entry, "updated_parsed")),
         author=str(author).strip() or None if author else None,
         summary=summary,
         content=content,
