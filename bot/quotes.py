@@ -103,8 +103,17 @@ _TITLES = frozenset(
         "dean gen. hon sens reps govs strategist adviser advisor aide pollster analyst "
         "economist sgt. state secretary-general frontrunner front-runner billionaire "
         "businessman businesswoman actor actress comedian singer rapper author writer "
-        "columnist editor reporter correspondent producer member"
+        "columnist editor reporter correspondent producer member councillor councilor "
+        "substitute striker midfielder defender goalkeeper forward winger skipper captain "
+        "referee doctor nurse inspector constable superintendent minister premier mp "
+        "epidemiologist scientist researcher physician surgeon lawyer solicitor barrister "
+        "historian diplomat envoy spokesperson lecturer"
     )
+)
+# Lower-case role words that make the following capitalised words a person's name
+# ("Rovers manager Elena Costa", "striker Kofi Mensah", "chief executive Laura Brandt").
+_ROLE_BEFORE = _TITLES - frozenset(
+    _wl("state member former chief vice deputy general major father sister brother host")
 )
 _FEMALE_TITLES = frozenset(_w("mrs ms miss queen princess dame lady congresswoman"))
 _MALE_TITLES = frozenset(["mr", "king", "prince", "sir", "lord", "congressman"])
@@ -119,7 +128,19 @@ _FEMALE_NAMES = frozenset(
         "chelsea kellyanne huma condoleezza theresa angela marine nikki kamala tulsi carly "
         "michele loretta samantha madeleine jill julia sophie claire alice jane kate kathy "
         "kirsten dianne maxine debbie tammy amy jeanne susana hope sheryl oprah beyonce "
-        "taylor kim yo-jong"
+        "taylor kim yo-jong elena mara ana anna priya amina fatima aisha ayesha sofia sophia "
+        "isabel isabella lucia carmen rosa marta ingrid astrid freya greta hannah leah "
+        "chloe zoe grace ella lucy molly ellie charlotte harriet eleanor beatrice alison "
+        "allison gillian fiona kirsty siobhan niamh aoife bridget maureen eileen sheila "
+        "yvonne denise tracey tracy wendy gemma jo joanna joanne louise caroline natalie "
+        "natasha olga irina svetlana tatiana yulia anastasia agnieszka katarzyna "
+        "monika ewa magdalena petra eva elisa giulia francesca chiara alessandra "
+        "valentina camila gabriela mariana daniela ana paula adriana patricia beatriz "
+        "ines leila layla yasmin nadia samira zainab mei ling yuki sakura priyanka "
+        "sunita anjali deepa lakshmi ngozi chiamaka adaeze wanjiru grace mercy "
+        "abigail brittany danielle erin megan shannon tiffany vanessa veronica "
+        "whitney hilary condi rosalind judy janice gloria diana marie sandra martha "
+        "margot penelope rebekah ruth naomi miriam esther deborah tamara vera nina"
     )
 )
 _MALE_NAMES = frozenset(
@@ -133,7 +154,21 @@ _MALE_NAMES = frozenset(
         "gerald christian terry sean arthur austin noah lawrence jesse joe bryan billy bill "
         "mike chris mitt rand rick newt mitch chuck harry joe tim jim bob tom dick mitch "
         "reince corey paul lindsey vladimir xi boris emmanuel recep bashar kim jong-un "
-        "jae-myung moon"
+        "jae-myung moon gareth victor jonah luis piotr kofi graham derek tomas thomas "
+        "marcus hendrik ian iain alan allan neil colin duncan angus hamish craig gordon "
+        "stuart stewart martin simon nigel trevor clive graeme rhys dylan owen evan "
+        "liam connor declan sean seamus ciaran padraig oliver harry henry william "
+        "archie alfie freddie oscar hugo felix max leo lucas luke mateo diego carlos "
+        "juan pedro pablo miguel javier alejandro antonio manuel francisco rafael "
+        "sergio andres fernando ricardo eduardo roberto marco giuseppe giovanni luca "
+        "matteo alessandro lorenzo francesco pierre jacques louis francois "
+        "philippe olivier nicolas hans klaus jurgen stefan wolfgang dieter heinz "
+        "lars sven erik anders nils bjorn olaf pieter willem dmitry sergei "
+        "ivan alexei mikhail andrei nikolai yuri igor oleg viktor ahmed mohammed "
+        "muhammad mohamed ali hassan omar khalid ibrahim yusuf mustafa tariq rajesh "
+        "rahul arjun vikram sanjay amit ravi hiroshi takeshi kenji jian "
+        "kwame kwesi chinedu emeka oluwaseun tunde musa abdullah hamid reza "
+        "benjamin ezra isaac elijah gideon caleb malcolm desmond nelson cyril jacob"
     )
 )
 _NONPERSON = frozenset(
@@ -434,6 +469,7 @@ class _Mention:
     titled: bool
     gender: str  # "m", "f" or ""
     subject: bool = False
+    org: bool = False  # modifies a role + name: "Rovers" in "Rovers manager Elena Costa"
 
 
 def _clean_token(tok: str) -> str:
@@ -453,6 +489,11 @@ class _Names:
         self._canon: dict[tuple[str, ...], str] = {}
         self.gender: dict[str, str] = {}
         self.speaker_keys: set[str] = set()
+        self.newlines: list[int] = []
+        self.quote_spans: list[Span] = []
+        self.quote_starts: list[int] = []
+        self._sent_starts: list[int] | None = None
+        self._learned: dict[str, str] | None = None
         for m in _CAPSEQ_RE.finditer(text):
             chunk: list[tuple[int, str]] = []
             for t in re.finditer(r"\S+", m.group()):
@@ -465,8 +506,33 @@ class _Names:
             if chunk:
                 self._add(chunk)
         self.starts = [m.start for m in self.mentions]
+        self.places: set[str] = set()
+        self.titled_keys: set[str] = set()
+        prev_m: _Mention | None = None
+        for mt in self.mentions:
+            before = text[max(0, mt.start - 30) : mt.start]
+            rm = re.search(r"(?<![\w’'-])([a-z]+)[ \t]+$", before)
+            if rm and rm.group(1) in _ROLE_BEFORE:
+                # "striker Kofi Mensah": a role word before a name is a person cue, and
+                # what comes right before the role is an organisation ("Rovers manager").
+                mt.titled = True
+                if prev_m is not None and prev_m.end == mt.start - len(rm.group()) - 1:
+                    prev_m.org = text[prev_m.end] in " \t"
+            elif len(mt.tokens) == 1 and _PLACE_BEFORE_RE.search(before):
+                self.places.add(mt.tokens[0])
+            prev_m = mt
+        self.person_keys: set[str] = set()
         for mt in self.mentions:
             key = mt.tokens[-1]
+            if mt.titled:
+                self.titled_keys.add(key)
+            if (
+                len(mt.tokens) >= 2
+                and not mt.org
+                and not any(w.lower() in _ORG_WORDS for w in mt.tokens)
+            ):
+                self.person_keys.add(key)
+                self.person_keys.add(mt.tokens[0])
             self.counts[key] = self.counts.get(key, 0) + 1
             if len(mt.tokens) >= 2:
                 forms = self.full.setdefault(key, {})
@@ -550,14 +616,20 @@ class _Names:
         return None
 
     def person_like(self, m: _Mention) -> bool:
-        if m.titled or m.subject or m.tokens[-1] in self.speaker_keys:
+        if m.org:
+            return False
+        key = m.tokens[-1]
+        if m.titled or m.subject or key in self.speaker_keys:
             return True
         if all(w.isupper() and len(w) > 1 for w in m.tokens):
             return False
+        if any(w.lower() in _ORG_WORDS for w in m.tokens):
+            return False
         if len(m.tokens) >= 2:
             return not any(w.lower().rstrip(".") in _NONPERSON for w in m.tokens[1:])
-        key = m.tokens[-1]
-        return key in self.full or key in self.first_tok
+        if key in self.places and key not in self.titled_keys and not self.gender.get(key):
+            return False  # "the Port of Kessington", "in Brenmouth"
+        return key in self.person_keys
 
     def canonical(self, tokens: tuple[str, ...], pos: int) -> str:
         """Fullest form of the name the article uses ("Trump" -> "Donald Trump")."""
@@ -588,35 +660,140 @@ class _Names:
             return "f"
         if " " in name and first in _MALE_NAMES:
             return "m"
-        return self.gender.get(name.split()[-1], "")
+        g = self.gender.get(name.split()[-1], "")
+        if g:
+            return g
+        return self._learned_genders().get(name, "")
 
-    def antecedent(self, pos: int, pronoun: str, speakers: list[tuple[int, str]]) -> str | None:
-        """Nearest fitting person before pos: a recent speaker or a subject-like mention."""
-        want = "m" if pronoun == "he" else "f" if pronoun == "she" else ""
+    # -- sentences, quoted stretches and pronouns (computed lazily, once per article)
+
+    def _sentences(self) -> list[int]:
+        if self._sent_starts is None:
+            text = self.text
+            out = [0]
+            for m in _SENT_END_RE.finditer(text):
+                if m.group(1) == "." and _is_abbrev(text, m.start()):
+                    continue
+                out.append(m.end())
+            out.extend(i + 1 for i in self.newlines)
+            out.sort()
+            self._sent_starts = out
+        return self._sent_starts
+
+    def _sentence_of(self, pos: int) -> int:
+        return bisect.bisect_right(self._sentences(), pos) - 1
+
+    def quoted(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.quote_starts, pos) - 1
+        return i >= 0 and pos < self.quote_spans[i][1]
+
+    def _subject_position(self, m: _Mention) -> bool:
+        """At the start of its sentence, or after a leading phrase (`At the shop, Tom said`)."""
+        if _starts_sentence(self.text, m.start):
+            return True
+        ss = self._sentences()[self._sentence_of(m.start)]
+        lead = self.text[ss : m.start].rstrip()
+        if not lead.endswith(",") or len(lead) > 200:
+            return False
+        fw = lead.split(" ", 1)[0].strip("\"“‘'(").lower()
+        return fw in _INTRO_WORDS
+
+    def _candidate(self, pos: int, want: str, *, learn: bool = False) -> str | None:
+        """Hobbs-style antecedent of a pronoun at pos.
+
+        In the pronoun's own sentence only a subject before it counts ("Kim said … and
+        she added"); otherwise the nearest earlier sentence with a fitting person wins,
+        and within it the leftmost person (the subject usually comes first).
+        """
+        own = self._sentence_of(pos)
+        lo = max(0, pos - 2500)
         i = bisect.bisect_left(self.starts, pos) - 1
-        limit = pos - 2500
-        fallback: str | None = None
-        while i >= 0 and self.mentions[i].start > limit:
+        best: str | None = None
+        best_sent = -1
+        poss: str | None = None
+        poss_sent = -1
+        while i >= 0 and self.mentions[i].start >= lo:
             m = self.mentions[i]
             i -= 1
-            if not self.person_like(m):
+            sent = self._sentence_of(m.start)
+            if best is not None and sent != best_sent:
+                break
+            if poss is not None and best is None and sent != poss_sent:
+                return poss
+            if learn and own - sent > 1:
+                break
+            if sent == own and not (not m.possessive and self._subject_position(m)):
+                continue
+            if self.quoted(m.start) or not self.person_like(m):
                 continue
             name = self.canonical(m.tokens, m.start)
-            g = self.gender_of(name)
-            if want and g and g != want:
+            if want:
+                g = self.gender_of(name)
+                if g and g != want:
+                    continue
+            if m.possessive:
+                if poss is None or poss_sent == sent:
+                    poss, poss_sent = name, sent
                 continue
-            if m.subject or (not m.possessive and _starts_sentence(self.text, m.start)):
-                return name
-            if fallback is None and not m.possessive:
-                fallback = name
-        if fallback is not None:
-            return fallback
+            best, best_sent = name, sent
+            if sent == own:
+                break
+        if best is None and poss is not None:
+            return poss
+        return best
+
+    def _learned_genders(self) -> dict[str, str]:
+        """Gender learned from he/she pronouns that refer back to a name in the text."""
+        if self._learned is None:
+            self._learned = {}
+            votes: dict[str, list[int]] = {}
+            for pm in _GENDER_PRON_RE.finditer(self.text):
+                if self.quoted(pm.start()):
+                    continue
+                name = self._candidate(pm.start(), "", learn=True)
+                if name is None:
+                    continue
+                v = votes.setdefault(name, [0, 0])
+                v[0 if pm.group().lower() == "he" else 1] += 1
+            for name, (he, she) in votes.items():
+                if he >= 2 * she and he:
+                    self._learned[name] = "m"
+                elif she >= 2 * he and she:
+                    self._learned[name] = "f"
+        return self._learned
+
+    def antecedent(self, pos: int, pronoun: str, speakers: list[tuple[int, str]]) -> str | None:
+        """The person a he/she attribution refers to; the latest fitting speaker if none."""
+        want = "m" if pronoun == "he" else "f" if pronoun == "she" else ""
+        name = self._candidate(pos, want)
+        if name is not None:
+            return name
         for p, name in reversed(speakers):
             if p < pos:
                 g = self.gender_of(name)
                 if not (want and g and g != want):
                     return name
         return None
+
+
+_GENDER_PRON_RE = re.compile(r"(?<![\w’'-])(?:[Hh]e|[Ss]he)(?![\w’'-])")
+_INTRO_WORDS = _w(
+    "at in on for after before during with without from since when while as although though "
+    "despite outside inside back speaking standing asked like unlike amid by under over across "
+    "earlier later last this next on from near behind beside among within"
+)
+# Words that make a capitalised sequence an organisation, team or place, not a person.
+_ORG_WORDS = _w(
+    "rovers wanderers athletic albion fc united port authority chamber federation league "
+    "cup securities insight biologics semiconductor holdings partners capital group "
+    "service services council committee union association institute foundation ministry "
+    "agency company corporation bank hospital airport station stadium street road avenue "
+    "square bridge river lane park centre center gate terminal district province region"
+)
+_PLACE_BEFORE_RE = re.compile(
+    r"(?:\b(?:in|at|near|outside|throughout|across)\s+|"
+    r"\b(?:Port|City|Republic|Province|County|Isle|Gulf|Bay|Lake|Mount) of\s+)$"
+)
 
 
 _PERSON_OK = frozenset(["will", "may"])
@@ -1022,6 +1199,9 @@ def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Q
         return []
     names = _Names(work)
     nl = [m.start() for m in re.finditer("\n", work)]
+    names.newlines = nl
+    names.quote_spans = [(r.open_pos, r.close_pos) for r in regions]
+    names.quote_starts = [r.open_pos for r in regions]
     speakers: list[tuple[int, str]] = []
     prev: _Region | None = None
     prev_para = -1
