@@ -510,16 +510,20 @@ class _Names:
         self.titled_keys: set[str] = set()
         prev_m: _Mention | None = None
         for mt in self.mentions:
-            before = text[max(0, mt.start - 30) : mt.start]
-            rm = re.search(r"(?<![\w’'-])([a-z]+)[ \t]+$", before)
-            if rm and rm.group(1) in _ROLE_BEFORE:
-                # "striker Kofi Mensah": a role word before a name is a person cue, and
-                # what comes right before the role is an organisation ("Rovers manager").
-                mt.titled = True
-                if prev_m is not None and prev_m.end == mt.start - len(rm.group()) - 1:
-                    prev_m.org = text[prev_m.end] in " \t"
-            elif len(mt.tokens) == 1 and _PLACE_BEFORE_RE.search(before):
-                self.places.add(mt.tokens[0])
+            # The word before the mention, by plain string ops (this runs per mention).
+            j = mt.start - 1
+            if j > 1 and text[j] == " ":
+                k = text.rfind(" ", max(0, j - 20), j)
+                word = text[k + 1 : j]
+                if word in _ROLE_BEFORE:
+                    # "striker Kofi Mensah": a role word before a name is a person cue, and
+                    # what comes right before the role is an organisation ("Rovers manager").
+                    mt.titled = True
+                    if prev_m is not None and prev_m.end == k:
+                        prev_m.org = True
+                elif len(mt.tokens) == 1 and word in _PLACE_PREPS:
+                    if word != "of" or text[max(0, k - 8) : k].split(" ")[-1] in _PLACE_OF:
+                        self.places.add(mt.tokens[0])
             prev_m = mt
         self.person_keys: set[str] = set()
         for mt in self.mentions:
@@ -790,10 +794,8 @@ _ORG_WORDS = _w(
     "agency company corporation bank hospital airport station stadium street road avenue "
     "square bridge river lane park centre center gate terminal district province region"
 )
-_PLACE_BEFORE_RE = re.compile(
-    r"(?:\b(?:in|at|near|outside|throughout|across)\s+|"
-    r"\b(?:Port|City|Republic|Province|County|Isle|Gulf|Bay|Lake|Mount) of\s+)$"
-)
+_PLACE_PREPS = _w("in at near outside throughout across of")
+_PLACE_OF = _w("Port City Republic Province County Isle Gulf Bay Lake Mount")
 
 
 _PERSON_OK = frozenset(["will", "may"])
