@@ -1,14 +1,17 @@
-"""The ``newsbrief`` command: the composition root that wires the core together."""
+"""The ``newsbrief`` command: the composition root, the one place that knows every package."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.config import Settings, get_settings
 from bot.errors import BadInputError, NewsbriefError
 from bot.summarize import ALGORITHMS, DEFAULT_ALGORITHM
 from bot.text.decode import decode_bytes
@@ -17,6 +20,7 @@ from bot.text.sentences import SUPPORTED_LANGUAGES
 MAX_INPUT_BYTES = 8_000_000
 
 
+# ---------------------------------------------------------------- helpers
 def _read_source(source: str) -> str:
     if source == "-":
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
@@ -31,6 +35,32 @@ def _read_source(source: str) -> str:
     return decode_bytes(data)
 
 
+def _is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def _open_store(settings: Settings) -> Any:
+    from bot.app import open_store
+
+    return open_store(settings)
+
+
+def _fetcher(settings: Settings) -> Any:
+    from bot.fetch import Fetcher
+
+    return Fetcher(settings)
+
+
+async def _fetch_page(settings: Settings, url: str) -> tuple[str, str]:
+    fetcher = _fetcher(settings)
+    try:
+        result = await fetcher.fetch(url)
+        return result.text, result.final_url
+    finally:
+        await fetcher.aclose()
+
+
+# ---------------------------------------------------------------- summarize
 def _analysis_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "sentences": args.sentences,
@@ -46,8 +76,18 @@ def _cmd_summarize(args: argparse.Namespace, out: TextIO) -> int:
 
     if args.batch:
         return _summarize_batch(args, out)
-    text = _read_source(args.source)
-    result = analyze(text, **_analysis_options(args))
+    title = None
+    if _is_url(args.source):
+        from bot.extract import extract_article
+
+        html, final = asyncio.run(_fetch_page(get_settings(), args.source))
+        page = extract_article(html, final)
+        if not page.ok:
+            raise BadInputError(f"{args.source} holds no article: {page.reason}")
+        text, title = page.text, page.title
+    else:
+        text = _read_source(args.source)
+    result = analyze(text, title=title, **_analysis_options(args))
     if args.format == "json":
         out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
     elif args.format == "markdown":
@@ -91,40 +131,227 @@ def _summarize_batch(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if failed else 0
 
 
+# ---------------------------------------------------------------- ingest
+def _cmd_ingest(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.ingest import Ingester, IngestReport
+    from bot.progress import IngestProgress
+
+    if not args.sources and not args.sample:
+        raise BadInputError("give feed or article URLs, files, or --sample")
+    settings = get_settings()
+    store = _open_store(settings)
+
+    async def go() -> IngestReport:
+        fetcher = _fetcher(settings) if args.sources else None
+        with IngestProgress(out) as progress:
+            ingester = Ingester(store, fetcher, progress=progress.update)
+            try:
+                report = IngestReport()
+                if args.sample:
+                    report = await ingester.ingest_sample()
+                if args.sources:
+                    more = await ingester.ingest(args.sources)
+                    report.items += more.items
+                    report.feeds += more.feeds
+                return report
+            finally:
+                if fetcher is not None:
+                    await fetcher.aclose()
+
+    try:
+        report = asyncio.run(go())
+    finally:
+        store.close()
+    IngestProgress.summary(report, out)
+    return 1 if report.items and all(i.status == "failed" for i in report.items) else 0
+
+
+# ---------------------------------------------------------------- brief
+def _cmd_brief(args: argparse.Namespace, out: TextIO) -> int:
+    from adapters.console.render import render
+    from bot.briefs import build_brief, parse_duration
+    from bot.render import post_markdown
+
+    since = parse_duration(args.since)
+    store = _open_store(get_settings())
+    try:
+        brief = build_brief(store, args.topic, since=since, limit=args.limit)
+    finally:
+        store.close()
+    if args.format == "json":
+        out.write(json.dumps(brief.to_json(), ensure_ascii=False) + "\n")
+    elif args.format == "markdown":
+        out.write(post_markdown(brief.to_post()) + "\n")
+    else:
+        out.write(render(brief.to_post()) + "\n")
+    return 0
+
+
+# ---------------------------------------------------------------- extract
+def _cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.extract import extract_article
+
+    settings = get_settings()
+    failed = 0
+    for source in args.sources:
+        record: dict[str, Any] = {"source": source}
+        try:
+            if _is_url(source):
+                html, base = asyncio.run(_fetch_page(settings, source))
+            else:
+                html, base = _read_source(source), None
+            page = extract_article(html, base)
+            record |= {
+                "status": page.status,
+                "title": page.title,
+                "text": page.text,
+                "author": page.author,
+                "published": page.published.isoformat() if page.published else None,
+                "site": page.site,
+            }
+            if page.reason:
+                record["reason"] = page.reason
+        except NewsbriefError as exc:
+            failed += 1
+            record |= {"status": "failed", "reason": str(exc)}
+        if args.format == "json":
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            out.write(f"== {source} [{record['status']}]\n")
+            if record.get("reason"):
+                out.write(f"   reason: {record['reason']}\n")
+            for key in ("title", "author", "published", "site"):
+                if record.get(key):
+                    out.write(f"   {key}: {record[key]}\n")
+            if record.get("text"):
+                out.write("\n" + record["text"] + "\n")
+            out.write("\n")
+    return 1 if failed else 0
+
+
+# ---------------------------------------------------------------- ask
+def _cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.answers import SourceArticle, answer
+    from bot.messages import ThreadRef
+
+    result = None
+    if args.file:
+        text = _read_source(args.file)
+        result = answer(args.question, [SourceArticle(id=args.file, text=text, url=None)])
+    else:
+        store = _open_store(get_settings())
+        try:
+            if args.article is not None:
+                a = store.get_article(args.article)
+                if a is None or a.text is None:
+                    raise BadInputError(f"there is no stored article {args.article}")
+                arts = [SourceArticle(id=str(a.id), text=a.text, url=a.url, title=a.title)]
+                result = answer(args.question, arts)
+            else:
+                platform, _, rest = args.thread.partition(":")
+                channel, _, tid = rest.rpartition(":")
+                ref = ThreadRef(platform, channel, tid)
+                if store.get_thread(ref) is None:
+                    raise BadInputError(
+                        f"there is no thread {args.thread} (use PLATFORM:CHANNEL:THREAD, "
+                        "e.g. console:console:3)"
+                    )
+                from bot.conversation import Conversation
+
+                result = Conversation(store)._answer(ref, args.question)
+        finally:
+            store.close()
+    if args.format == "json":
+        out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+    else:
+        out.write(result.text + "\n")
+        for s in result.sentences:
+            out.write(f"  source: {s.url or s.article_id}\n")
+        if not result.confident:
+            for title, url in result.links:
+                out.write(f"  • {title}: {url or ''}\n")
+    return 0
+
+
+# ---------------------------------------------------------------- run
+def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.app import run_app
+
+    return asyncio.run(run_app(get_settings(), out=out, sample=not args.no_sample))
+
+
+# ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbrief",
         description="News digests for Discord and Slack: summaries, key quotes, follow-ups.",
     )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("summarize", help="summarize an article and list its key quotes")
-    s.add_argument("source", nargs="?", default="-", help="a text file, or - for stdin")
+    s.add_argument("source", nargs="?", default="-", help="a text file, a URL, or - for stdin")
     s.add_argument("--sentences", type=int, default=3, metavar="N")
     s.add_argument("--quotes", type=int, default=3, metavar="N")
     s.add_argument("--algorithm", default=DEFAULT_ALGORITHM, choices=ALGORITHMS)
     s.add_argument("--language", default="english", help=", ".join(SUPPORTED_LANGUAGES))
     s.add_argument("--format", default="text", choices=("text", "markdown", "json"))
     s.add_argument(
-        "--batch",
-        action="store_true",
-        help='JSON Lines in ({"id", "text", "title"?}), JSON Lines out',
+        "--batch", action="store_true", help='JSON Lines in ({"id", "text", "title"?}), out'
     )
     s.set_defaults(func=_cmd_summarize)
+
+    i = sub.add_parser("ingest", help="read feeds, OPML lists and article pages into the store")
+    i.add_argument("sources", nargs="*", help="feed or article URLs, or files")
+    i.add_argument("--sample", action="store_true", help="load the bundled sample articles")
+    i.set_defaults(func=_cmd_ingest)
+
+    b = sub.add_parser("brief", help="a short brief on a topic from stored articles")
+    b.add_argument("topic")
+    b.add_argument("--since", default="48h", help="how far back: 48h, 7d, 1w")
+    b.add_argument("--limit", type=int, default=5)
+    b.add_argument("--format", default="text", choices=("text", "markdown", "json"))
+    b.set_defaults(func=_cmd_brief)
+
+    e = sub.add_parser("extract", help="show what is extracted from pages (URLs or HTML files)")
+    e.add_argument("sources", nargs="+")
+    e.add_argument("--format", default="text", choices=("text", "json"))
+    e.set_defaults(func=_cmd_extract)
+
+    a = sub.add_parser("ask", help="answer a question from an article or a thread")
+    a.add_argument("question")
+    where = a.add_mutually_exclusive_group(required=True)
+    where.add_argument("--file", help="a text file holding the article")
+    where.add_argument("--article", type=int, help="a stored article id")
+    where.add_argument("--thread", help="a remembered thread: PLATFORM:CHANNEL:THREAD")
+    a.add_argument("--format", default="text", choices=("text", "json"))
+    a.set_defaults(func=_cmd_ask)
+
+    r = sub.add_parser("run", help="run the bot (console when no platform token is set)")
+    r.add_argument("--no-sample", action="store_true", help="don't load the bundled sample")
+    r.set_defaults(func=_cmd_run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     stream = out or sys.stdout
-    if getattr(args, "sentences", 0) < 0 or getattr(args, "quotes", 0) < 0:
-        print("newsbrief: error: --sentences and --quotes must be 0 or more", file=sys.stderr)
-        return 2
+    for name in ("sentences", "quotes", "limit"):
+        if getattr(args, name, 0) < 0:
+            print(f"newsbrief: error: --{name} must be 0 or more", file=sys.stderr)
+            return 2
     try:
         code: int = args.func(args, stream)
     except NewsbriefError as exc:
         print(f"newsbrief: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130
     return code
 
 

@@ -14,15 +14,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot import __version__
 
 
-def default_database_url() -> str:
-    data_dir = Path(platformdirs.user_data_dir("newsbrief", appauthor=False))
-    return f"sqlite:///{data_dir / 'newsbrief.db'}"
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("newsbrief", appauthor=False))
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSBRIEF_", env_file=".env", extra="ignore")
 
-    database_url: str = Field(default_factory=default_database_url)
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str = ""  # empty: a SQLite file in data_dir
+
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'newsbrief.db'}"
 
     # Fetching
     allow_private_hosts: bool = False  # lift the SSRF guard, for local tests and demos only

@@ -1,0 +1,65 @@
+"""`newsbrief run`: wire the store, the conversation core, the scheduler and the platforms.
+
+This is the composition root (with ``bot.cli``): the only core module that
+imports adapters, and only inside ``run_app``, so the core never depends on
+a platform SDK at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TextIO
+
+from bot.config import Settings
+from bot.conversation import Conversation
+from bot.ingest import Ingester
+from bot.platform import Platform
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def open_store(settings: Settings) -> Store:
+    url = settings.effective_database_url()
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return Store.open(url)
+
+
+async def load_sample_if_empty(store: Store) -> int:
+    """A fresh install shows real content at once: the bundled sample, no network."""
+    counts = await asyncio.to_thread(store.counts)
+    if counts.ok:
+        return 0
+    report = await Ingester(store, None).ingest_sample()
+    return sum(1 for i in report.items if i.status == "new")
+
+
+def platforms(settings: Settings, out: TextIO | None = None) -> list[Platform]:
+    """Every platform with credentials; the console when there are none."""
+    found: list[Platform] = []
+    if not found:
+        from adapters.console.adapter import ConsolePlatform
+
+        found.append(ConsolePlatform(settings.data_dir / "console-posts.jsonl", stdout=out))
+    return found
+
+
+async def run_app(settings: Settings, *, out: TextIO | None = None, sample: bool = True) -> int:
+    store = open_store(settings)
+    try:
+        if sample:
+            loaded = await load_sample_if_empty(store)
+            if loaded:
+                log.info("loaded %d sample articles into an empty store", loaded)
+        conversation = Conversation(store)
+        running = platforms(settings, out)
+        # Each platform runs until it stops (the console at the end of its input).
+        await asyncio.gather(*(p.start(conversation) for p in running))
+        for p in running:
+            await p.stop()
+    finally:
+        store.close()
+    return 0

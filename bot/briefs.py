@@ -1,0 +1,144 @@
+"""A brief on a topic: recent stories, one per cluster, as data, JSON and a Post."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.errors import NewsbriefError
+from bot.messages import Post, PostItem, QuoteLine, SourceLink
+from bot.store import Store, StoryHit
+
+MAX_TOPIC_CHARS = 100
+_DURATION = re.compile(r"^(?P<n>\d{1,4})\s*(?P<unit>m|min|h|hours?|d|days?|w|weeks?)$", re.I)
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class BadTopicError(NewsbriefError):
+    pass
+
+
+def parse_duration(text: str) -> timedelta:
+    """ "48h", "2d", "1w", "90m" → a timedelta; anything else is a clear error."""
+    m = _DURATION.match(text.strip())
+    if not m or int(m.group("n")) == 0:
+        raise BadTopicError(
+            f"I can't read {text!r} as a time span: use a number and a unit, like 48h, 2d or 1w"
+        )
+    unit = m.group("unit")[0].lower()
+    return timedelta(seconds=int(m.group("n")) * _UNIT_SECONDS[unit])
+
+
+def format_duration(span: timedelta) -> str:
+    hours = int(span.total_seconds() // 3600)
+    if hours and hours % 24 == 0 and hours >= 48:
+        return f"{hours // 24} days"
+    if hours:
+        return f"{hours} hours" if hours != 1 else "hour"
+    return f"{int(span.total_seconds() // 60)} minutes"
+
+
+def parse_brief_args(text: str, default_since: timedelta) -> tuple[str, timedelta]:
+    """ "/brief north korea 24h" → ("north korea", 24h). A trailing span is optional."""
+    words = text.split()
+    since = default_since
+    if len(words) >= 2 and words[-2].lower() in {"since", "last", "past"}:
+        since = parse_duration(words[-1])
+        words = words[:-2]
+    elif words and _DURATION.match(words[-1]) and len(words) > 1:
+        since = parse_duration(words[-1])
+        words = words[:-1]
+    topic = " ".join(words).strip()
+    if not topic:
+        raise BadTopicError("Tell me what the brief is about, for example: /brief korea")
+    if len(topic) > MAX_TOPIC_CHARS:
+        raise BadTopicError(f"That topic is too long: keep it under {MAX_TOPIC_CHARS} characters")
+    return topic, since
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    topic: str
+    since: timedelta
+    stories: tuple[StoryHit, ...]
+    instead: tuple[StoryHit, ...] = ()  # what there is, when nothing matches the topic
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "topic": self.topic,
+            "since": format_duration(self.since),
+            "stories": [_story_json(h) for h in self.stories],
+        }
+
+    @property
+    def article_ids(self) -> tuple[str, ...]:
+        return tuple(str(s.article_id) for h in self.stories or self.instead for s in h.sources)
+
+    def to_post(self, kind: str = "brief") -> Post:
+        if self.stories:
+            return Post(
+                kind="brief",
+                title=f"Brief: {self.topic} (last {format_duration(self.since)})",
+                items=tuple(_item(h) for h in self.stories),
+                footer="Reply in this thread to ask a follow-up question.",
+                article_ids=self.article_ids,
+            )
+        text = f"Nothing on {self.topic!r} in the last {format_duration(self.since)}."
+        if self.instead:
+            text += " Here is what is in the news instead:"
+        else:
+            text += " No news has been ingested yet: try `newsbrief ingest --sample`."
+        return Post(
+            kind="brief",
+            title=f"Brief: {self.topic}",
+            text=text,
+            items=tuple(_item(h) for h in self.instead),
+            footer="Try another topic, or a longer span: /brief TOPIC 7d",
+            article_ids=self.article_ids,
+        )
+
+
+def _item(hit: StoryHit) -> PostItem:
+    return PostItem(
+        headline=hit.headline,
+        summary=hit.summary[:2],
+        quote=QuoteLine(hit.quote.text, hit.quote.speaker) if hit.quote else None,
+        sources=tuple(
+            SourceLink(s.title or s.url, s.url, s.site, s.published) for s in hit.sources
+        ),
+    )
+
+
+def _story_json(hit: StoryHit) -> dict[str, Any]:
+    return {
+        "headline": hit.headline,
+        "summary": list(hit.summary),
+        "quote": {"text": hit.quote.text, "speaker": hit.quote.speaker} if hit.quote else None,
+        "sources": [
+            {
+                "title": s.title,
+                "url": s.url,
+                "site": s.site,
+                "published": s.published.isoformat(),
+            }
+            for s in hit.sources
+        ],
+    }
+
+
+def build_brief(
+    store: Store,
+    topic: str,
+    *,
+    since: timedelta = timedelta(hours=48),
+    limit: int = 5,
+    now: datetime | None = None,
+) -> Brief:
+    now = now or datetime.now(UTC)
+    hits = store.search(topic, since=now - since, limit=limit, now=now)
+    instead: list[StoryHit] = []
+    if not hits:
+        instead = store.recent(now - since, limit=min(limit, 3), now=now)
+    return Brief(topic=topic, since=since, stories=tuple(hits), instead=tuple(instead))

@@ -1,0 +1,137 @@
+"""Commands and threaded follow-ups, for every platform at once.
+
+Adapters turn platform events into ``CommandEvent`` / ``ThreadReplyEvent`` and
+call this handler; it answers through the ``Platform`` it was called with.
+Every brief it posts is remembered in the store with its articles, so a
+question in that thread is answered from them — also after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from bot.answers import Answer, SourceArticle, Turn, answer
+from bot.briefs import build_brief, parse_brief_args
+from bot.errors import NewsbriefError
+from bot.messages import CommandEvent, Post, ThreadRef, ThreadReplyEvent
+from bot.platform import Platform
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+CommandFn = Callable[[Platform, CommandEvent], Awaitable[None]]
+
+HELP = """\
+/brief TOPIC [SPAN]  a short brief on TOPIC from recent news, e.g. /brief korea or /brief trade 7d
+/digest ...          morning digests for this channel: /digest help
+/help                this list
+Reply in the thread under a brief or digest to ask a follow-up question, e.g.
+"what did Kim's sister say?" or "why did the talks end?"."""
+
+
+def error_post(message: str) -> Post:
+    return Post(kind="error", title="Sorry", text=message)
+
+
+class Conversation:
+    """The core's ``EventHandler``."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        default_since: timedelta = timedelta(hours=48),
+        brief_limit: int = 5,
+        extra_commands: dict[str, CommandFn] | None = None,
+        help_text: str = HELP,
+    ) -> None:
+        self.store = store
+        self.default_since = default_since
+        self.brief_limit = brief_limit
+        self.help_text = help_text
+        self.commands: dict[str, CommandFn] = {
+            "brief": self._brief,
+            "help": self._help,
+            **(extra_commands or {}),
+        }
+
+    async def on_command(self, platform: Platform, event: CommandEvent) -> None:
+        handler = self.commands.get(event.command.lower())
+        if handler is None:
+            await platform.respond(
+                event,
+                error_post(f"I don't know the command /{event.command}. Type /help for the list."),
+            )
+            return
+        try:
+            await handler(platform, event)
+        except NewsbriefError as exc:
+            await platform.respond(event, error_post(str(exc)))
+        except Exception:
+            log.exception("command /%s failed", event.command)
+            await platform.respond(
+                event, error_post("Something went wrong on my side. Please try again in a minute.")
+            )
+
+    async def on_thread_reply(self, platform: Platform, event: ThreadReplyEvent) -> bool:
+        thread = await asyncio.to_thread(self.store.get_thread, event.thread)
+        if thread is None:
+            return False
+        try:
+            result = await asyncio.to_thread(self._answer, event.thread, event.text)
+        except Exception:
+            log.exception("answering in thread %s failed", event.thread)
+            await platform.reply(
+                event.thread, error_post("Something went wrong on my side. Please ask again.")
+            )
+            return True
+        await platform.reply(event.thread, answer_post(result))
+        return True
+
+    # ------------------------------------------------------------- commands
+    async def _help(self, platform: Platform, event: CommandEvent) -> None:
+        await platform.respond(
+            event, Post(kind="help", title="newsbrief — what you can type", text=self.help_text)
+        )
+
+    async def _brief(self, platform: Platform, event: CommandEvent) -> None:
+        topic, since = parse_brief_args(event.text, self.default_since)
+        brief = await asyncio.to_thread(
+            build_brief, self.store, topic, since=since, limit=self.brief_limit
+        )
+        post = brief.to_post()
+        ref = await platform.post(event.channel, post)
+        await self.remember(ref, post)
+
+    async def remember(self, ref: ThreadRef, post: Post) -> None:
+        """Keep what a post covered, so follow-ups in its thread can be answered."""
+        if post.article_ids:
+            ids = [int(i) for i in post.article_ids]
+            await asyncio.to_thread(self.store.save_thread, ref, post.kind, post.title, ids)
+
+    # ------------------------------------------------------------- answers
+    def _answer(self, ref: ThreadRef, question: str) -> Answer:
+        articles = [
+            SourceArticle(id=str(a.id), text=a.text or "", url=a.url, title=a.title)
+            for a in self.store.thread_articles(ref)
+        ]
+        history = [Turn(q, a) for q, a in self.store.thread_turns(ref)][-3:]
+        result = answer(question, articles, history)
+        self.store.add_thread_turn(ref, question, result)
+        return result
+
+
+def answer_post(result: Answer) -> Post:
+    if result.confident:
+        sources = {s.url: s.article_id for s in result.sentences if s.url}
+        return Post(
+            kind="answer",
+            title="From the articles",
+            text=result.text,
+            footer="Source: " + ", ".join(sources) if sources else None,
+        )
+    links = "\n".join(f"• {title}: {url}" for title, url in result.links if url)
+    return Post(kind="answer", title="I don't know", text=f"{result.text}\n{links}".strip())

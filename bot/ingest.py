@@ -1,0 +1,343 @@
+"""News in: feeds, OPML lists and article pages → clean text → analysis → the store.
+
+One bad source never stops a batch: every item ends as a row of the report
+(new, updated, duplicate, no_article, not_modified or failed with a reason).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot.analyze import analyze
+from bot.errors import NewsbriefError
+from bot.extract import Extracted, extract_article
+from bot.feeds import FeedEntry, FeedError, ParsedFeed, looks_like_opml, parse_feed, parse_opml
+from bot.fetch import Fetcher, FetchError, FetchResult
+from bot.store import ArticleRecord, FeedState, Store, analysis_payload
+from bot.store.store import content_hash
+
+log = logging.getLogger(__name__)
+
+SAMPLE_FEED_URL = "https://sample.newsbrief.invalid/feed.xml"
+# A feed item carrying at least this many words of content is an article in
+# itself: no need to fetch its page (faster, and kinder to the publisher).
+FULL_CONTENT_WORDS = 150
+
+Status = str  # new | updated | duplicate | no_article | not_modified | failed
+
+
+@dataclass(slots=True)
+class ItemResult:
+    source: str
+    status: Status
+    title: str | None = None
+    reason: str | None = None
+    article_id: int | None = None
+
+
+@dataclass(slots=True)
+class IngestReport:
+    items: list[ItemResult] = field(default_factory=list)
+    feeds: int = 0
+
+    def counts(self) -> Counter[str]:
+        return Counter(i.status for i in self.items)
+
+    @property
+    def fetched(self) -> int:
+        return sum(1 for i in self.items if i.status not in {"failed", "not_modified"})
+
+
+ProgressFn = Callable[[ItemResult], None]
+
+
+def _is_url(source: str) -> bool:
+    return urlsplit(source).scheme in {"http", "https"}
+
+
+def _site(entry: FeedEntry, feed: ParsedFeed) -> str | None:
+    """The feed's name, unless the item lives on another host (an aggregator's feed)."""
+    item_host = urlsplit(entry.url).hostname if entry.url else None
+    feed_host = urlsplit(feed.link).hostname if feed.link else None
+    if item_host and feed_host and item_host != feed_host:
+        return item_host
+    return feed.title or item_host
+
+
+def _looks_like_feed(data: bytes, content_type: str | None) -> bool:
+    ct = (content_type or "").lower()
+    if any(k in ct for k in ("rss", "atom", "feed+json", "application/json")):
+        return True
+    head = data[:2048].lstrip().lower()
+    if head.startswith(b"{"):
+        return b"jsonfeed" in data[:4096].lower()
+    return any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf", b"<rdf "))
+
+
+class Ingester:
+    """Turns sources into stored, analysed articles."""
+
+    def __init__(
+        self,
+        store: Store,
+        fetcher: Fetcher | None,
+        *,
+        concurrency: int = 8,
+        progress: ProgressFn | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self._sem = asyncio.Semaphore(concurrency)
+        self._progress = progress
+        self._now = now
+
+    # ------------------------------------------------------------ entry points
+    async def ingest(self, sources: Sequence[str]) -> IngestReport:
+        report = IngestReport()
+        await asyncio.gather(*(self._source(s, report) for s in sources))
+        return report
+
+    async def ingest_sample(self) -> IngestReport:
+        """Load the bundled sample feed, dated as if published over the last day."""
+        data = resources.files("bot").joinpath("data/sample/feed.xml").read_bytes()
+        feed = parse_feed(data, SAMPLE_FEED_URL)
+        dates = [e.published for e in feed.entries if e.published]
+        shift = (self._now() - timedelta(hours=1)) - max(dates) if dates else timedelta()
+        entries = tuple(
+            replace(e, published=e.published + shift if e.published else None) for e in feed.entries
+        )
+        report = IngestReport(feeds=1)
+        await self._feed_entries(replace(feed, entries=entries), SAMPLE_FEED_URL, report)
+        return report
+
+    # ------------------------------------------------------------ sources
+    async def _source(self, source: str, report: IngestReport) -> None:
+        try:
+            if _is_url(source):
+                await self._url(source, report)
+            else:
+                await self._file(source, report)
+        except NewsbriefError as exc:
+            if _is_url(source):
+                await asyncio.to_thread(self.store.record_failure, source, None, str(exc))
+            self._done(report, ItemResult(source, "failed", reason=str(exc)))
+
+    async def _file(self, source: str, report: IngestReport) -> None:
+        path = Path(source)
+        if not path.is_file():
+            raise NewsbriefError(f"no such file or URL: {source}")
+        data = path.read_bytes()
+        base = path.resolve().as_uri()
+        await self._document(source, base, data, None, report)
+
+    async def _url(self, url: str, report: IngestReport) -> None:
+        if self.fetcher is None:
+            raise NewsbriefError("fetching is switched off")
+        state = await asyncio.to_thread(self.store.get_feed, url)
+        try:
+            result = await self.fetcher.fetch(
+                url,
+                etag=state.etag if state else None,
+                last_modified=state.last_modified if state else None,
+            )
+        except FetchError as exc:
+            if state:
+                await self._save_feed_error(state, str(exc), exc.status)
+            raise
+        if result.not_modified:
+            if state:
+                await self._save_feed_ok(state, result, None)
+            self._done(report, ItemResult(url, "not_modified", title=state and state.title))
+            return
+        await self._document(url, result.final_url, result.body, result, report, state=state)
+
+    async def _document(
+        self,
+        source: str,
+        base: str,
+        data: bytes,
+        result: FetchResult | None,
+        report: IngestReport,
+        *,
+        state: FeedState | None = None,
+    ) -> None:
+        content_type = result.content_type if result else None
+        if looks_like_opml(data):
+            urls = parse_opml(data)
+            await asyncio.gather(*(self._source(u, report) for u in urls))
+            return
+        if _looks_like_feed(data, content_type):
+            try:
+                feed = parse_feed(data, base, content_type=content_type)
+            except FeedError as exc:
+                if state:
+                    await self._save_feed_error(state, str(exc), result and result.status)
+                raise
+            report.feeds += 1
+            if result is not None:
+                await self._save_feed_ok(state or FeedState(url=source), result, feed.title)
+            await self._feed_entries(feed, source, report)
+            return
+        text = result.text if result else data.decode("utf-8", "replace")
+        extracted = await asyncio.to_thread(extract_article, text, base)
+        await self._store_extracted(source, base, extracted, None, None, report)
+
+    # ------------------------------------------------------------ feed items
+    async def _feed_entries(self, feed: ParsedFeed, feed_url: str, report: IngestReport) -> None:
+        await asyncio.gather(*(self._entry(e, feed, feed_url, report) for e in feed.entries))
+
+    async def _entry(
+        self, entry: FeedEntry, feed: ParsedFeed, feed_url: str, report: IngestReport
+    ) -> None:
+        source = entry.url or entry.guid
+        async with self._sem:
+            try:
+                extracted = await self._entry_article(entry, feed)
+                await self._store_extracted(source, entry.url, extracted, entry, feed_url, report)
+            except NewsbriefError as exc:
+                if entry.url:
+                    await asyncio.to_thread(
+                        self.store.record_failure, entry.url, feed_url, str(exc)
+                    )
+                self._done(report, ItemResult(source, "failed", entry.title, str(exc)))
+
+    async def _entry_article(self, entry: FeedEntry, feed: ParsedFeed) -> Extracted:
+        own = entry.content or entry.summary or ""
+        if len(own.split()) >= FULL_CONTENT_WORDS or not entry.url or self.fetcher is None:
+            if not own.strip():
+                return Extracted("no_article", "the feed item has no link and no text", None, "")
+            return Extracted(
+                "ok",
+                None,
+                entry.title,
+                own,
+                entry.author,
+                entry.published,
+                _site(entry, feed),
+                "feed",
+            )
+        try:
+            page = await self.fetcher.fetch(entry.url)
+        except FetchError as exc:
+            if own.strip():
+                log.info("page %s failed (%s); using the feed's text", entry.url, exc.kind)
+                return Extracted(
+                    "ok", str(exc), entry.title, own, entry.author, entry.published, None, "feed"
+                )
+            raise
+        return await asyncio.to_thread(
+            extract_article,
+            page.text,
+            page.final_url,
+            fallback_text=own or None,
+            fallback_title=entry.title,
+        )
+
+    # ------------------------------------------------------------ storing
+    async def _store_extracted(
+        self,
+        source: str,
+        url: str | None,
+        extracted: Extracted,
+        entry: FeedEntry | None,
+        feed_url: str | None,
+        report: IngestReport,
+    ) -> None:
+        url = url or source
+        title = (entry.title if entry else None) or extracted.title
+        if not extracted.ok:
+            record = ArticleRecord(
+                url=url, guid=entry.guid if entry else None, feed_url=feed_url, title=title,
+                status="no_article",
+            )  # fmt: skip
+            outcome = await asyncio.to_thread(self.store.upsert_article, record)
+            reason = extracted.reason or "no article on the page"
+            item = ItemResult(source, "no_article", title, reason, outcome.article_id)
+            self._done(report, item)
+            return
+        if await self._unchanged(url, entry, feed_url, title, extracted.text):
+            self._done(report, ItemResult(source, "duplicate", title))
+            return
+        try:
+            analysis = await asyncio.to_thread(analyze, extracted.text, title=title)
+        except NewsbriefError as exc:
+            self._done(report, ItemResult(source, "failed", title, f"analysis: {exc}"))
+            return
+        record = ArticleRecord(
+            url=url,
+            guid=entry.guid if entry else None,
+            feed_url=feed_url,
+            title=title,
+            text=extracted.text,
+            author=(entry.author if entry else None) or extracted.author,
+            site=extracted.site or (urlsplit(url).hostname if _is_url(url) else None),
+            published=(entry.published if entry else None) or extracted.published,
+            analysis=analysis_payload(analysis),
+        )
+        outcome = await asyncio.to_thread(self.store.upsert_article, record)
+        self._done(report, ItemResult(source, outcome.status, title, None, outcome.article_id))
+
+    async def _unchanged(
+        self, url: str, entry: FeedEntry | None, feed_url: str | None, title: str | None, text: str
+    ) -> bool:
+        """Already stored with the same content: skip the analysis, not just the write."""
+
+        def check() -> bool:
+            found = self.store.find_article(
+                url, feed_url=feed_url, guid=entry.guid if entry else None
+            )
+            if found is None:
+                return False
+            stored = self.store.get_article(found)
+            return (
+                stored is not None
+                and stored.status == "ok"
+                and content_hash(stored.title, stored.text) == content_hash(title, text)
+            )
+
+        return await asyncio.to_thread(check)
+
+    async def _save_feed_ok(self, state: FeedState, result: FetchResult, title: str | None) -> None:
+        now = self._now()
+        new = replace(
+            state,
+            title=title or state.title,
+            etag=result.etag or state.etag,
+            last_modified=result.last_modified or state.last_modified,
+            last_polled=now,
+            next_poll=now + timedelta(seconds=state.poll_interval_s),
+            consecutive_failures=0,
+            last_error=None,
+            last_status=result.status,
+        )
+        await asyncio.to_thread(self.store.save_feed, new)
+
+    async def _save_feed_error(self, state: FeedState, reason: str, status: int | None) -> None:
+        now = self._now()
+        failures = state.consecutive_failures + 1
+        backoff = min(state.poll_interval_s * 2**failures, 24 * 3600)
+        new = replace(
+            state,
+            last_polled=now,
+            next_poll=now + timedelta(seconds=backoff),
+            consecutive_failures=failures,
+            last_error=reason,
+            last_status=status,
+        )
+        await asyncio.to_thread(self.store.save_feed, new)
+
+    def _done(self, report: IngestReport, item: ItemResult) -> None:
+        report.items.append(item)
+        if item.status == "failed":
+            log.warning("failed: %s: %s", item.source, item.reason)
+        if self._progress:
+            self._progress(item)
