@@ -114,7 +114,7 @@ def _synthetic(base: list[Sentence], n: int) -> list[Sentence]:
 def bench_scaling(texts: list[str], sizes: list[int]) -> None:
     base = [s for t in texts for s in article_sentences(clean(t))]
     docs = {n: _synthetic(base, n) for n in sizes}
-    print("\nsummarize(k=3) time in ms by sentence count (best of 3; ratio = growth per 10x)")
+    print("\nsummarize(k=3) time in ms by sentence count (best of 3; last column: 1k to 5k growth)")
     print("  {:<10}".format("algorithm") + "".join(f"{n:>10,}" for n in sizes) + "   ratio 1k→5k")
     for algorithm in ALGORITHMS:
         row = []
