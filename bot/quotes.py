@@ -1182,6 +1182,92 @@ def _is_partial(text: str, r: _Region, para_start: int) -> bool:
     return False
 
 
+_SMALL_WORDS = _w("a an the of and or nor but to for in on at by from with as vs v. is are de la")
+_WORK_NOUN_RE = re.compile(
+    r"(?<![\w’'-])(?:book|memoir|autobiography|biography|novel|film|movie|show|series|program|"
+    r"programme|podcast|documentary|play|musical|album|song|column|op-ed|essay|ad|spot|"
+    r"thriller|drama|comedy|sitcom|manifesto|exhibition|installation|opera|poem|painting|"
+    r"titled|entitled|dubbed|slogan|headline|headlined|hashtag)[ \t]*,?[ \t]*$",
+    re.IGNORECASE,
+)
+_CONTINUATION = _w(
+    "that which who whom whose since because like as before after in while when with for to "
+    "if unless until than though although whereas from on into about over"
+)
+_NAMING_WORDS = ("titled", "entitled", "dubbed", "headlined")
+
+
+def _words_of(text: str, parts: list[Span]) -> list[str]:
+    return [w for s, e in parts for w in text[s:e].split()]
+
+
+def _title_case(text: str, r: _Region) -> bool:
+    """A short phrase in Title Case (names of books, films, shows, slogans)."""
+    words = _words_of(text, r.parts)
+    if not words or len(words) > 8 or len(r.parts) > 1:
+        return False
+    letters = [w.strip(".,!?:;—–-…()’'\"“”‘") for w in words]
+    letters = [w for w in letters if w and w[0].isalpha()]
+    if not letters or not letters[0][0].isupper():
+        return False
+    if len(letters) == 1:
+        # One capitalised word: a title only if it is not a sentence ("Yes.", "Absolutely!").
+        w = letters[0]
+        tail = text[r.parts[0][0] : r.parts[0][1]].rstrip()[-1:]
+        return (
+            w.lower() not in _CUE_SET
+            and tail not in ".!?…"
+            and len(w) > 3
+            and not (w.lower() in _NONPERSON or w.lower() in _ADVERBS)
+        )
+    caps = sum(1 for w in letters if w[0].isupper() or w[0].isdigit())
+    small = sum(1 for w in letters if w.lower() in _SMALL_WORDS)
+    return caps + small >= len(letters) and caps >= 2 and caps > small
+
+
+def _not_speech(
+    text: str, r: _Region, ps: int, pe: int, headline: bool, double_style: bool
+) -> bool:
+    """Quote marks that hold no speech: headlines, subheads, titles of works."""
+    e = r.parts[-1][1]
+    inner = _inner_text(text, r.parts)
+    para = text[ps:pe].strip()
+    alone = text[ps : r.open_pos].strip() == "" and text[r.close_pos : pe].strip(" .") == ""
+    letters = [c for c in inner if c.isalpha()]
+    if (alone or headline) and len(letters) >= 8 and all(c.isupper() for c in letters):
+        return True  # “DIVISIVE, STUPID AND WRONG” alone: a shouted headline or subhead
+    if headline and len(para) <= 250:
+        # A fragment quoted inside the article's title line ("Calls Remarks ‘Troubling.’"),
+        # but not a title that attributes a whole quote ("Kasich: ‘We Are Going …’").
+        before = text[ps : r.open_pos].rstrip()
+        rest = text[r.close_pos : pe].strip(" .;:,")
+        outside = (before + " " + text[r.close_pos : pe]).split()
+        long = [w for w in outside if len(w.strip(".,:;—–-’'\"“”‘")) >= 4]
+        caps = sum(1 for w in long if w.strip("\"“‘'(")[:1].isupper())
+        attributed = before.endswith((":", "—", "–", "-")) and (rest == "" or rest[:1] in "‘“'\"")
+        if not attributed and len(long) >= 2 and caps >= 0.6 * len(long):
+            return True
+    if r.kind == "s" and double_style and alone and len(inner.split()) <= 12:
+        return True  # ‘A healthy environment.’ alone between paragraphs: a subhead
+    if len(inner.split()) <= 12:
+        wm = _WORK_NOUN_RE.search(text, max(ps, r.open_pos - 40), r.open_pos)
+        if wm and (wm.group().lower().startswith(_NAMING_WORDS) or _title_case(text, r)):
+            return True  # his new book, ''Doomed to Succeed,''; an ad titled “Scam.”
+    after = text[r.close_pos : min(pe, r.close_pos + 60)]
+    if re.match(r"[ \t]*,?[ \t]*by[ \t]+(?:the[ \t]+)?[A-Z]", after):
+        return True  # "Met accused of whitewashing baby Jesus," by Post's Kathianne Boniello
+    am = re.match(r"[ \t]*([a-z]+)(?:[ \t]+([A-Za-z]+))?", after)
+    if (
+        am
+        and len(r.parts) == 1
+        and am.group(1) in _CONTINUATION
+        and text[e - 1 : e] not in ".!?…,;:—-"
+    ):
+        if (am.group(2) or "").lower() not in _CUE_SET:
+            return True  # "…seems extremely unlikely" that Sanders can catch Clinton
+    return False
+
+
 def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Quote]:
     """Every direct quote in `text`, in text order, with speakers; spans in `skip` are ignored."""
     if not text:
@@ -1207,9 +1293,16 @@ def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Q
     speakers: list[tuple[int, str]] = []
     prev: _Region | None = None
     prev_para = -1
+    lead = _first_nonspace(work, 0)
+    while lead < len(work) and work[lead] in "\r\n \t":
+        lead += 1
+    first_para = (lead, work.find("\n", lead) if "\n" in work[lead:] else len(work))
+    doubles = any(r.kind == "d" for r in regions)
     for idx, r in enumerate(regions):
-        ps, _ = _para_bounds(nl, work, r.open_pos)
-        r.partial = _is_partial(work, r, ps)
+        ps, pe = _para_bounds(nl, work, r.open_pos)
+        r.partial = _is_partial(work, r, ps) or _not_speech(
+            work, r, ps, pe, ps == first_para[0] and pe < len(work), doubles
+        )
         nxt_open = regions[idx + 1].open_pos if idx + 1 < len(regions) else len(work)
         # Attribution inside an interrupted quote comes first.
         attr: _Attr | None = None
@@ -1277,6 +1370,12 @@ def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Q
                 r.inherited = True
         if r.speaker_span is None:
             _dash_attribution(work, r, names)
+        if (r.speaker_span is None or r.inherited) and not r.partial and _title_case(work, r):
+            # “Cruel Intentions,” on TNT: an unattributed title-case phrase names a work.
+            r.partial = True
+            if r.inherited:
+                r.speaker = r.speaker_span = r.cue = None
+                r.inherited = False
         if r.speaker:
             speakers.append((r.open_pos, r.speaker))
         prev = r
