@@ -35,13 +35,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import trafilatura
 
 from bot.extract import _run_trafilatura, clean_body, extract_article, not_an_article
 
 REPO = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 def norm(text: str) -> str:
@@ -115,10 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     rejected_pages: list[tuple[str, str]] = []
     fell_back = 0
 
-    def timed(name: str, fn: Callable[[], Any]) -> Any:
+    def timed(name: str, fn: Callable[..., T], *args: Any) -> T:
         start = time.perf_counter()
         try:
-            return fn()
+            return fn(*args)
         finally:
             m[name].seconds += time.perf_counter() - start
 
@@ -127,10 +128,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{i}/{len(items)} pages", file=sys.stderr)
         html = gzip.decompress((args.data / "html" / f"{item['file']}.gz").read_bytes())
 
-        base = timed("trafilatura", lambda h=html, u=url: run_trafilatura(h, u))
+        base = timed("trafilatura", run_trafilatura, html, url)
         m["trafilatura"].add(item, base)
 
-        doc = timed("bare+metadata", lambda h=html, u=url: _run_trafilatura(h, u))
+        doc = timed("bare+metadata", _run_trafilatura, html, url)
         raw = unicodedata.normalize("NFC", doc.text or "") if doc else ""
         title = doc.title if doc else None
         m["bare+metadata"].add(item, raw)
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         m["+ clean"].add(item, cleaned)
         m["+ no-article gate"].add(item, "" if not_an_article(cleaned, title) else cleaned)
 
-        result = timed("extract_article", lambda h=html, u=url: extract_article(h, u))
+        result = timed("extract_article", extract_article, html, url)
         m["extract_article"].add(item, result.text)
         m["extract_article+title"].add(item, f"{result.title or ''}\n{result.text}")
         if not result.ok:
