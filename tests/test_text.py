@@ -167,3 +167,14 @@ def test_decode_bytes() -> None:
     assert "Gen" in decode_bytes(latin)
     with pytest.raises(BadInputError, match="binary"):
         decode_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+
+
+def test_furniture_between_wrapped_lines_never_joins_a_block() -> None:
+    text = (
+        "The committee published its report on Monday after\n"
+        "Advertisement\n"
+        "two years of hearings. It found no wrongdoing.\n"
+    )
+    doc = clean(text)
+    body = " ".join(text[a:b] for a, b in doc.blocks)
+    assert "Advertisement" not in body

@@ -155,24 +155,28 @@ def clean(text: str) -> CleanText:
         lines = lines[1:]
 
     kept: list[Span] = []
+    follows: list[bool] = []  # kept line directly after the previous kept one
+    previous_kept = False
     for s, e in lines:
         line = text[s:e]
         key = _norm(line)
-        if not key or is_furniture(line):
+        if not key or is_furniture(line) or (
+            counts[key] > 1 and (len(key.split()) < 12 or key in seen)
+        ):
             removed.append((s, e))
-            continue
-        if counts[key] > 1 and (len(key.split()) < 12 or key in seen):
-            removed.append((s, e))
+            previous_kept = False
             continue
         seen.add(key)
+        follows.append(previous_kept)
         kept.append((s, e))
+        previous_kept = True
 
     # Hard-wrapped text (a line break every ~70 characters) is one paragraph:
     # join a line that does not end a sentence with the next one when no
     # blank line separates them.
     blocks: list[Span] = []
-    for s, e in kept:
-        if blocks:
+    for (s, e), adjacent in zip(kept, follows, strict=True):
+        if blocks and adjacent:
             ps, pe = blocks[-1]
             gap = text[pe:s]
             if "\n\n" not in gap.replace("\r", "") and not _ends_sentence(text[ps:pe]):
