@@ -112,10 +112,11 @@ def load_gold(data: Path, split: str) -> dict[str, tuple[list[Gold], list[Span]]
         golds: list[Gold] = []
         other: list[Span] = []
         if by_ann:
+            article = (data / split / "text" / f"{art}.txt").read_text(encoding="utf-8")
             ann = min(by_ann, key=lambda a: (-len(by_ann[a]), a))
             for r in by_ann[ann]:
-                if not (r["content_fully_quoted"] or _quoted_other_marks(r)):
-                    if r["content_has_quote_marks"]:
+                if not (r["content_fully_quoted"] or _quoted_other_marks(r, article)):
+                    if r["content_has_quote_marks"] or _has_other_marks(r):
                         other.extend(tuple(s) for c in r["content"] for s in c["spans"])
                     continue
                 spans = [tuple(s) for c in r["content"] for s in c["spans"]]
@@ -126,15 +127,33 @@ def load_gold(data: Path, split: str) -> dict[str, tuple[list[Gold], list[Span]]
     return out
 
 
-def _quoted_other_marks(r: dict[str, Any]) -> bool:
-    """Fully quoted with NYT ''doubled apostrophes'' or single marks, which the flag misses."""
-    parts = [c["text"].strip() for c in r["content"]]
-    if not parts or not parts[0] or not parts[-1]:
+def _quoted_other_marks(r: dict[str, Any], text: str) -> bool:
+    """Fully quoted with NYT ''doubled apostrophes'' or single marks, which the flag misses.
+
+    Annotated spans often cut one of the two apostrophes (``'I am going to be the
+    nominee,''``), so a doubled mark may straddle the span boundary.
+    """
+    spans = [s for c in r["content"] for s in c["spans"]]
+    if not spans:
         return False
-    first, last = parts[0], parts[-1]
-    return (first.startswith("''") and last.endswith("''")) or (
-        first.startswith("‘") and last.endswith("’")
-    )
+    s, e = spans[0][0], min(spans[-1][1], len(text))
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if e - s < 3:
+        return False
+    if text[s] == "‘" and text[e - 1] == "’":
+        return True
+    opens = text.startswith("''", s) or (text[s] == "'" and s > 0 and text[s - 1] == "'")
+    closes = text[e - 2 : e] == "''" or (text[e - 1] == "'" and text[e : e + 1] == "'")
+    return opens and closes
+
+
+def _has_other_marks(r: dict[str, Any]) -> bool:
+    """Content quoting with ''doubled apostrophes'' or ‘curly singles’ somewhere inside."""
+    body = " ".join(c["text"] for c in r["content"])
+    return "''" in body or ("‘" in body and "’" in body)
 
 
 def evaluate(data: Path, split: str, errors: list[tuple[str, str, str]]) -> Tally:
