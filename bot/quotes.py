@@ -521,9 +521,12 @@ class _Names:
                     mt.titled = True
                     if prev_m is not None and prev_m.end == k:
                         prev_m.org = True
-                elif len(mt.tokens) == 1 and word in _PLACE_PREPS:
-                    if word != "of" or text[max(0, k - 8) : k].split(" ")[-1] in _PLACE_OF:
-                        self.places.add(mt.tokens[0])
+                elif (
+                    len(mt.tokens) == 1
+                    and word in _PLACE_PREPS
+                    and (word != "of" or text[max(0, k - 8) : k].split(" ")[-1] in _PLACE_OF)
+                ):
+                    self.places.add(mt.tokens[0])
             prev_m = mt
         self.person_keys: set[str] = set()
         for mt in self.mentions:
@@ -1257,15 +1260,14 @@ def _not_speech(
     if re.match(r"[ \t]*,?[ \t]*by[ \t]+(?:the[ \t]+)?[A-Z]", after):
         return True  # "Met accused of whitewashing baby Jesus," by Post's Kathianne Boniello
     am = re.match(r"[ \t]*([a-z]+)(?:[ \t]+([A-Za-z]+))?", after)
-    if (
+    # "…seems extremely unlikely" that Sanders can catch Clinton: the sentence runs on.
+    return bool(
         am
         and len(r.parts) == 1
         and am.group(1) in _CONTINUATION
         and text[e - 1 : e] not in ".!?…,;:—-"
-    ):
-        if (am.group(2) or "").lower() not in _CUE_SET:
-            return True  # "…seems extremely unlikely" that Sanders can catch Clinton
-    return False
+        and (am.group(2) or "").lower() not in _CUE_SET
+    )
 
 
 def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Quote]:
