@@ -271,13 +271,15 @@ def run_sqlite(sizes: list[int], repeats: int) -> list[float]:
     return out
 
 
-def run_pg(url: str, sizes: list[int], repeats: int) -> list[float]:
+def run_pg(url: str, sizes: list[int], repeats: int, keep: bool = False) -> list[float]:
     out = []
     admin = create_engine(url)
     try:
         for n in sizes:
-            schema = f"nb_bench_{uuid.uuid4().hex[:8]}"
+            schema = f"nb_bench_{n}" if keep else f"nb_bench_{uuid.uuid4().hex[:8]}"
             with admin.begin() as conn:
+                if keep:
+                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
                 conn.execute(text(f'CREATE SCHEMA "{schema}"'))
             sep = "&" if "?" in url else "?"
             store = Store.open(f"{url}{sep}options=-csearch_path%3D{schema}")
@@ -286,8 +288,9 @@ def run_pg(url: str, sizes: list[int], repeats: int) -> list[float]:
                 out.append(report("postgresql", n, fill_s, measure(store, repeats)))
             finally:
                 store.close()
-                with admin.begin() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                if not keep:
+                    with admin.begin() as conn:
+                        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     finally:
         admin.dispose()
     return out
@@ -299,13 +302,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="passes over the topic mix")
     ap.add_argument("--pg", metavar="URL", help="also run against this PostgreSQL database")
     ap.add_argument("--no-sqlite", action="store_true")
+    ap.add_argument(
+        "--keep", action="store_true", help="keep the PostgreSQL schema nb_bench_N to inspect"
+    )
     args = ap.parse_args(argv)
     sizes = [int(x) for x in args.sizes.split(",")]
     p95s: list[float] = []
     if not args.no_sqlite:
         p95s += run_sqlite(sizes, args.repeats)
     if args.pg:
-        p95s += run_pg(args.pg, sizes, args.repeats)
+        p95s += run_pg(args.pg, sizes, args.repeats, args.keep)
     return 0 if all(p <= TARGET_P95_MS for p in p95s) else 1
 
 

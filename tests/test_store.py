@@ -311,6 +311,10 @@ def test_naive_and_offset_times_are_stored_as_utc(store: Store) -> None:
     assert got_a.published == datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
     assert got_a.published.tzinfo == UTC
     assert got_b.published == datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
+    # a date in the future is clamped to the fetch time
+    c = store.upsert_article(record(ELECTION, "https://c.example/3", published=NOW + DAY), now=NOW)
+    got_c = store.get_article(c.article_id)
+    assert got_c is not None and got_c.published == NOW
 
 
 # --------------------------------------------------------------- clustering

@@ -276,7 +276,8 @@ class Store:
             if twin is not None:
                 return UpsertOutcome("duplicate", twin.id, twin.cluster_id)
 
-        published = _utc(item.published) if item.published else now
+        # A date in the future (a feed's time-zone slip) would top every brief: clamp.
+        published = min(_utc(item.published), now) if item.published else now
         row = Article(
             canonical_url=canon,
             url=item.url.strip(),
@@ -525,16 +526,23 @@ class Store:
                 ORDER BY score DESC, a.published DESC, a.id DESC
                 LIMIT :page OFFSET :offset"""
         else:
+            # The GIN index must drive: filtering rows of a published-index scan with
+            # @@ decompresses each row's whole tsvector (the planner thinks @@ is
+            # cheap), so published is made non-indexable and seq scans are off for
+            # this transaction. Rank reads the small inline ``search_lead`` vector,
+            # plus a floor so that articles matching only deep in the text still
+            # rank, by recency.
+            s.execute(text("SET LOCAL enable_seqscan = off"))
             params["q"] = tsquery(terms)
             params["now"] = now
             sql = """
                 SELECT a.id, a.cluster_id,
-                       ts_rank_cd(a.search, q, 1)
+                       (ts_rank(a.search_lead, q, 1) + 0.01)
                        * exp(-:decay * greatest(0.0,
                              extract(epoch FROM (:now - a.published))::float8 / 3600.0))
                        AS score
                 FROM articles a, to_tsquery('english', :q) AS q
-                WHERE a.search @@ q AND a.published >= :since
+                WHERE a.search @@ q AND a.published + interval '0 s' >= :since
                   AND a.status = 'ok' AND a.cluster_id IS NOT NULL
                 ORDER BY score DESC, a.published DESC, a.id DESC
                 LIMIT :page OFFSET :offset"""
