@@ -214,7 +214,7 @@ class Ingester:
         own = entry.content or entry.summary or ""
         if len(own.split()) >= FULL_CONTENT_WORDS or not entry.url or self.fetcher is None:
             if not own.strip():
-                return Extracted("no_article", "the feed item has no link and no text", None, "")
+                raise NewsbriefError("the feed item has no link and no text")
             return Extracted(
                 "ok",
                 None,

@@ -1,0 +1,230 @@
+"""Ingest end to end against a loopback HTTP server: feeds, OPML, pages, the store, briefs."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.briefs import BadTopicError, build_brief, parse_brief_args
+from bot.config import Settings
+from bot.fetch import Fetcher
+from bot.ingest import Ingester
+from bot.store import Store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+KOREA = (FIXTURES / "korea_summit.txt").read_text(encoding="utf-8")
+
+PARAGRAPHS = [
+    "The city council approved a new bridge over the Aldwater river on Tuesday, "
+    "ending a decade of debate about how to relieve traffic in the old town.",
+    "The bridge will cost 48 million euros and is due to open in 2029, officials said.",
+    "“This is the best day for the town in a generation,” said Mayor Clara Voss, who "
+    "campaigned on the project. “Our children will cross it on their way to school.”",
+    "Opponents said the money would be better spent on buses, and warned that the river "
+    "banks were too soft for the foundations planned by the engineers.",
+    "Construction firms have until March to submit bids, and work could start next autumn "
+    "if the regional government signs off on the financing plan.",
+]
+BRIDGE_HTML = (
+    "<html><head><title>Council approves Aldwater bridge</title></head><body>"
+    "<nav>Home | News | Sport</nav><article><h1>Council approves Aldwater bridge</h1>"
+    + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    + "</article><aside>Most Popular</aside></body></html>"
+)
+NOT_FOUND_HTML = "<html><body><h1>404</h1><p>Page not found.</p></body></html>"
+
+
+def _rss(base: str, items: list[tuple[str, str, str | None]]) -> str:
+    parts = []
+    for title, link, content in items:
+        body = f"<content:encoded><![CDATA[{content}]]></content:encoded>" if content else ""
+        parts.append(
+            f"<item><title>{title}</title><link>{link}</link><guid>{link}</guid>"
+            f"<pubDate>{datetime.now(UTC):%a, %d %b %Y %H:%M:%S} +0000</pubDate>{body}</item>"
+        )
+    return (
+        '<?xml version="1.0"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        f"<title>Loopback News</title><link>{base}/</link>{''.join(parts)}</channel></rss>"
+    )
+
+
+class NewsServer:
+    def __init__(self) -> None:
+        self.hits: dict[str, int] = {}
+        self.korea_text = KOREA
+        self.base = ""
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/feed.xml", self.feed)
+        app.router.add_get("/bridge", self.page(BRIDGE_HTML))
+        app.router.add_get("/gone", self.page(NOT_FOUND_HTML, status=404))
+        app.router.add_get(
+            "/broken.xml",
+            self.page(
+                '{"version": "https://jsonfeed.org/version/1.1", "items": [',
+                "application/feed+json",
+            ),
+        )
+        app.router.add_get("/list.opml", self.opml)
+        return app
+
+    def _count(self, request: web.Request) -> None:
+        self.hits[request.path] = self.hits.get(request.path, 0) + 1
+
+    async def feed(self, request: web.Request) -> web.Response:
+        self._count(request)
+        korea_html = "".join(f"<p>{p}</p>" for p in self.korea_text.split("\n\n") if p.strip())
+        body = _rss(
+            self.base,
+            [
+                ("Trump Teases Another Sit-Down", f"{self.base}/korea?utm_source=rss", korea_html),
+                ("Council approves Aldwater bridge", f"{self.base}/bridge", None),
+                ("A page that is gone", f"{self.base}/gone", None),
+            ],
+        )
+        etag = '"' + hashlib.sha1(body.encode()).hexdigest() + '"'
+        if request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304, headers={"ETag": etag})
+        return web.Response(text=body, content_type="application/rss+xml", headers={"ETag": etag})
+
+    def page(
+        self, html: str, content_type: str = "text/html", status: int = 200
+    ) -> Callable[[web.Request], object]:
+        async def handler(request: web.Request) -> web.Response:
+            self._count(request)
+            return web.Response(text=html, content_type=content_type, status=status)
+
+        return handler
+
+    async def opml(self, request: web.Request) -> web.Response:
+        self._count(request)
+        return web.Response(
+            text=(
+                '<?xml version="1.0"?><opml version="2.0"><body>'
+                f'<outline text="good" xmlUrl="{self.base}/feed.xml"/>'
+                f'<outline text="bad" xmlUrl="{self.base}/broken.xml"/></body></opml>'
+            ),
+            content_type="text/x-opml",
+        )
+
+
+@pytest.fixture
+async def news() -> AsyncIterator[NewsServer]:
+    server = NewsServer()
+    runner = web.AppRunner(server.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        yield server
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def fetcher() -> AsyncIterator[Fetcher]:
+    f = Fetcher(Settings(allow_private_hosts=True))
+    try:
+        yield f
+    finally:
+        await f.aclose()
+
+
+async def test_feed_items_pages_and_failures_in_one_batch(
+    store: Store, fetcher: Fetcher, news: NewsServer
+) -> None:
+    report = await Ingester(store, fetcher).ingest([f"{news.base}/list.opml"])
+    by_title = {i.title: i for i in report.items}
+    assert by_title["Trump Teases Another Sit-Down"].status == "new"
+    assert by_title["Council approves Aldwater bridge"].status == "new"
+    gone = by_title["A page that is gone"]
+    assert gone.status == "failed" and "404" in (gone.reason or "")
+    broken = [i for i in report.items if i.source.endswith("/broken.xml")]
+    assert broken and broken[0].status == "failed" and broken[0].reason
+    # The Korea item carried its full text: its page was never fetched.
+    assert "/korea" not in news.hits
+    assert store.failure_attempts(f"{news.base}/gone") == 1
+
+    stored = store.get_article(by_title["Council approves Aldwater bridge"].article_id or 0)
+    assert stored is not None and stored.analysis is not None
+    assert "Most Popular" not in (stored.text or "")
+    assert any("Voss" in (q["speaker"] or "") for q in stored.analysis["quotes"])
+
+
+async def test_second_poll_is_conditional_and_edits_update(
+    store: Store, fetcher: Fetcher, news: NewsServer
+) -> None:
+    ingester = Ingester(store, fetcher)
+    first = await ingester.ingest([f"{news.base}/feed.xml"])
+    assert first.counts()["new"] == 2
+    again = await ingester.ingest([f"{news.base}/feed.xml"])
+    assert [i.status for i in again.items] == ["not_modified"]
+
+    news.korea_text = KOREA.replace("Sometimes you have to walk", "Sometimes you must walk")
+    edited = await ingester.ingest([f"{news.base}/feed.xml"])
+    statuses = {i.title: i.status for i in edited.items}
+    assert statuses["Trump Teases Another Sit-Down"] == "updated"
+    assert statuses["Council approves Aldwater bridge"] == "duplicate"
+    assert store.counts().ok == 2
+
+
+async def test_private_addresses_are_refused_by_default(store: Store, news: NewsServer) -> None:
+    guarded = Fetcher(Settings())
+    try:
+        report = await Ingester(store, guarded).ingest([f"{news.base}/feed.xml"])
+    finally:
+        await guarded.aclose()
+    assert [i.status for i in report.items] == ["failed"]
+    assert "private" in (report.items[0].reason or "").lower() or "loopback" in (
+        report.items[0].reason or ""
+    )
+    assert news.hits == {}
+
+
+async def test_sample_loads_offline_and_briefs_find_it(store: Store) -> None:
+    report = await Ingester(store, None).ingest_sample()
+    assert report.counts()["new"] == 8
+    brief = build_brief(store, "korea")
+    assert brief.stories and "Kim" in brief.stories[0].headline
+    data = brief.to_json()
+    story = data["stories"][0]
+    assert set(story) == {"headline", "summary", "quote", "sources"}
+    assert story["quote"]["speaker"] == "Trump"
+    assert story["sources"][0]["url"].startswith("https://sample.newsbrief.invalid/")
+    # The two port-strike reports are one story with both links.
+    strike = build_brief(store, "kessington strike")
+    assert len(strike.stories) == 1 and len(strike.stories[0].sources) == 2
+    # Loading it again stores nothing twice.
+    again = await Ingester(store, None).ingest_sample()
+    assert again.counts()["duplicate"] == 8 and store.counts().ok == 8
+
+
+async def test_brief_on_a_quiet_topic_is_friendly(store: Store) -> None:
+    await Ingester(store, None).ingest_sample()
+    brief = build_brief(store, "volcano")
+    post = brief.to_post()
+    assert not brief.stories and brief.instead
+    assert post.text and "Nothing on 'volcano' in the last 2 days" in post.text
+    old = build_brief(store, "korea", now=datetime.now(UTC) + timedelta(days=30))
+    assert not old.stories
+
+
+def test_brief_arguments() -> None:
+    assert parse_brief_args("north korea", timedelta(hours=48)) == (
+        "north korea",
+        timedelta(hours=48),
+    )
+    assert parse_brief_args("trade 7d", timedelta(hours=48)) == ("trade", timedelta(days=7))
+    assert parse_brief_args("trade since 12h", timedelta(hours=48))[1] == timedelta(hours=12)
+    with pytest.raises(BadTopicError, match="/brief korea"):
+        parse_brief_args("   ", timedelta(hours=48))
+    with pytest.raises(BadTopicError, match="48h"):
+        parse_brief_args("trade since soon", timedelta(hours=48))
