@@ -1190,7 +1190,8 @@ _WORK_NOUN_RE = re.compile(
     r"(?<![\w’'-])(?:book|memoir|autobiography|biography|novel|film|movie|show|series|program|"
     r"programme|podcast|documentary|play|musical|album|song|column|op-ed|essay|ad|spot|"
     r"thriller|drama|comedy|sitcom|manifesto|exhibition|installation|opera|poem|painting|"
-    r"titled|entitled|dubbed|slogan|headline|headlined|hashtag)[ \t]*,?[ \t]*$",
+    r"titled|entitled|dubbed|slogan|headline|headlined|hashtag|called|named|nicknamed|told|on)"
+    r"[ \t]*,?[ \t]*$",
     re.IGNORECASE,
 )
 _CONTINUATION = _w(
@@ -1204,8 +1205,12 @@ def _words_of(text: str, parts: list[Span]) -> list[str]:
     return [w for s, e in parts for w in text[s:e].split()]
 
 
-def _title_case(text: str, r: _Region) -> bool:
-    """A short phrase in Title Case (names of books, films, shows, slogans)."""
+def _title_case(text: str, r: _Region, *, titles: bool = False) -> bool:
+    """A short phrase in Title Case (names of books, films, shows, slogans).
+
+    With `titles` (a noun such as "film" comes right before), one capitalised word
+    ending in a full stop counts too: the film “Trainwreck.”
+    """
     words = _words_of(text, r.parts)
     if not words or len(words) > 8 or len(r.parts) > 1:
         return False
@@ -1219,7 +1224,7 @@ def _title_case(text: str, r: _Region) -> bool:
         tail = text[r.parts[0][0] : r.parts[0][1]].rstrip()[-1:]
         return (
             w.lower() not in _CUE_SET
-            and tail not in ".!?…"
+            and (tail not in ".!?…" or (titles and tail == "."))
             and len(w) > 3
             and not (w.lower() in _NONPERSON or w.lower() in _ADVERBS)
         )
@@ -1254,9 +1259,14 @@ def _not_speech(
         return True  # ‘A healthy environment.’ alone between paragraphs: a subhead
     if len(inner.split()) <= 12:
         wm = _WORK_NOUN_RE.search(text, max(ps, r.open_pos - 40), r.open_pos)
-        if wm and (wm.group().lower().startswith(_NAMING_WORDS) or _title_case(text, r)):
-            return True  # his new book, ''Doomed to Succeed,''; an ad titled “Scam.”
+        if wm and (
+            wm.group().lower().startswith(_NAMING_WORDS) or _title_case(text, r, titles=True)
+        ):
+            # his new book, ''Doomed to Succeed,''; an ad titled “Scam.”; told “Fox and Friends”
+            return True
     after = text[r.close_pos : min(pe, r.close_pos + 60)]
+    if re.match(r"[ \t]*\((?:[^()]{0,40}\b)?(?:1[89]|20)\d\d\)", after):
+        return True  # “Yes to minaret ban” (2009): a dated slogan, poster or title
     if re.match(r"[ \t]*,?[ \t]*by[ \t]+(?:the[ \t]+)?[A-Z]", after):
         return True  # "Met accused of whitewashing baby Jesus," by Post's Kathianne Boniello
     am = re.match(r"[ \t]*([a-z]+)(?:[ \t]+([A-Za-z]+))?", after)
