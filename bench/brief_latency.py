@@ -150,7 +150,7 @@ def rows(n: int, corpus: Corpus) -> Iterator[tuple[dict[str, Any], list[dict[str
         size = min(n - made, rng.choice([1, 1, 1, 1, 1, 2, 2, 3, 4, 6]))
         title, body, _ = corpus.story()
         start = NOW - SPAN + SPAN * (made / n)
-        arts = []
+        arts: list[dict[str, Any]] = []
         for k in range(size):
             made += 1
             published = start + timedelta(minutes=rng.randint(0, 600))
@@ -175,11 +175,12 @@ def rows(n: int, corpus: Corpus) -> Iterator[tuple[dict[str, Any], list[dict[str
                     "cluster_id": cluster_id,
                 }
             )
+        times: list[datetime] = [a["published"] for a in arts]
         cluster = {
             "id": cluster_id,
             "headline": title,
-            "first_seen": min(a["published"] for a in arts),
-            "last_seen": max(a["published"] for a in arts),
+            "first_seen": min(times),
+            "last_seen": max(times),
             "size": size,
         }
         yield cluster, arts

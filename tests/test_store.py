@@ -9,12 +9,13 @@ at all, so nothing is skipped silently; CI sets it where a server answers.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import delete, func, inspect, select, text
 
 from bot.store import ArticleRecord, FeedState, Store, canonical_url
 from bot.store.migrate import head_revision
@@ -433,6 +434,31 @@ def test_one_hit_per_cluster_with_representative_and_quote(store: Store) -> None
     assert hit.article_id in {s.article_id for s in hit.sources}
 
 
+@pytest.fixture(scope="module")
+def korea_payload() -> tuple[str, str, dict[str, Any]]:
+    from bot.analyze import analyze
+    from bot.store import analysis_payload
+
+    raw = (Path(__file__).parent / "fixtures" / "korea_summit.txt").read_text(encoding="utf-8")
+    title, body = raw.split("\n", 1)
+    return title, body, analysis_payload(analyze(body, title=title))
+
+
+def test_brief_renders_from_the_stored_analysis(
+    store: Store, korea_payload: tuple[str, str, dict[str, Any]]
+) -> None:
+    title, body, payload = korea_payload
+    store.upsert_article(record((title, body), "https://news.example/trump-kim", analysis=payload))
+    [hit] = hits(store, "korea")
+    assert hit.summary == tuple(s["text"] for s in payload["summary"])
+    assert len(hit.summary) == 3
+    assert hit.quote is not None and hit.quote.speaker == "Trump"
+    assert hit.quote.text == payload["quotes"][0]["text"]
+    stored = store.get_article(hit.article_id)
+    assert stored is not None and stored.analysis is not None
+    assert len(stored.analysis["all_quotes"]) == len(payload["all_quotes"]) > 0
+
+
 @pytest.mark.parametrize(
     "topic",
     [
@@ -526,7 +552,7 @@ def test_record_failure_counts_attempts(store: Store) -> None:
 def test_deleting_an_article_removes_it_from_search(store: Store) -> None:
     out = store.upsert_article(record(FED_A, "https://reuters.example/fed"))
     with store.engine.begin() as conn:
-        conn.execute(Article.__table__.delete().where(Article.__table__.c.id == out.article_id))
-        n = conn.execute(select(func.count()).select_from(Article.__table__)).scalar()
+        conn.execute(delete(Article).where(Article.id == out.article_id))
+        n = conn.execute(select(func.count()).select_from(Article)).scalar()
     assert n == 0
     assert hits(store, "powell") == []

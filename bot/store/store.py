@@ -195,6 +195,8 @@ class Store:
         """Open (and by default migrate to head) the database at ``url``.
 
         Without a URL, ``Settings.database_url``: a SQLite file in the user data dir.
+        Use a file, not ``sqlite://``: an in-memory database is private to one
+        thread, and callers run the store in worker threads.
         """
         if url is None:
             from bot.config import get_settings
