@@ -283,6 +283,7 @@ class _Region:
     cue: str | None = None
     partial: bool = False
     inherited: bool = False
+    trail: int = 0  # narration after a trailing attribution ("…,” he said, noting that …)
     names: list[str] = field(default_factory=list)
 
 
@@ -1351,6 +1352,15 @@ def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Q
         if attr is not None:
             r.speaker_span = attr.span
             r.cue = attr.cue
+            if attr.span[0] >= r.close_pos:
+                _, close_pe = _para_bounds(nl, work, r.close_pos - 1)
+                send = _sentence_end(work, r.close_pos, close_pe)
+                cue_at = work.find(attr.cue, r.close_pos, send) if attr.cue else -1
+                tail_from = max(attr.span[1], cue_at + len(attr.cue) if cue_at >= 0 else 0)
+                rest = work[tail_from:send]
+                # ", who has run a bakery since 2008" describes the speaker, not the scene.
+                if not _APPOSITIVE_RE.match(rest):
+                    r.trail = len(rest.strip())
             r.speaker = _resolve(work, attr, names, speakers)
             if attr.mention is not None:
                 attr.mention.subject = True
@@ -1395,6 +1405,7 @@ def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Q
     return _score(text, regions, names)
 
 
+_APPOSITIVE_RE = re.compile(r"\s*,\s*(?:who|whose|the|a|an|his|her|their|its)\b", re.I)
 _DASH_RE = re.compile(r"[ \t]*(?:\n\s*)?(?:[-—–―]+|\n\s*-)\s*")
 
 
@@ -1465,7 +1476,11 @@ def _score(text: str, regions: list[_Region], names: _Names) -> list[Quote]:
             if r.inherited:
                 score -= 0.3
             if body.endswith("?"):
-                score -= 0.2
+                score -= 0.6  # a question rarely carries the news; a statement does
+            if r.trail > 40:
+                # "…,” Trump asked with a grin, stressing that …: the quote is embedded in
+                # narration; a quote whose sentence is just the attribution stands alone.
+                score -= min(0.5, (r.trail - 40) / 100)
         out.append(
             Quote(
                 text=body,

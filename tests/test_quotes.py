@@ -238,6 +238,10 @@ def test_key_quotes_on_spec_article() -> None:
     assert any(t.startswith("I look forward to seeing him") for t in texts)
     assert any(t.startswith("Sometimes you have to walk") for t in texts)
     assert all(q.speaker == "Trump" for q in best)
+    # Both required quotes beat every quote left out by a clear margin, not by a hair.
+    walk = next(q for q in best if q.text.startswith("Sometimes you have to walk"))
+    left_out = [q for q in quotes if not q.partial and q not in best]
+    assert left_out and walk.score - max(q.score for q in left_out) >= 0.5
     for frag in (
         "Little Rocket Man",
         "no will to improve relations",
@@ -396,3 +400,68 @@ def test_capitalised_role_is_stripped_from_name(role: str) -> None:
     )
     q = extract_quotes(text)[-1]
     assert q.speaker == "Jonah Mbeki"
+
+
+def test_ranking_prefers_statements_over_questions_and_embedded_quotes() -> None:
+    text = (
+        "Jane Smith spoke on Monday.\n\n"
+        "“Remember when we all went to the coast together?” Smith asked with a grin, "
+        "stressing that the trip had made the whole team feel safe and united again.\n\n"
+        "“We will open the new hospital wing in May,” Smith said."
+    )
+    question, statement = extract_quotes(text)
+    assert statement.score > question.score + 0.3
+    assert key_quotes([question, statement], n=1) == [statement]
+
+
+# --------------------------------------------------------------------------- not speech
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        # A quote fragment inside the title line.
+        (
+            "Clinton Says Hackers Hit Party Servers, Calls Rival’s Remarks ‘Troubling.’\n\n"
+            "WASHINGTON — Hillary Clinton said on Sunday that the attack was serious.",
+            "Troubling.",
+        ),
+        # A subhead in single marks in an article that quotes with double marks.
+        (
+            "“We will win,” Smith said.\n\n‘A healthy environment.’\n\nThe plant opened in 1990.",
+            "A healthy environment.",
+        ),
+        # Titles of works.
+        ("In his new book, “Doomed to Succeed,” he traces the talks.", "Doomed to Succeed"),
+        ("She starred in her blockbuster film, “Trainwreck.”", "Trainwreck."),
+        ("Fiorina told “Fox and Friends” that she would run.", "Fox and Friends"),
+        ("“Cruel Intentions,” with Sarah Gellar, returns to TV.", "Cruel Intentions"),
+        # A bylined headline in a newsletter.
+        (
+            "BROADWAY—“Matthew Morrison is leaving the show,” by Times' Michael Paulson.",
+            "Matthew Morrison is leaving the show",
+        ),
+        # Dated campaign slogans.
+        ("The party's posters read “Yes to minaret ban” (2009).", "Yes to minaret ban"),
+        # The sentence runs on after the quote.
+        (
+            "“He can assert it, but it seems extremely unlikely” that Sanders can win, "
+            "said Steve Elmendorf.",
+            "He can assert it",
+        ),
+    ],
+)
+def test_not_speech_is_partial(text: str, fragment: str) -> None:
+    q = next(q for q in extract_quotes(text) if q.text.startswith(fragment))
+    assert q.partial
+    assert q not in key_quotes(extract_quotes(text), n=10)
+
+
+def test_attributed_headline_quote_stays_full() -> None:
+    text = (
+        "Kasich: ‘We Are Going To Go All The Way To Cleveland.’\n\n"
+        "Tuesday in Berea, Ohio, John Kasich told supporters he would fight on."
+    )
+    q = only(text)
+    assert not q.partial
+    assert q.speaker == "John Kasich"
