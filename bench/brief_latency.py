@@ -6,11 +6,13 @@ headlines and leads are built around), spread over 30 days and grouped into stor
 clusters of 1 to 6 outlets. Rows are bulk-inserted with Core, so the full-text index
 is built (SQLite triggers / PostgreSQL generated column) but no NLP runs: what is
 timed is the query. Then it runs a mix of topics (frequent, rare, prefix, multiword,
-no-hit) over 24 h / 3 day / 7 day windows and prints p50/p95 per size and kind.
+no-hit) over 24 h / 3 day / 7 day windows, plus ``Store.recent`` (the no-news
+fallback), and prints p50/p95 per size and kind.
 
     python bench/brief_latency.py                       # SQLite, 10k and 100k
     python bench/brief_latency.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
     python bench/brief_latency.py --sizes 10000 --no-sqlite --pg URL
+    python bench/brief_latency.py --sizes 10000 --ingest 2000   # also upserts/s
 
 PostgreSQL runs in a throwaway schema that is dropped afterwards.
 """
@@ -31,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, insert, text
 
-from bot.store import Store
+from bot.store import ArticleRecord, Store
 from bot.store.schema import Article, Cluster
 
 NOW = datetime(2025, 6, 30, 12, tzinfo=UTC)
@@ -226,7 +228,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def measure(store: Store, repeats: int) -> dict[str, list[float]]:
-    timings: dict[str, list[float]] = {kind: [] for kind in TOPICS}
+    timings: dict[str, list[float]] = {kind: [] for kind in [*TOPICS, "recent"]}
     for topics in TOPICS.values():  # warm the cache once
         for t in topics:
             store.search(t, since=NOW - WINDOWS[-1], limit=5, now=NOW)
@@ -237,6 +239,10 @@ def measure(store: Store, repeats: int) -> dict[str, list[float]]:
                     t0 = time.perf_counter()
                     store.search(topic, since=NOW - window, limit=5, now=NOW)
                     timings[kind].append((time.perf_counter() - t0) * 1000)
+        for window in WINDOWS:  # the fallback when a topic has no news
+            t0 = time.perf_counter()
+            store.recent(NOW - window, limit=5, now=NOW)
+            timings["recent"].append((time.perf_counter() - t0) * 1000)
     return timings
 
 
@@ -256,6 +262,37 @@ def report(label: str, n: int, fill_s: float, timings: dict[str, list[float]]) -
         )
     sys.stdout.flush()
     return p95
+
+
+def ingest_rate(url: str, n: int) -> None:
+    """Articles per second through ``upsert_article`` (dedupe + clustering, no NLP)."""
+    corpus = Corpus(11)
+    records = []
+    for _, arts in rows(n, corpus):
+        for a in arts:
+            records.append(
+                ArticleRecord(
+                    url=a["url"],
+                    title=a["title"],
+                    text=a["text"],
+                    site=a["site"],
+                    published=a["published"],
+                    analysis=a["analysis"],
+                )
+            )
+    store = Store.open(url)
+    try:
+        t0 = time.perf_counter()
+        for r in records:
+            store.upsert_article(r, now=NOW)
+        took = time.perf_counter() - t0
+        c = store.counts()
+        print(
+            f"ingest     {n:>7,} upserts into {store.dialect}: {n / took:6.0f}/s "
+            f"({took / n * 1000:.1f} ms each), {c.clusters:,} clusters"
+        )
+    finally:
+        store.close()
 
 
 def run_sqlite(sizes: list[int], repeats: int) -> list[float]:
@@ -306,8 +343,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--keep", action="store_true", help="keep the PostgreSQL schema nb_bench_N to inspect"
     )
+    ap.add_argument("--ingest", type=int, metavar="N", help="also time N upserts (SQLite)")
     args = ap.parse_args(argv)
     sizes = [int(x) for x in args.sizes.split(",")]
+    if args.ingest:
+        with tempfile.TemporaryDirectory() as tmp:
+            ingest_rate(f"sqlite:///{Path(tmp) / 'ingest.db'}", args.ingest)
     p95s: list[float] = []
     if not args.no_sqlite:
         p95s += run_sqlite(sizes, args.repeats)
