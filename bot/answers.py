@@ -287,7 +287,7 @@ def _describe_speaker(phrase: str, indexes: Sequence[_Indexed], speakers: set[st
         found: Counter[str] = Counter()
         for idx in indexes:
             text = idx.article.text
-            for m in re.finditer(rf"\b{re.escape(surname)}\b", text):
+            for m in re.finditer(rf"\b{re.escape(surname)}\b(?![’']s\b)", text):
                 lo = max(0, m.start() - 60)
                 hi = min(len(text), m.end() + 60)
                 window = re.split(r"(?<=[.!?])\s", text[lo:hi])
@@ -298,6 +298,16 @@ def _describe_speaker(phrase: str, indexes: Sequence[_Indexed], speakers: set[st
         if score >= 0.99 and (best is None or score > best[0]):
             best = (score, sp)
     return best[1] if best else None
+
+
+def _recent_subject(history: Sequence[Turn]) -> str | None:
+    return next((t.answer.subject for t in reversed(history) if t.answer.subject), None)
+
+
+def _main_speaker(indexes: Sequence[_Indexed]) -> str | None:
+    """The person quoted most: who a bare "he" or "she" most likely means."""
+    counts = Counter(q.speaker for idx in indexes for q in idx.quotes if q.speaker)
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def _resolve_subject(phrase: str, indexes: Sequence[_Indexed]) -> str | None:
@@ -358,12 +368,12 @@ def answer(
 
     subject: str | None = None
     if who and _PRONOUN_SUBJECT.match(who.strip()):
-        subject = previous.answer.subject if previous else None
+        subject = _recent_subject(history) or _main_speaker(indexes)
     elif who:
         subject = _resolve_subject(who, indexes)
     if kind == "say" and subject is None:
         return _unsure(
-            f"I don't know: nobody called {who or 'that'} is quoted in these articles. "
+            f"I don't know: I can't find {who or 'that person'} quoted in these articles. "
             "Here are the sources:",
             links,
             kind=kind,

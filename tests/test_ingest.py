@@ -39,13 +39,16 @@ BRIDGE_HTML = (
 NOT_FOUND_HTML = "<html><body><h1>404</h1><p>Page not found.</p></body></html>"
 
 
+PUBLISHED = datetime.now(UTC) - timedelta(hours=1)  # fixed, so the feed's ETag is stable
+
+
 def _rss(base: str, items: list[tuple[str, str, str | None]]) -> str:
     parts = []
     for title, link, content in items:
         body = f"<content:encoded><![CDATA[{content}]]></content:encoded>" if content else ""
         parts.append(
             f"<item><title>{title}</title><link>{link}</link><guid>{link}</guid>"
-            f"<pubDate>{datetime.now(UTC):%a, %d %b %Y %H:%M:%S} +0000</pubDate>{body}</item>"
+            f"<pubDate>{PUBLISHED:%a, %d %b %Y %H:%M:%S} +0000</pubDate>{body}</item>"
         )
     return (
         '<?xml version="1.0"?><rss version="2.0" '

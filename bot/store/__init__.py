@@ -6,6 +6,7 @@
 """
 
 from bot.store.migrate import migrate
+from bot.store.outbox import Claim, OutboxRow, SubscriptionRow
 from bot.store.records import (
     ArticleRecord,
     ArticleStatus,
@@ -25,13 +26,16 @@ from bot.store.urls import canonical_url
 __all__ = [
     "ArticleRecord",
     "ArticleStatus",
+    "Claim",
     "FeedState",
+    "OutboxRow",
     "SourceLink",
     "Store",
     "StoreCounts",
     "StoredArticle",
     "StoredQuote",
     "StoryHit",
+    "SubscriptionRow",
     "UpsertOutcome",
     "UpsertStatus",
     "analysis_payload",

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     ForeignKey,
@@ -168,3 +169,78 @@ class FetchFailure(Base):
     first_failed: Mapped[datetime]
     last_failed: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Thread(Base):
+    """A post the bot made (brief or digest) and the articles it covered.
+
+    Follow-up questions in its thread are answered from these articles; the
+    platform's thread reference is opaque here (Slack ts, Discord thread id).
+    """
+
+    __tablename__ = "threads"
+    __table_args__ = (UniqueConstraint("platform", "channel_id", "thread_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(Text)
+    thread_id: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))  # "brief" | "digest"
+    title: Mapped[str | None] = mapped_column(Text)
+    article_ids: Mapped[dict[str, Any]]  # {"ids": [...]}
+    created_at: Mapped[datetime]
+
+
+class ThreadTurn(Base):
+    """One question asked in a thread and the answer given, for follow-ups."""
+
+    __tablename__ = "thread_turns"
+    __table_args__ = (Index(None, "thread_pk", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    thread_pk: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class Subscription(Base):
+    """A channel's digest schedule: the source of truth the scheduler is derived from."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (Index(None, "platform", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(Text)
+    channel_name: Mapped[str | None] = mapped_column(Text)
+    schedule: Mapped[dict[str, Any]]  # topics, times, days, tz, max_stories, skip_empty
+    created_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class OutboxEntry(Base):
+    """One digest slot of one subscription: written before posting, completed after.
+
+    The unique (subscription, slot) pair is what makes delivery exactly-once; a
+    pending row is a lease held by ``holder`` until ``claimed_at`` + the lease time.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "slot_key"),
+        Index(None, "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    slot_key: Mapped[str] = mapped_column(String(32))  # local "2026-11-27T07:30"
+    due: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | skipped | missed
+    holder: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message_ref: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime | None]
+    mentioned: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -38,6 +38,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.errors import NewsbriefError
 from bot.store.migrate import migrate
+from bot.store.outbox import DigestOutbox
 from bot.store.records import (
     ArticleRecord,
     ArticleStatus,
@@ -68,6 +69,7 @@ from bot.store.similarity import (
     pack,
     similarity,
 )
+from bot.store.threads import ThreadMemory
 from bot.store.urls import canonical_url
 
 CLUSTER_WINDOW = timedelta(hours=48)  # either side of published: a story's news cycle
@@ -183,8 +185,8 @@ def _summary(analysis: dict[str, Any] | None) -> tuple[str, ...]:
     return tuple(str(s["text"]) for s in (analysis or {}).get("summary", []) if s.get("text"))
 
 
-class Store:
-    """Articles, story clusters, feed state and failures in one SQL database."""
+class Store(ThreadMemory, DigestOutbox):
+    """Articles, story clusters, feed state, failures, threads and digests in one database."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -201,7 +203,7 @@ class Store:
         if url is None:
             from bot.config import get_settings
 
-            url = get_settings().database_url
+            url = get_settings().effective_database_url()
         engine = create_store_engine(url)
         try:
             if engine.dialect.name == "sqlite":

@@ -1,0 +1,284 @@
+"""Digest subscriptions and the delivery outbox: the rows that make digests exactly-once.
+
+A slot is claimed by inserting its outbox row (``pending``) before anything is
+posted; the unique (subscription, slot) pair lets exactly one process win. A
+pending row is a lease: its holder renews ``claimed_at`` while posting, and a
+row whose lease has run out (its holder crashed) may be taken over — by a
+conditional UPDATE, so again exactly one process wins. The same two statements
+serve SQLite and PostgreSQL, so one mechanism is tested on both rather than an
+advisory lock on one and a lease row on the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.store.schema import OutboxEntry, Subscription
+
+ClaimState = Literal["new", "recover", "done", "busy"]
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRow:
+    id: int
+    platform: str
+    channel_id: str
+    channel_name: str | None
+    schedule: dict[str, Any]
+    created_by: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    state: ClaimState  # new: post it; recover: ask the platform first; done/busy: leave it
+    outbox_id: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    subscription_id: int
+    slot_key: str
+    due: datetime
+    status: str
+    message_ref: str | None
+    attempts: int
+
+
+def _sub(row: Subscription) -> SubscriptionRow:
+    return SubscriptionRow(
+        row.id,
+        row.platform,
+        row.channel_id,
+        row.channel_name,
+        dict(row.schedule),
+        row.created_by,
+        row.created_at,
+    )
+
+
+def _out(row: OutboxEntry) -> OutboxRow:
+    return OutboxRow(
+        row.id, row.subscription_id, row.slot_key, row.due, row.status, row.message_ref,
+        row.attempts,
+    )  # fmt: skip
+
+
+class DigestOutbox:
+    """Mixed into ``Store``."""
+
+    engine: Engine
+
+    # ------------------------------------------------------------ subscriptions
+    def add_subscription(
+        self,
+        platform: str,
+        channel_id: str,
+        schedule: dict[str, Any],
+        *,
+        channel_name: str | None = None,
+        created_by: str | None = None,
+        now: datetime | None = None,
+    ) -> SubscriptionRow:
+        with Session(self.engine) as s, s.begin():
+            row = Subscription(
+                platform=platform,
+                channel_id=channel_id,
+                channel_name=channel_name,
+                schedule=schedule,
+                created_by=created_by,
+                created_at=now or datetime.now(UTC),
+                active=True,
+            )
+            s.add(row)
+            s.flush()
+            return _sub(row)
+
+    def subscriptions(
+        self, platform: str | None = None, channel_id: str | None = None
+    ) -> list[SubscriptionRow]:
+        q = select(Subscription).where(Subscription.active.is_(True))
+        if platform is not None:
+            q = q.where(Subscription.platform == platform)
+        if channel_id is not None:
+            q = q.where(Subscription.channel_id == channel_id)
+        with Session(self.engine) as s:
+            return [_sub(r) for r in s.scalars(q.order_by(Subscription.id))]
+
+    def get_subscription(self, sub_id: int) -> SubscriptionRow | None:
+        with Session(self.engine) as s:
+            row = s.get(Subscription, sub_id)
+            return _sub(row) if row is not None and row.active else None
+
+    def deactivate_subscription(self, sub_id: int) -> bool:
+        with Session(self.engine) as s, s.begin():
+            n = s.execute(
+                update(Subscription)
+                .where(Subscription.id == sub_id, Subscription.active.is_(True))
+                .values(active=False)
+            ).rowcount
+        return bool(n)
+
+    # ------------------------------------------------------------ outbox
+    def claim_slot(
+        self,
+        sub_id: int,
+        slot_key: str,
+        due: datetime,
+        holder: str,
+        *,
+        now: datetime,
+        lease: timedelta,
+    ) -> Claim:
+        """Take the slot: a new row, a takeover of an expired lease, or nothing."""
+        try:
+            with Session(self.engine) as s, s.begin():
+                row = OutboxEntry(
+                    subscription_id=sub_id,
+                    slot_key=slot_key,
+                    due=due,
+                    status="pending",
+                    holder=holder,
+                    claimed_at=now,
+                    attempts=1,
+                    mentioned=False,
+                )
+                s.add(row)
+                s.flush()
+                return Claim("new", row.id, "pending")
+        except IntegrityError:
+            pass
+        with Session(self.engine) as s, s.begin():
+            existing = s.scalar(
+                select(OutboxEntry).where(
+                    OutboxEntry.subscription_id == sub_id, OutboxEntry.slot_key == slot_key
+                )
+            )
+            if existing is None:  # deleted with its subscription meanwhile
+                return Claim("done", 0, "gone")
+            if existing.status != "pending":
+                return Claim("done", existing.id, existing.status)
+            taken = s.execute(
+                update(OutboxEntry)
+                .where(
+                    OutboxEntry.id == existing.id,
+                    OutboxEntry.status == "pending",
+                    (OutboxEntry.claimed_at < now - lease) | (OutboxEntry.holder == holder),
+                )
+                .values(holder=holder, claimed_at=now, attempts=OutboxEntry.attempts + 1)
+            ).rowcount
+            return Claim("recover" if taken else "busy", existing.id, "pending")
+
+    def renew_claim(self, outbox_id: int, holder: str, now: datetime) -> bool:
+        with Session(self.engine) as s, s.begin():
+            n = s.execute(
+                update(OutboxEntry)
+                .where(
+                    OutboxEntry.id == outbox_id,
+                    OutboxEntry.holder == holder,
+                    OutboxEntry.status == "pending",
+                )
+                .values(claimed_at=now)
+            ).rowcount
+        return bool(n)
+
+    def complete_slot(
+        self,
+        outbox_id: int,
+        holder: str,
+        status: str,
+        *,
+        message_ref: str | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        with Session(self.engine) as s, s.begin():
+            n = s.execute(
+                update(OutboxEntry)
+                .where(
+                    OutboxEntry.id == outbox_id,
+                    OutboxEntry.holder == holder,
+                    OutboxEntry.status == "pending",
+                )
+                .values(
+                    status=status, message_ref=message_ref, completed_at=now or datetime.now(UTC)
+                )
+            ).rowcount
+        return bool(n)
+
+    def record_missed(self, sub_id: int, slot_key: str, due: datetime, now: datetime) -> bool:
+        """Write a slot down as missed (too late to post); False if it already has a row."""
+        try:
+            with Session(self.engine) as s, s.begin():
+                s.add(
+                    OutboxEntry(
+                        subscription_id=sub_id,
+                        slot_key=slot_key,
+                        due=due,
+                        status="missed",
+                        attempts=0,
+                        completed_at=now,
+                        mentioned=False,
+                    )
+                )
+            return True
+        except IntegrityError:
+            return False
+
+    def latest_slot_due(self, sub_id: int) -> datetime | None:
+        with Session(self.engine) as s:
+            return s.scalar(
+                select(func.max(OutboxEntry.due)).where(OutboxEntry.subscription_id == sub_id)
+            )
+
+    def last_delivered(self, sub_id: int) -> datetime | None:
+        """When the last digest actually reached the channel (sent or skipped as empty)."""
+        with Session(self.engine) as s:
+            return s.scalar(
+                select(func.max(OutboxEntry.due)).where(
+                    OutboxEntry.subscription_id == sub_id,
+                    OutboxEntry.status.in_(("sent", "skipped")),
+                )
+            )
+
+    def unmentioned_missed(self, sub_id: int) -> list[OutboxRow]:
+        with Session(self.engine) as s:
+            rows = s.scalars(
+                select(OutboxEntry)
+                .where(
+                    OutboxEntry.subscription_id == sub_id,
+                    OutboxEntry.status == "missed",
+                    OutboxEntry.mentioned.is_(False),
+                )
+                .order_by(OutboxEntry.due)
+            )
+            return [_out(r) for r in rows]
+
+    def mark_mentioned(self, outbox_ids: list[int]) -> None:
+        if not outbox_ids:
+            return
+        with Session(self.engine) as s, s.begin():
+            s.execute(
+                update(OutboxEntry).where(OutboxEntry.id.in_(outbox_ids)).values(mentioned=True)
+            )
+
+    def outbox(self, sub_id: int | None = None) -> list[OutboxRow]:
+        q = select(OutboxEntry).order_by(OutboxEntry.due, OutboxEntry.id)
+        if sub_id is not None:
+            q = q.where(OutboxEntry.subscription_id == sub_id)
+        with Session(self.engine) as s:
+            return [_out(r) for r in s.scalars(q)]
+
+    def pending_slots(self) -> list[OutboxRow]:
+        with Session(self.engine) as s:
+            return [
+                _out(r)
+                for r in s.scalars(select(OutboxEntry).where(OutboxEntry.status == "pending"))
+            ]
