@@ -187,8 +187,8 @@ def _stem_terms(text: str, language: str = "english") -> Counter[str]:
     )
 
 
-def _expand(query: Counter[str]) -> Counter[str]:
-    out = Counter(query)
+def _expand(query: dict[str, float]) -> dict[str, float]:
+    out: dict[str, float] = dict(query)
     for t, w in query.items():
         for alt in _PARAPHRASES.get(t, ()):
             key = _term(alt)
@@ -278,7 +278,7 @@ def _describe_speaker(phrase: str, indexes: Sequence[_Indexed], speakers: set[st
     appositive such as "Kim’s sister, Kim Yo-jong," or "Joe Tanner, a crane
     operator") and picks the speaker whose surroundings hold the phrase best.
     """
-    wanted = _expand(_stem_terms(phrase))
+    wanted = _expand(dict(_stem_terms(phrase)))
     if not wanted:
         return None
     best: tuple[float, str] | None = None
@@ -320,7 +320,7 @@ def _resolve_subject(phrase: str, indexes: Sequence[_Indexed]) -> str | None:
 
 
 def _bm25(
-    query: Counter[str], docs: Sequence[Counter[str]], k1: float = 1.2, b: float = 0.75
+    query: dict[str, float], docs: Sequence[Counter[str]], k1: float = 1.2, b: float = 0.75
 ) -> tuple[list[float], dict[str, float]]:
     """Okapi BM25 over sentences.
 
@@ -380,16 +380,16 @@ def answer(
         )
 
     content = " ".join(w for w in words(question) if w.lower() not in _QUESTION_WORDS)
-    query = _stem_terms(content)
+    terms: dict[str, float] = dict(_stem_terms(content))
     if kind == "say" and who and not _PRONOUN_SUBJECT.match(who.strip()):
         for t in _stem_terms(who):
-            query.pop(t, None)  # the subject is matched through quotes, not words
+            terms.pop(t, None)  # the subject is matched through quotes, not words
     if follow_up and previous:
         if kind != "say" and previous.answer.subject and subject is None:
             subject = previous.answer.subject
         for t, c in _stem_terms(previous.question).items():
-            query.setdefault(t, 0.4 * c)
-    query = _expand(query)
+            terms.setdefault(t, 0.4 * c)
+    query = _expand(terms)
     focus_term = _term(focus) if focus else None
 
     flat = [(idx, i) for idx in indexes for i in range(len(idx.sentences))]

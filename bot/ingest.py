@@ -156,7 +156,9 @@ class Ingester:
         if result.not_modified:
             if state:
                 await self._save_feed_ok(state, result, None)
-            self._done(report, ItemResult(url, "not_modified", title=state and state.title))
+            self._done(
+                report, ItemResult(url, "not_modified", title=state.title if state else None)
+            )
             return
         await self._document(url, result.final_url, result.body, result, report, state=state)
 
@@ -180,7 +182,7 @@ class Ingester:
                 feed = parse_feed(data, base, content_type=content_type)
             except FeedError as exc:
                 if state:
-                    await self._save_feed_error(state, str(exc), result and result.status)
+                    await self._save_feed_error(state, str(exc), result.status if result else None)
                 raise
             report.feeds += 1
             if result is not None:

@@ -58,7 +58,7 @@ class ChannelRef:
 
 @dataclass(frozen=True, slots=True)
 class ThreadRef:
-    """Where follow-ups to a post land: Slack channel + ts, a Discord thread id, a console number."""
+    """Where follow-ups land: Slack channel + ts, a Discord thread id, a console number."""
 
     platform: str
     channel_id: str

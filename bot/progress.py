@@ -6,7 +6,14 @@ from types import TracebackType
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+)
 from rich.table import Table
 
 from bot.ingest import IngestReport, ItemResult
@@ -19,7 +26,7 @@ class IngestProgress:
         self.out = out
         self.tty = out.isatty()
         self._progress: Progress | None = None
-        self._task: int | None = None
+        self._task: TaskID | None = None
         self._done = 0
 
     def __enter__(self) -> IngestProgress:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import CursorResult, Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,6 +51,10 @@ class OutboxRow:
     status: str
     message_ref: str | None
     attempts: int
+
+
+def _rowcount(result: Any) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def _sub(row: Subscription) -> SubscriptionRow:
@@ -120,11 +124,13 @@ class DigestOutbox:
 
     def deactivate_subscription(self, sub_id: int) -> bool:
         with Session(self.engine) as s, s.begin():
-            n = s.execute(
-                update(Subscription)
-                .where(Subscription.id == sub_id, Subscription.active.is_(True))
-                .values(active=False)
-            ).rowcount
+            n = _rowcount(
+                s.execute(
+                    update(Subscription)
+                    .where(Subscription.id == sub_id, Subscription.active.is_(True))
+                    .values(active=False)
+                )
+            )
         return bool(n)
 
     # ------------------------------------------------------------ outbox
@@ -166,28 +172,32 @@ class DigestOutbox:
                 return Claim("done", 0, "gone")
             if existing.status != "pending":
                 return Claim("done", existing.id, existing.status)
-            taken = s.execute(
-                update(OutboxEntry)
-                .where(
-                    OutboxEntry.id == existing.id,
-                    OutboxEntry.status == "pending",
-                    (OutboxEntry.claimed_at < now - lease) | (OutboxEntry.holder == holder),
+            taken = _rowcount(
+                s.execute(
+                    update(OutboxEntry)
+                    .where(
+                        OutboxEntry.id == existing.id,
+                        OutboxEntry.status == "pending",
+                        (OutboxEntry.claimed_at < now - lease) | (OutboxEntry.holder == holder),
+                    )
+                    .values(holder=holder, claimed_at=now, attempts=OutboxEntry.attempts + 1)
                 )
-                .values(holder=holder, claimed_at=now, attempts=OutboxEntry.attempts + 1)
-            ).rowcount
+            )
             return Claim("recover" if taken else "busy", existing.id, "pending")
 
     def renew_claim(self, outbox_id: int, holder: str, now: datetime) -> bool:
         with Session(self.engine) as s, s.begin():
-            n = s.execute(
-                update(OutboxEntry)
-                .where(
-                    OutboxEntry.id == outbox_id,
-                    OutboxEntry.holder == holder,
-                    OutboxEntry.status == "pending",
+            n = _rowcount(
+                s.execute(
+                    update(OutboxEntry)
+                    .where(
+                        OutboxEntry.id == outbox_id,
+                        OutboxEntry.holder == holder,
+                        OutboxEntry.status == "pending",
+                    )
+                    .values(claimed_at=now)
                 )
-                .values(claimed_at=now)
-            ).rowcount
+            )
         return bool(n)
 
     def complete_slot(
@@ -200,17 +210,21 @@ class DigestOutbox:
         now: datetime | None = None,
     ) -> bool:
         with Session(self.engine) as s, s.begin():
-            n = s.execute(
-                update(OutboxEntry)
-                .where(
-                    OutboxEntry.id == outbox_id,
-                    OutboxEntry.holder == holder,
-                    OutboxEntry.status == "pending",
+            n = _rowcount(
+                s.execute(
+                    update(OutboxEntry)
+                    .where(
+                        OutboxEntry.id == outbox_id,
+                        OutboxEntry.holder == holder,
+                        OutboxEntry.status == "pending",
+                    )
+                    .values(
+                        status=status,
+                        message_ref=message_ref,
+                        completed_at=now or datetime.now(UTC),
+                    )
                 )
-                .values(
-                    status=status, message_ref=message_ref, completed_at=now or datetime.now(UTC)
-                )
-            ).rowcount
+            )
         return bool(n)
 
     def record_missed(self, sub_id: int, slot_key: str, due: datetime, now: datetime) -> bool:

@@ -160,8 +160,10 @@ def clean(text: str) -> CleanText:
     for s, e in lines:
         line = text[s:e]
         key = _norm(line)
-        if not key or is_furniture(line) or (
-            counts[key] > 1 and (len(key.split()) < 12 or key in seen)
+        if (
+            not key
+            or is_furniture(line)
+            or (counts[key] > 1 and (len(key.split()) < 12 or key in seen))
         ):
             removed.append((s, e))
             previous_kept = False
