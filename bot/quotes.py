@@ -650,7 +650,11 @@ class _Names:
         freq = {t: c for t, c in forms.items() if _is_suffix(tokens, t)}
         if not freq and len(tokens) == 1:
             firsts = self.first_tok.get(key, {})
-            freq = {t: c for t, c in firsts.items() if "-" in "".join(t[1:])}
+            freq = {
+                t: c
+                for t, c in firsts.items()
+                if "-" in "".join(t[1:]) and not self._relative_of(key, t)
+            }
         if freq:
             best = max(freq, key=lambda c: (len(c) > len(tokens), freq[c], len(c)))
             if len(best) < len(tokens):
@@ -658,6 +662,11 @@ class _Names:
         name = " ".join(best)
         self._canon[tokens] = name
         return name
+
+    def _relative_of(self, key: str, full: tuple[str, ...]) -> bool:
+        """ "Kim’s sister, Kim Yo-jong": the bare "Kim" is someone else, not her."""
+        pattern = rf"\b{re.escape(key)}['’]s\b[^.]{{0,40}}?\b{re.escape(' '.join(full))}\b"
+        return re.search(pattern, self.text) is not None
 
     def gender_of(self, name: str) -> str:
         g = self.gender.get(name, "")

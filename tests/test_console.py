@@ -1,0 +1,118 @@
+"""The console adapter and the conversation core, driven the way a person would drive them."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from adapters.console.adapter import CHANNEL, ConsolePlatform
+from bot.conversation import Conversation
+from bot.ingest import Ingester
+from bot.messages import Post
+from bot.store import Store
+
+
+def _run(data_dir: Path, script: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NEWSBRIEF_DATA_DIR": str(data_dir), "NEWSBRIEF_DATABASE_URL": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "data"
+
+
+def test_scripted_session_over_stdin(data_dir: Path) -> None:
+    script = "\n".join(
+        [
+            "/help",
+            "/brief korea",
+            "reply 1 what did Kim's sister say?",
+            "reply 1 when was North Korea's last nuclear test?",
+            "reply 9 hello?",
+            "/brief",
+            "/nonsense",
+            "just chatting",
+            "",
+        ]
+    )
+    done = _run(data_dir, script)
+    out = done.stdout
+    assert done.returncode == 0, done.stderr
+    assert "/brief TOPIC" in out  # help
+    assert "[1] Brief: korea" in out
+    assert "Trump Teases Another Sit-Down With Kim Jong-un" in out
+    assert "no will to improve relations" in out
+    assert "September 2017" in out
+    assert "There is no post 9" in out
+    assert "Tell me what the brief is about" in out
+    assert "I don't know the command /nonsense" in out
+    assert "I didn't understand" in out
+    assert "Traceback" not in out + done.stderr
+
+
+def test_thread_memory_survives_a_restart(data_dir: Path) -> None:
+    first = _run(data_dir, "/brief strike\n")
+    assert "[1] Brief: strike" in first.stdout
+    second = _run(data_dir, "reply 1 how many dockworkers walked out?\n")
+    assert second.returncode == 0
+    assert "3,600" in second.stdout
+    assert "There is no post" not in second.stdout
+
+
+def test_interactive_terminal(data_dir: Path) -> None:
+    env = {**os.environ, "NEWSBRIEF_DATA_DIR": str(data_dir), "NEWSBRIEF_DATABASE_URL": ""}
+    child = pexpect.spawn(
+        sys.executable, ["-m", "bot.cli", "run"], env=env, encoding="utf-8", timeout=60
+    )
+    try:
+        child.expect("newsbrief console")
+        child.expect("> ")
+        child.sendline("/brief korea")
+        child.expect(r"\[1\] Brief: korea")
+        child.expect("> ")
+        child.sendline("reply 1 why did the Hanoi summit end?")
+        child.expect("sanctions relief")
+        child.expect("> ")
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+
+
+async def test_adapter_in_process_records_posts_for_find_post(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        await Ingester(store, None).ingest_sample()
+        out = io.StringIO()
+        console = ConsolePlatform(tmp_path / "posts.jsonl", stdin=io.StringIO(), stdout=out)
+        conversation = Conversation(store)
+        await console.handle_line(conversation, "/brief malaria")
+        assert "[1] Brief: malaria" in out.getvalue()
+        ref = await console.post(CHANNEL, Post(kind="info", title="hello"), key="slot-1")
+        assert ref.id == "2"
+        # A new adapter on the same record finds the keyed post (digest crash recovery).
+        again = ConsolePlatform(tmp_path / "posts.jsonl", stdin=io.StringIO(), stdout=out)
+        assert await again.find_post(CHANNEL, "slot-1") == ref
+        assert await again.find_post(CHANNEL, "slot-2") is None
+        # Garbage never raises out of the adapter.
+        for line in ["/", "reply", "reply x y", "reply 1", "/brief " + "x" * 500, "\x00\x01"]:
+            await console.handle_line(conversation, line)
+        assert "too long" in out.getvalue()
+    finally:
+        store.close()
