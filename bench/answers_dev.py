@@ -10,24 +10,32 @@ sentence a person would point to), and precision / recall of "I don't know" on
 the unanswerable ones. Latency: p50/p95 per question for a thread of 10
 articles, cold (first question after a restart: articles indexed) and warm.
 
-Run: python bench/answers_dev.py
+Two question sets: ``dev`` (tests/fixtures/qa_dev.jsonl, the one the answerer
+was tuned on) and ``holdout`` (tests/fixtures/qa_holdout.jsonl, written before
+any tuning and never tuned on). Each is reported separately; a holdout score
+far below dev means the tuning overfit.
+
+Run: python bench/answers_dev.py [-v] [--set dev|holdout|both]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.answers import SourceArticle, Turn, _index_cached, answer  # noqa: E402
+from bot.answers import Answer, SourceArticle, Turn, _index_cached, answer  # noqa: E402
 
 SAMPLE = ROOT / "bot" / "data" / "sample" / "articles"
-QA = ROOT / "tests" / "fixtures" / "qa_dev.jsonl"
+FIXTURES = ROOT / "tests" / "fixtures"
+SETS = {"dev": FIXTURES / "qa_dev.jsonl", "holdout": FIXTURES / "qa_holdout.jsonl"}
 TWINS = {
     "06-port-strike-harbour-times.txt": "07-port-strike-coastal-post.txt",
     "07-port-strike-coastal-post.txt": "06-port-strike-harbour-times.txt",
@@ -41,11 +49,16 @@ def _articles() -> dict[str, SourceArticle]:
     }
 
 
-def evaluate(setting: str, verbose: bool) -> dict[str, float]:
+def load(name: str) -> list[dict[str, Any]]:
+    path = SETS[name]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def evaluate(setting: str, verbose: bool, qa_set: str = "dev") -> dict[str, float]:
     arts = _articles()
-    rows = [json.loads(line) for line in QA.read_text(encoding="utf-8").splitlines() if line]
+    rows = load(qa_set)
     by_id = {r["id"]: r for r in rows}
-    answers = {}
+    answers: dict[str, Answer] = {}
     correct = answerable = idk = idk_right = unanswerable = 0
     for r in rows:
         if setting == "article":
@@ -55,7 +68,7 @@ def evaluate(setting: str, verbose: bool) -> dict[str, float]:
             # right answer from the twin could not be graded, so the twin sits out.
             twin = TWINS.get(r["article"])
             pool = [a for name, a in arts.items() if name != twin]
-        history = []
+        history: list[Turn] = []
         if r.get("previous"):
             prev = by_id[r["previous"]]
             history = [Turn(prev["question"], answers[prev["id"]])]
@@ -90,7 +103,7 @@ def latency() -> tuple[float, float, float, float]:
     pool = base + [
         SourceArticle(id=f"{a.id}-copy", text=a.text + "\n", url=a.url) for a in base[1:3]
     ]
-    rows = [json.loads(line) for line in QA.read_text(encoding="utf-8").splitlines() if line]
+    rows = load("dev")
     cold: list[float] = []
     warm: list[float] = []
     for r in rows:
@@ -109,11 +122,18 @@ def latency() -> tuple[float, float, float, float]:
 
 
 def main() -> None:
-    verbose = "-v" in sys.argv
-    for setting in ("article", "thread"):
-        m = evaluate(setting, verbose)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every miss")
+    parser.add_argument("--set", choices=("dev", "holdout", "both"), default="both")
+    args = parser.parse_args()
+    names = ("dev", "holdout") if args.set == "both" else (args.set,)
+    for name, setting in ((n, s) for n in names for s in ("article", "thread")):
+        if args.verbose:
+            print(f"[{name} / {setting}]")
+        m = evaluate(setting, args.verbose, name)
         print(
-            f"{setting:8} top-1 accuracy {m['accuracy']:.1%} on {m['answerable']} answerable; "
+            f"{name:7} {setting:8} top-1 accuracy {m['accuracy']:.1%} "
+            f"on {m['answerable']} answerable; "
             f"I-don't-know precision {m['idk_precision']:.1%}, recall {m['idk_recall']:.1%} "
             f"({m['idk']} said)"
         )
