@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -48,7 +49,12 @@ def platforms(settings: Settings, out: TextIO | None = None) -> list[Platform]:
 
 
 async def run_app(settings: Settings, *, out: TextIO | None = None, sample: bool = True) -> int:
+    from digests.commands import DigestCommands
+    from digests.delivery import DigestDelivery
+    from digests.scheduler import DigestScheduler
+
     store = open_store(settings)
+    scheduler: DigestScheduler | None = None
     try:
         if sample:
             loaded = await load_sample_if_empty(store)
@@ -56,10 +62,23 @@ async def run_app(settings: Settings, *, out: TextIO | None = None, sample: bool
                 log.info("loaded %d sample articles into an empty store", loaded)
         conversation = Conversation(store)
         running = platforms(settings, out)
+        delivery = DigestDelivery(
+            store,
+            {p.name: p for p in running},
+            grace=timedelta(seconds=settings.digest_grace_period_s),
+            remember=conversation.remember,
+        )
+        scheduler = DigestScheduler(delivery, store)
+        conversation.commands["digest"] = DigestCommands(
+            store, delivery, resync=scheduler.sync, remember=conversation.remember
+        )
+        await scheduler.start()
         # Each platform runs until it stops (the console at the end of its input).
         await asyncio.gather(*(p.start(conversation) for p in running))
         for p in running:
             await p.stop()
     finally:
+        if scheduler is not None:
+            await scheduler.stop()
         store.close()
     return 0

@@ -81,7 +81,7 @@ class Brief:
             return Post(
                 kind="brief",
                 title=f"Brief: {self.topic} (last {format_duration(self.since)})",
-                items=tuple(_item(h) for h in self.stories),
+                items=tuple(story_item(h) for h in self.stories),
                 footer="Reply in this thread to ask a follow-up question.",
                 article_ids=self.article_ids,
             )
@@ -94,13 +94,13 @@ class Brief:
             kind="brief",
             title=f"Brief: {self.topic}",
             text=text,
-            items=tuple(_item(h) for h in self.instead),
+            items=tuple(story_item(h) for h in self.instead),
             footer="Try another topic, or a longer span: /brief TOPIC 7d",
             article_ids=self.article_ids,
         )
 
 
-def _item(hit: StoryHit) -> PostItem:
+def story_item(hit: StoryHit) -> PostItem:
     return PostItem(
         headline=hit.headline,
         summary=hit.summary[:2],

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import NewsbriefError
@@ -54,7 +55,32 @@ class Schedule:
     def describe(self) -> str:
         topics = ", ".join(self.topics) if self.topics else "everything"
         times = ", ".join(t.strftime("%H:%M") for t in self.times)
-        return f"{topics} at {times} {self.tz} on {describe_days(self.days)}"
+        extra = "" if self.skip_empty else ", even when nothing is new"
+        return (
+            f"{topics} at {times} {self.tz}, {describe_days(self.days)}, "
+            f"up to {self.max_stories} stories{extra}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "topics": list(self.topics),
+            "times": [t.strftime("%H:%M") for t in self.times],
+            "days": list(self.days),
+            "tz": self.tz,
+            "max_stories": self.max_stories,
+            "skip_empty": self.skip_empty,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Schedule:
+        return cls(
+            topics=tuple(d.get("topics", [])),
+            times=tuple(time.fromisoformat(t) for t in d["times"]),
+            days=tuple(int(x) for x in d["days"]),
+            tz=str(d["tz"]),
+            max_stories=int(d.get("max_stories", 5)),
+            skip_empty=bool(d.get("skip_empty", True)),
+        )
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -10,7 +10,9 @@ _WIDTH = 88
 
 
 def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(text, _WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent]
+    """Wrap under a hanging indent: a bullet or number starts only the first line."""
+    hang = " " * len(indent)
+    return textwrap.wrap(text, _WIDTH, initial_indent=indent, subsequent_indent=hang) or [indent]
 
 
 def render(post: Post, number: int | None = None) -> str:
@@ -18,7 +20,10 @@ def render(post: Post, number: int | None = None) -> str:
     lines = [f"{head}{post.title}"]
     if post.text:
         for para in post.text.split("\n"):
-            lines += _wrap(para, "    ") if para.strip() else [""]
+            if post.kind == "help":  # laid out by hand: keep it
+                lines.append("    " + para)
+            else:
+                lines += _wrap(para, "    ") if para.strip() else [""]
     for i, item in enumerate(post.items, 1):
         lines.append("")
         lines += _wrap(item.headline, f"  {i}. ")

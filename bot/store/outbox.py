@@ -227,25 +227,6 @@ class DigestOutbox:
             )
         return bool(n)
 
-    def record_missed(self, sub_id: int, slot_key: str, due: datetime, now: datetime) -> bool:
-        """Write a slot down as missed (too late to post); False if it already has a row."""
-        try:
-            with Session(self.engine) as s, s.begin():
-                s.add(
-                    OutboxEntry(
-                        subscription_id=sub_id,
-                        slot_key=slot_key,
-                        due=due,
-                        status="missed",
-                        attempts=0,
-                        completed_at=now,
-                        mentioned=False,
-                    )
-                )
-            return True
-        except IntegrityError:
-            return False
-
     def latest_slot_due(self, sub_id: int) -> datetime | None:
         with Session(self.engine) as s:
             return s.scalar(

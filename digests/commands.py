@@ -1,0 +1,182 @@
+"""`/digest ...`: subscribe, list, unsubscribe, now, preview — the same on every platform."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from bot.errors import NewsbriefError
+from bot.messages import CommandEvent, Post, ThreadRef
+from bot.platform import Platform
+from bot.store import Store, SubscriptionRow
+from digests.delivery import DigestDelivery
+from digests.schedule import Schedule, next_slot, parse_subscription
+
+HELP = """\
+/digest subscribe TOPICS at HH:MM [ZONE] [DAYS] [max N] [always]
+    e.g. /digest subscribe korea, trade at 07:30 Asia/Seoul weekdays
+    TOPICS: words separated by commas, or `everything`; several times: at 07:30, 18:00;
+    ZONE: an IANA name like Europe/London (default UTC); DAYS: daily, weekdays, weekends,
+    mon,wed,fri or mon-fri; `always` posts even when nothing is new.
+/digest list                 this channel's digests and when the next one comes
+/digest unsubscribe ID|all   stop a digest (channel managers only)
+/digest now [ID]             post a digest here now
+/digest preview [ID]         show what the next digest would hold, only to you"""
+
+Remember = Callable[[ThreadRef, Post], Awaitable[None]]
+Resync = Callable[[], Awaitable[None]]
+
+
+class DigestCommands:
+    def __init__(
+        self,
+        store: Store,
+        delivery: DigestDelivery,
+        *,
+        resync: Resync | None = None,
+        remember: Remember | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.delivery = delivery
+        self.resync = resync
+        self.remember = remember
+        self.clock = clock
+
+    async def __call__(self, platform: Platform, event: CommandEvent) -> None:
+        verb, _, rest = event.text.strip().partition(" ")
+        verb = verb.lower()
+        handlers = {
+            "subscribe": self._subscribe,
+            "list": self._list,
+            "unsubscribe": self._unsubscribe,
+            "now": self._now,
+            "preview": self._preview,
+        }
+        if verb in {"", "help"}:
+            await platform.respond(event, Post(kind="help", title="Digests", text=HELP))
+            return
+        handler = handlers.get(verb)
+        if handler is None:
+            raise NewsbriefError(
+                f"/digest has no {verb!r}: use subscribe, list, unsubscribe, now or preview "
+                "(/digest help shows examples)"
+            )
+        await handler(platform, event, rest.strip())
+
+    # ------------------------------------------------------------- changes
+    def _require_manager(self, event: CommandEvent, what: str) -> None:
+        if not event.user.is_manager:
+            raise NewsbriefError(
+                f"Only people who manage this channel can {what}. "
+                "Ask a channel manager, or use /digest list to see what is set up."
+            )
+
+    async def _subscribe(self, platform: Platform, event: CommandEvent, rest: str) -> None:
+        self._require_manager(event, "change its digests")
+        schedule = parse_subscription(rest)
+        sub = await asyncio.to_thread(
+            self.store.add_subscription,
+            event.channel.platform,
+            event.channel.id,
+            schedule.to_json(),
+            channel_name=event.channel.name,
+            created_by=event.user.id,
+            now=self.clock(),
+        )
+        if self.resync:
+            await self.resync()
+        zone_note = (
+            " No time zone given, so times are UTC: add one like Europe/London to change it."
+            if schedule.tz == "UTC" and "utc" not in rest.lower()
+            else ""
+        )
+        text = (
+            f"Subscribed (#{sub.id}): {schedule.describe()}. "
+            f"Next digest: {self._next(schedule)}.{zone_note}"
+        )
+        await platform.respond(event, Post(kind="info", title="Digest scheduled", text=text))
+
+    async def _unsubscribe(self, platform: Platform, event: CommandEvent, rest: str) -> None:
+        self._require_manager(event, "change its digests")
+        subs = await self._channel_subs(event)
+        if rest.lower() == "all":
+            targets = subs
+        else:
+            wanted = rest.lstrip("#")
+            if not wanted.isdigit():
+                raise NewsbriefError(
+                    "Say which digest to stop: /digest unsubscribe ID (see /digest list) or all"
+                )
+            targets = [s for s in subs if s.id == int(wanted)]
+            if not targets:
+                raise NewsbriefError(f"This channel has no digest #{wanted}: see /digest list")
+        for s in targets:
+            await asyncio.to_thread(self.store.deactivate_subscription, s.id)
+        if self.resync:
+            await self.resync()
+        ids = ", ".join(f"#{s.id}" for s in targets) or "nothing"
+        await platform.respond(
+            event, Post(kind="info", title="Digest stopped", text=f"Stopped {ids}.")
+        )
+
+    # ------------------------------------------------------------- reading
+    async def _list(self, platform: Platform, event: CommandEvent, rest: str) -> None:
+        subs = await self._channel_subs(event)
+        if not subs:
+            text = "No digests in this channel yet. " + HELP.splitlines()[1].strip()
+        else:
+            text = "\n".join(
+                f"#{s.id}: {Schedule.from_json(s.schedule).describe()} — next "
+                f"{self._next(Schedule.from_json(s.schedule))}"
+                for s in subs
+            )
+        await platform.respond(event, Post(kind="info", title="Digests here", text=text))
+
+    async def _now(self, platform: Platform, event: CommandEvent, rest: str) -> None:
+        sub = await self._pick(event, rest)
+        post = await self.delivery.digest_now(sub)
+        if post is None:  # digest_now never skips, but stay safe
+            raise NewsbriefError("Nothing to post right now.")
+        ref = await platform.post(event.channel, post)
+        if self.remember:
+            await self.remember(ref, post)
+
+    async def _preview(self, platform: Platform, event: CommandEvent, rest: str) -> None:
+        sub = await self._pick(event, rest)
+        post = await self.delivery.digest_now(sub)
+        if post is not None:
+            preview = Post(
+                kind="info",
+                title=f"Preview — {post.title}",
+                text=post.text,
+                items=post.items,
+                footer="Only you can see this preview.",
+            )
+            await platform.respond(event, preview)
+
+    # ------------------------------------------------------------- helpers
+    async def _channel_subs(self, event: CommandEvent) -> list[SubscriptionRow]:
+        return await asyncio.to_thread(
+            self.store.subscriptions, event.channel.platform, event.channel.id
+        )
+
+    async def _pick(self, event: CommandEvent, rest: str) -> SubscriptionRow:
+        subs = await self._channel_subs(event)
+        if not subs:
+            raise NewsbriefError(
+                "This channel has no digest yet: /digest subscribe korea at 07:30 Europe/London"
+            )
+        wanted = rest.lstrip("#")
+        if not wanted:
+            return subs[0]
+        match = [s for s in subs if wanted.isdigit() and s.id == int(wanted)]
+        if not match:
+            raise NewsbriefError(f"This channel has no digest #{wanted}: see /digest list")
+        return match[0]
+
+    def _next(self, schedule: Schedule) -> str:
+        slot = next_slot(schedule, self.clock())
+        local = slot.due.astimezone(schedule.zone)
+        return f"{local:%a %d %b %H:%M} ({schedule.tz})"
