@@ -8,7 +8,9 @@ keys digests use to avoid double posts, survive a restart.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -22,6 +24,14 @@ CHANNEL = ChannelRef(platform="console", id="console", name="console")
 USER = User(id="console", name="you", is_manager=True)  # the console user manages its channel
 
 HELP_HINT = "Type /help for commands, or `reply N your question` to ask about post N."
+
+
+def _parse(line: str) -> dict[str, str | None] | None:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        return None  # a line torn by a crash mid-write; the rest stand
+    return record if isinstance(record, dict) else None
 
 
 class ConsolePlatform:
@@ -47,27 +57,35 @@ class ConsolePlatform:
     def _load(self) -> list[dict[str, str | None]]:
         if not self._record_path.exists():
             return []
-        out = []
-        for line in self._record_path.read_text(encoding="utf-8").splitlines():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue  # a line torn by a crash mid-write; the rest stand
-        return out
+        lines = self._record_path.read_text(encoding="utf-8").splitlines()
+        return [r for r in (_parse(line) for line in lines) if r is not None]
 
-    def _append(self, record: dict[str, str | None]) -> None:
+    def _append(self, channel: ChannelRef, key: str | None) -> int:
+        """Number and record a post; the record is this platform's memory, written first.
+
+        Locked, so that two newsbrief processes sharing a record never hand out one
+        number twice (the multi-process digest tests rely on it).
+        """
         self._record_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._record_path.open("a", encoding="utf-8") as fh:
+        with self._record_path.open("a+", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            fh.seek(0)
+            self._records = [
+                r for r in (_parse(line) for line in fh.read().splitlines()) if r is not None
+            ]
+            number = len(self._records) + 1
+            record: dict[str, str | None] = {"n": str(number), "channel": channel.id, "key": key}
             fh.write(json.dumps(record) + "\n")
             fh.flush()
-        self._records.append(record)
+            os.fsync(fh.fileno())
+            self._records.append(record)
+        return number
 
     # ------------------------------------------------------------- Platform
     async def post(self, channel: ChannelRef, post: Post, *, key: str | None = None) -> ThreadRef:
         async with self._lock:
-            number = len(self._records) + 1
+            number = self._append(channel, key)
             self._print(render(post, number))
-            self._append({"n": str(number), "channel": channel.id, "key": key})
             return ThreadRef(platform=self.name, channel_id=channel.id, id=str(number))
 
     async def reply(self, thread: ThreadRef, post: Post) -> None:
@@ -77,6 +95,7 @@ class ConsolePlatform:
         self._print(render(post))
 
     async def find_post(self, channel: ChannelRef, key: str) -> ThreadRef | None:
+        self._records = self._load()  # another process may have posted meanwhile
         for rec in self._records:
             if rec.get("key") == key and rec.get("channel") == channel.id:
                 return ThreadRef(self.name, channel.id, str(rec["n"]))

@@ -1,0 +1,354 @@
+"""Digest schedules, DST, exactly-once delivery, catch-up, recovery and real crashes."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+
+from adapters.console.adapter import CHANNEL, ConsolePlatform
+from bot.conversation import Conversation
+from bot.errors import NewsbriefError
+from bot.ingest import Ingester
+from bot.messages import CommandEvent, User
+from bot.store import Store
+from digests.commands import DigestCommands
+from digests.delivery import DigestDelivery, slot_key
+from digests.schedule import (
+    Schedule,
+    ScheduleError,
+    next_slot,
+    parse_subscription,
+    slots_between,
+)
+
+WORKER = Path(__file__).parent / "digest_worker.py"
+
+
+# ------------------------------------------------------------------ parsing
+
+
+@pytest.mark.parametrize(
+    ("text", "topics", "times", "days", "tz"),
+    [
+        ("korea, trade at 07:30 Asia/Seoul weekdays", ("korea", "trade"), ["07:30"], (0, 1, 2, 3, 4), "Asia/Seoul"),
+        ("everything at 8am, 6pm Europe/Paris", (), ["08:00", "18:00"], tuple(range(7)), "Europe/Paris"),
+        ("markets at 7:05 pm america/new_york mon-wed", ("markets",), ["19:05"], (0, 1, 2), "America/New_York"),
+        ("AI at 06:00 UTC sat, sun", ("ai",), ["06:00"], (5, 6), "UTC"),
+    ],
+)  # fmt: skip
+def test_subscribe_free_text(
+    text: str, topics: tuple[str, ...], times: list[str], days: tuple[int, ...], tz: str
+) -> None:
+    s = parse_subscription(text)
+    assert s.topics == topics
+    assert [t.strftime("%H:%M") for t in s.times] == times
+    assert s.days == days
+    assert s.tz == tz
+    assert Schedule.from_json(s.to_json()) == s
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("korea at 25:00", "hours run 00–23"),
+        ("korea at 07:30 Mars/Olympus", "not a time zone"),
+        (" at 07:30", "what the digest is about"),
+        ("korea", "Say when"),
+        ("korea at 07:30 someday", "don't understand 'someday'"),
+        ("korea at 07:30 max 99", "1 to 10"),
+        ("korea at 13pm", "1 to 12"),
+    ],
+)
+def test_bad_subscriptions_say_what_is_accepted(text: str, message: str) -> None:
+    with pytest.raises(ScheduleError, match=message):
+        parse_subscription(text)
+
+
+# ------------------------------------------------------------------ DST
+
+
+def _slots(text: str, start: datetime, days: int) -> list[tuple[str, datetime]]:
+    s = parse_subscription(text)
+    return [(x.key, x.due) for x in slots_between(s, start, start + timedelta(days=days))]
+
+
+def test_0730_fires_once_on_both_change_days() -> None:
+    spring = _slots("x at 07:30 America/New_York", datetime(2026, 3, 7, tzinfo=UTC), 3)
+    assert [k for k, _ in spring] == ["2026-03-07T07:30", "2026-03-08T07:30", "2026-03-09T07:30"]
+    assert spring[1][1] == datetime(2026, 3, 8, 11, 30, tzinfo=UTC)  # EDT now
+    autumn = _slots("x at 07:30 Europe/London", datetime(2026, 10, 24, tzinfo=UTC), 3)
+    assert [k for k, _ in autumn] == ["2026-10-24T07:30", "2026-10-25T07:30", "2026-10-26T07:30"]
+
+
+def test_repeated_hour_yields_one_slot_and_gap_fires_at_next_valid_moment() -> None:
+    autumn = _slots("x at 01:30 America/New_York", datetime(2026, 10, 31, 12, tzinfo=UTC), 2)
+    assert [k for k, _ in autumn] == ["2026-11-01T01:30", "2026-11-02T01:30"]
+    assert autumn[0][1] == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # the first 01:30
+    spring = _slots("x at 02:30 America/New_York", datetime(2026, 3, 8, tzinfo=UTC), 1)
+    # 02:30 does not exist on 8 March; 03:00 EDT (07:00 UTC) is the next valid moment.
+    assert spring == [("2026-03-08T02:30", datetime(2026, 3, 8, 7, 0, tzinfo=UTC))]
+
+
+def test_weekdays_skip_the_weekend_in_the_zone_not_in_utc() -> None:
+    # 07:30 in Seoul on Monday is Sunday 22:30 UTC.
+    s = parse_subscription("x at 07:30 Asia/Seoul weekdays")
+    slot = next_slot(s, datetime(2026, 11, 28, 12, tzinfo=UTC))  # a Saturday
+    assert slot.local_date == date(2026, 11, 30) and slot.local_time == time(7, 30)
+    assert slot.due == datetime(2026, 11, 29, 22, 30, tzinfo=UTC)
+
+
+# ------------------------------------------------------------------ delivery
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def sample_store(tmp_path: Path) -> Store:
+    store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    asyncio.run(Ingester(store, None).ingest_sample())
+    return store
+
+
+def _keys(record: Path) -> list[str | None]:
+    if not record.exists():
+        return []
+    return [json.loads(line)["key"] for line in record.read_text().splitlines()]
+
+
+def _subscribe(store: Store, text: str, created: datetime) -> int:
+    schedule = parse_subscription(text)
+    return store.add_subscription("console", CHANNEL.id, schedule.to_json(), now=created).id
+
+
+async def test_each_slot_posts_once_and_passes_are_idempotent(
+    sample_store: Store, tmp_path: Path
+) -> None:
+    created = datetime.now(UTC) - timedelta(hours=2)
+    sub = _subscribe(sample_store, "everything at 07:30 UTC daily always", created)
+    record = tmp_path / "posts.jsonl"
+    console = ConsolePlatform(record, stdin=io.StringIO(), stdout=io.StringIO())
+    slot = next_slot(parse_subscription("x at 07:30 UTC"), created)
+    clock = Clock(slot.due - timedelta(seconds=1))
+    delivery = DigestDelivery(sample_store, {"console": console}, clock=clock)
+    assert await delivery.deliver_due() == []
+    clock.now = slot.due + timedelta(seconds=2)
+    first = await delivery.deliver_due()
+    assert [r.outcome for r in first] == ["sent"]
+    for _ in range(3):
+        assert await delivery.deliver_due() == []
+    assert _keys(record) == [slot_key(sub, slot)]
+    # The digest's thread is remembered for follow-ups... when a remember hook is set.
+    row = sample_store.outbox(sub)[0]
+    assert row.status == "sent" and row.message_ref == "1"
+
+
+async def test_catch_up_inside_grace_posts_once_outside_is_missed_and_mentioned(
+    sample_store: Store, tmp_path: Path
+) -> None:
+    t0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # a Monday
+    _subscribe(sample_store, "everything at 07:30 UTC daily always", t0)
+    record = tmp_path / "posts.jsonl"
+    out = io.StringIO()
+    console = ConsolePlatform(record, stdin=io.StringIO(), stdout=out)
+    # Down from Monday 06:00 to Tuesday 09:00: Monday's slot is 25.5 h old (missed),
+    # Tuesday's 1.5 h old (inside the 3 h grace): posted once, mentioning Monday.
+    clock = Clock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    delivery = DigestDelivery(sample_store, {"console": console}, clock=clock)
+    results = await delivery.deliver_due()
+    assert [(r.slot_key, r.outcome) for r in results] == [
+        ("2026-11-23T07:30", "missed"),
+        ("2026-11-24T07:30", "sent"),
+    ]
+    assert len(_keys(record)) == 1
+    assert "missed the digest of 2026-11-23 07:30" in out.getvalue()
+    # A restart later the same day changes nothing.
+    again = DigestDelivery(sample_store, {"console": console}, clock=clock, holder="other")
+    assert await again.deliver_due() == []
+    assert len(_keys(record)) == 1
+
+
+async def test_skip_when_nothing_is_new(sample_store: Store, tmp_path: Path) -> None:
+    t0 = datetime.now(UTC) - timedelta(days=1)
+    sub = _subscribe(sample_store, "volcanoes at 07:30 UTC daily", t0)
+    record = tmp_path / "posts.jsonl"
+    console = ConsolePlatform(record, stdin=io.StringIO(), stdout=io.StringIO())
+    slot = next_slot(parse_subscription("x at 07:30 UTC"), t0)
+    delivery = DigestDelivery(
+        sample_store, {"console": console}, clock=Clock(slot.due + timedelta(seconds=1))
+    )
+    assert [r.outcome for r in await delivery.deliver_due()] == ["skipped"]
+    assert _keys(record) == []
+    assert sample_store.outbox(sub)[0].status == "skipped"
+
+
+async def test_a_week_across_dst_with_a_fake_clock(sample_store: Store, tmp_path: Path) -> None:
+    start = datetime(2026, 3, 5, tzinfo=UTC)
+    _subscribe(sample_store, "everything at 07:30 America/New_York daily always", start)
+    _subscribe(sample_store, "everything at 02:30 America/New_York daily always", start)
+    record = tmp_path / "posts.jsonl"
+    console = ConsolePlatform(record, stdin=io.StringIO(), stdout=io.StringIO())
+    clock = Clock(start)
+    delivery = DigestDelivery(sample_store, {"console": console}, clock=clock)
+    sent: list[tuple[str, datetime]] = []
+    while clock.now < start + timedelta(days=7):
+        clock.now += timedelta(minutes=10)
+        sent += [(r.slot_key, clock.now) for r in await delivery.deliver_due()]
+    keys = [k for k, _ in sent]
+    assert len(keys) == len(set(keys)) == 14  # 7 days × 2 times, each once
+    gap = dict(sent)["2026-03-08T02:30"]
+    assert datetime(2026, 3, 8, 7, 0, tzinfo=UTC) <= gap < datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
+    assert len(_keys(record)) == 14
+
+
+async def test_two_deliverers_on_one_database_post_each_slot_once(
+    sample_store: Store, tmp_path: Path
+) -> None:
+    t0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+    for text in ["everything at 07:30 UTC daily always", "korea at 07:30 UTC daily always"]:
+        _subscribe(sample_store, text, t0)
+    record = tmp_path / "posts.jsonl"
+    clock = Clock(datetime(2026, 11, 23, 7, 31, tzinfo=UTC))
+    a = DigestDelivery(
+        sample_store,
+        {"console": ConsolePlatform(record, stdin=io.StringIO(), stdout=io.StringIO())},
+        clock=clock,
+        holder="a",
+    )
+    b = DigestDelivery(
+        sample_store,
+        {"console": ConsolePlatform(record, stdin=io.StringIO(), stdout=io.StringIO())},
+        clock=clock,
+        holder="b",
+    )
+    await asyncio.gather(a.deliver_due(), b.deliver_due(), a.deliver_due(), b.deliver_due())
+    keys = _keys(record)
+    assert len(keys) == 2 and len(set(keys)) == 2
+
+
+# ------------------------------------------------------------------ real crashes
+
+
+def _worker(db: str, record: Path, now: datetime, fault: str | None = None, holder: str = "w"):
+    env = {k: v for k, v in os.environ.items() if k != "NEWSBRIEF_TEST_FAULT"}
+    if fault:
+        env["NEWSBRIEF_TEST_FAULT"] = fault
+    return subprocess.run(
+        [sys.executable, str(WORKER), db, str(record), now.isoformat(), holder],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("fault", ["before_post", "after_post", "after_complete"])
+def test_sigkill_at_each_point_still_posts_exactly_once(
+    sample_store: Store, tmp_path: Path, fault: str
+) -> None:
+    t0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+    _subscribe(sample_store, "everything at 07:30 UTC daily always", t0)
+    db = str(sample_store.engine.url)
+    record = tmp_path / "posts.jsonl"
+    due = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
+    crashed = _worker(db, record, due + timedelta(seconds=1), fault, holder="first")
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    # Restarted a minute later (the lease of 30 s has run out): recover, never repeat.
+    restarted = _worker(db, record, due + timedelta(minutes=1), holder="second")
+    assert restarted.returncode == 0, restarted.stderr
+    assert _keys(record) == ["newsbrief-digest:1:2026-11-23T07:30"]
+    row = sample_store.outbox()[0]
+    assert row.status == "sent" and row.message_ref == "1"
+    expected = {"before_post": "sent", "after_post": "recovered", "after_complete": None}[fault]
+    assert (expected or "") in restarted.stdout
+    if expected is None:
+        assert restarted.stdout.strip() == ""
+
+
+def test_restart_before_the_lease_runs_out_waits(sample_store: Store, tmp_path: Path) -> None:
+    t0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+    _subscribe(sample_store, "everything at 07:30 UTC daily always", t0)
+    db = str(sample_store.engine.url)
+    record = tmp_path / "posts.jsonl"
+    due = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
+    assert _worker(db, record, due, "before_post", holder="first").returncode == -signal.SIGKILL
+    early = _worker(db, record, due + timedelta(seconds=5), holder="second")
+    assert "busy" in early.stdout and _keys(record) == []
+    late = _worker(db, record, due + timedelta(seconds=40), holder="second")
+    assert "sent" in late.stdout and len(_keys(record)) == 1
+
+
+def test_two_real_processes_post_each_slot_once(sample_store: Store, tmp_path: Path) -> None:
+    t0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+    for i in range(6):
+        _subscribe(sample_store, f"everything at 07:{30 + i} UTC daily always", t0)
+    db = str(sample_store.engine.url)
+    record = tmp_path / "posts.jsonl"
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), db, str(record), now.isoformat(), f"p{i}"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    for p in procs:
+        p.wait(timeout=120)
+        assert p.returncode == 0
+    keys = _keys(record)
+    assert len(keys) == 6 and len(set(keys)) == 6
+
+
+# ------------------------------------------------------------------ commands
+
+
+async def test_only_channel_managers_change_digests(sample_store: Store, tmp_path: Path) -> None:
+    out = io.StringIO()
+    console = ConsolePlatform(tmp_path / "posts.jsonl", stdin=io.StringIO(), stdout=out)
+    delivery = DigestDelivery(sample_store, {"console": console})
+    conversation = Conversation(sample_store)
+    conversation.commands["digest"] = DigestCommands(sample_store, delivery)
+    guest = User("u2", "guest", is_manager=False)
+    manager = User("u1", "owner", is_manager=True)
+
+    async def say(user: User, text: str) -> None:
+        await conversation.on_command(console, CommandEvent(CHANNEL, user, "digest", text))
+
+    await say(guest, "subscribe korea at 07:30 Asia/Seoul")
+    assert "Only people who manage this channel" in out.getvalue()
+    assert sample_store.subscriptions() == []
+    await say(manager, "subscribe korea at 07:30 Asia/Seoul weekdays")
+    assert "Subscribed (#1)" in out.getvalue() and "(Asia/Seoul)" in out.getvalue()
+    await say(guest, "list")
+    assert "#1: korea at 07:30 Asia/Seoul, weekdays" in out.getvalue()
+    await say(guest, "unsubscribe 1")
+    assert len(sample_store.subscriptions()) == 1
+    await say(manager, "unsubscribe 1")
+    assert sample_store.subscriptions() == []
+    await say(manager, "subscribe korea at 25:00")
+    assert "hours run 00–23" in out.getvalue()
+
+
+def test_next_delivery_in_list_uses_the_channel_zone() -> None:
+    with time_machine.travel(datetime(2026, 11, 27, 20, 0, tzinfo=UTC), tick=False):
+        s = parse_subscription("x at 07:30 Asia/Seoul")
+        slot = next_slot(s, datetime.now(UTC))
+    assert slot.due.astimezone(s.zone).strftime("%a %H:%M") == "Sat 07:30"
+    with pytest.raises(NewsbriefError):
+        parse_subscription("x at 07:30 weekdays Mars/Olympus")
