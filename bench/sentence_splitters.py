@@ -92,7 +92,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="../shared/eval/cnndm-dev")
     args = ap.parse_args()
-    rows = [json.loads(line) for line in open(Path(args.data) / "cnndm_dev.jsonl")]
+    lines = (Path(args.data) / "cnndm_dev.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
     splitters = _splitters()
     print(f"{'splitter':36} {'cnndm F1':>9} {'traps':>7} {'ms/article':>11}")
     for name, split in splitters.items():

@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.console.adapter import ConsolePlatform  # noqa: E402
-from bot.store import Store  # noqa: E402
-from digests.delivery import DigestDelivery  # noqa: E402
+from adapters.console.adapter import ConsolePlatform
+from bot.store import Store
+from digests.delivery import DigestDelivery
 
 
 async def main() -> int:

@@ -40,12 +40,30 @@ WORKER = Path(__file__).parent / "digest_worker.py"
 @pytest.mark.parametrize(
     ("text", "topics", "times", "days", "tz"),
     [
-        ("korea, trade at 07:30 Asia/Seoul weekdays", ("korea", "trade"), ["07:30"], (0, 1, 2, 3, 4), "Asia/Seoul"),
-        ("everything at 8am, 6pm Europe/Paris", (), ["08:00", "18:00"], tuple(range(7)), "Europe/Paris"),
-        ("markets at 7:05 pm america/new_york mon-wed", ("markets",), ["19:05"], (0, 1, 2), "America/New_York"),
+        (
+            "korea, trade at 07:30 Asia/Seoul weekdays",
+            ("korea", "trade"),
+            ["07:30"],
+            (0, 1, 2, 3, 4),
+            "Asia/Seoul",
+        ),
+        (
+            "everything at 8am, 6pm Europe/Paris",
+            (),
+            ["08:00", "18:00"],
+            tuple(range(7)),
+            "Europe/Paris",
+        ),
+        (
+            "markets at 7:05 pm america/new_york mon-wed",
+            ("markets",),
+            ["19:05"],
+            (0, 1, 2),
+            "America/New_York",
+        ),
         ("AI at 06:00 UTC sat, sun", ("ai",), ["06:00"], (5, 6), "UTC"),
     ],
-)  # fmt: skip
+)
 def test_subscribe_free_text(
     text: str, topics: tuple[str, ...], times: list[str], days: tuple[int, ...], tz: str
 ) -> None:
