@@ -1,9 +1,14 @@
 """Answers to follow-up questions, drawn only from the articles a thread covered.
 
-No language model: lexical retrieval over sentences (BM25 with stemming),
-boosted by what kind of question it is — "what did X say" looks for X's
-quotes, "when" for dates, "how many" for numbers, "why" for causes. When
-nothing scores well enough we say so and offer the links instead of guessing.
+No language model: lexical retrieval over sentences (BM25 over lemma+stem
+terms), weighted by the evidence the kind of question needs — "what did X say"
+looks for what X said (quotes and reported speech), "when" for dates and times,
+"how many" for a number next to the counted noun, "why" for a causal marker
+after the thing asked about, "where" for places, "who" for names. People are
+found by name or by how the articles describe them ("the union leader", "Kim's
+sister", "their boss"). When the best sentence does not cover the question well
+enough, or lacks the evidence its kind needs, we say so and offer the links
+instead of guessing.
 """
 
 from __future__ import annotations
@@ -69,7 +74,61 @@ class Turn:
     answer: Answer
 
 
-# ------------------------------------------------------------ question analysis
+# ------------------------------------------------------------ vocabulary
+
+# Chat shorthand and dropped apostrophes, expanded before anything else.
+_CHAT: dict[str, str] = {
+    "ppl": "people",
+    "ppls": "people",
+    "govt": "government",
+    "gov": "government",
+    "bc": "because",
+    "cos": "because",
+    "cuz": "because",
+    "coz": "because",
+    "abt": "about",
+    "tmrw": "tomorrow",
+    "yr": "year",
+    "yrs": "years",
+    "ur": "your",
+    "u": "you",
+    "r": "are",
+    "w/": "with",
+    "ceo": "chief executive",
+    "cfo": "chief financial officer",
+    "pm": "prime minister",
+    "couldnt": "could not",
+    "didnt": "did not",
+    "doesnt": "does not",
+    "dont": "do not",
+    "wont": "will not",
+    "isnt": "is not",
+    "wasnt": "was not",
+    "werent": "were not",
+    "arent": "are not",
+    "cant": "cannot",
+    "hasnt": "has not",
+    "havent": "have not",
+    "shouldnt": "should not",
+    "wouldnt": "would not",
+}
+_CHAT_RE = re.compile(r"(?<![\w$£€])(" + "|".join(map(re.escape, _CHAT)) + r")(?![\w])", re.I)
+
+# Past forms the lemmatizer leaves alone ("broke" is also an adjective).
+_IRREGULAR = {
+    "broke": "break",
+    "fell": "fall",
+    "rose": "rise",
+    "won": "win",
+    "paid": "pay",
+    "sold": "sell",
+    "bought": "buy",
+    "began": "begin",
+    "begun": "begin",
+    "held": "hold",
+    "spoke": "speak",
+    "ran": "run",
+}
 
 _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -78,6 +137,8 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:what|how)\s+(?:did|does|do|has|have|was|is|were)\s+(?P<who>.+?)\s+"
             r"(?:say|said|saying|tell|told|think|thought|claim|argue|mean|react|respond|"
             r"reply|add|warn|promise|comment|describe|call|joke)\b"
+            r"|^\W*(?:and\s+)?(?:did|does|has|have)\s+(?P<who4>[\w’'.\- ]+?)\s+"
+            r"(?:say|said|mention|comment|tell|warn|promise)\b"
             r"|\b(?P<who2>[\w’'.\- ]+?)['’]s\s+(?:reaction|response|comments?|words|quote|view)\b"
             r"|\bquote\s+(?:from|by)\s+(?P<who3>.+?)\s*\??$",
             re.IGNORECASE,
@@ -86,35 +147,66 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "when",
         re.compile(
-            r"^\W*(?:and\s+)?when\b|\bwhat\s+(?:year|date|day|month|time)\b|\bsince\s+when\b"
-            r"|\bhow\s+long\s+ago\b|\bwhich\s+(?:year|day|month)\b",
+            r"^\W*(?:and\s+)?(?:so\s+)?when\b|\bwhat\s+(?:year|date|day|month|time)\b"
+            r"|\bsince\s+when\b|\bhow\s+long\s+ago\b|\bwhich\s+(?:year|day|month)\b"
+            r"|\bby\s+when\b|\bwhat\s+time\b",
             re.IGNORECASE,
         ),
     ),
     (
         "how_many",
         re.compile(
-            r"\bhow\s+(?:many|much|long|far|big|large|old|high|fast)\b"
-            r"|\bwhat\s+(?:percentage|share|number|amount|proportion|figure|price|cost)\b",
+            r"\bhow\s+(?:many|much|long|far|big|large|old|high|fast|often|tall|deep|heavy)\b"
+            r"|\bwhat\s+(?:(?:was|is|were|are|'s|’s)\s+)?(?:the\s+)?(?:\w+\s+)?"
+            r"(?:percentage|share|number|amount|proportion|figure|price|cost|score|scoreline|"
+            r"total|margin|size|age|budget|rate|height|level)\b",
             re.IGNORECASE,
         ),
     ),
     (
-        "why",
-        re.compile(r"^\W*(?:and\s+)?why\b|\bwhat\s+(?:caused|led\s+to)\b|\breason\b", re.I),
+        "effect",
+        re.compile(
+            r"\bhow\s+(?:well|effective|successful|good|bad)\b|\bdid\s+(?:it|the\s+\w+)\s+work\b",
+            re.I,
+        ),
     ),
-    ("who", re.compile(r"^\W*(?:and\s+)?who\b", re.IGNORECASE)),
-    ("where", re.compile(r"^\W*(?:and\s+)?where\b", re.IGNORECASE)),
+    (
+        "why",
+        re.compile(
+            r"^\W*(?:and\s+)?(?:so\s+)?why\b|\bwhat\s+(?:caused|led\s+to|made)\b|\breason\b"
+            r"|\bhow\s+come\b",
+            re.I,
+        ),
+    ),
+    ("who", re.compile(r"^\W*(?:and\s+)?(?:so\s+)?(?:who|whom|whose)\b", re.IGNORECASE)),
+    (
+        "where",
+        re.compile(
+            r"^\W*(?:and\s+)?(?:so\s+)?where\b|\bwhich\s+(?:city|town|country|"
+            r"place|street|road)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "yesno",
+        re.compile(
+            r"^\W*(?:and\s+)?(?:so\s+)?(?:did|does|do|is|are|was|were|has|have|had|can|could|"
+            r"will|would|should)\b",
+            re.IGNORECASE,
+        ),
+    ),
 ]
 
 _QUESTION_WORDS = frozenset(
     "what when why how who whom whose where which did does do is are was were has have had "
     "say said says tell told think thought happen happened the a an about that this and "
-    "any anything there many much".split()
+    "any anything anyone anybody there many much long often well so come".split()
 )
 _PRONOUN_SUBJECT = re.compile(r"^(?:he|she|they|him|her|them|it)$", re.IGNORECASE)
+_POSSESSIVE_PRONOUN = frozenset("their his her its our my your the a an".split())
 _FOLLOW_UP = re.compile(
-    r"^\W*(?:and|also|what\s+about|how\s+about|then)\b|\b(?:he|she|they|him|her|them|that|it)\b",
+    r"^\W*(?:and|also|what\s+about|how\s+about|then|so)\b"
+    r"|\b(?:he|she|they|him|her|them|their|his|its|that|it|those|these)\b",
     re.IGNORECASE,
 )
 
@@ -122,26 +214,80 @@ _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
     "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _DATE = re.compile(
-    rf"\b(?:{_MONTHS})\b|\b(?:19|20)\d\d\b|\b(?:monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday|yesterday|today|tomorrow|tonight)\b|\b(?:last|next|this)\s+"
-    r"(?:week|month|year|spring|summer|autumn|fall|winter)\b|\b\d+\s+(?:days?|weeks?|"
-    r"months?|years?)\s+(?:ago|earlier|later)\b|\bat\s+the\s+time\b",
+    rf"\b(?:{_MONTHS})\b|\b(?:19|20)\d\d\b|\b(?:{_DAYS}|yesterday|today|tomorrow|tonight)\b"
+    r"|\b(?:last|next|this)\s+(?:week|month|year|spring|summer|autumn|fall|winter)\b"
+    r"|\b\d+\s+(?:days?|weeks?|months?|years?)\s+(?:ago|earlier|later)\b|\bat\s+the\s+time\b"
+    r"|\b\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\b(?:midnight|noon|midday)\b"
+    r"|\b(?:morning|evening|afternoon|overnight)\b",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|dozens|"
-    r"hundreds?|thousands?|millions?|billions?|half|third|quarter|percent|per\s+cent)\b",
+# "When was X last ..." is answered by "the first X since 2011" or "last ... in 2012".
+_LAST_TIME = re.compile(
+    r"\bsince\s+(?:\w+\s+){0,2}(?:19|20)\d\d\b|\blast\s+(?:\w+\s+){0,2}in\s+(?:\w+\s+)?(?:19|20)\d\d",
     re.IGNORECASE,
 )
-_CAUSE = re.compile(
-    r"\b(?:because|since|due\s+to|owing\s+to|after|as\s+a\s+result|so\s+that|in\s+order\s+to|"
-    r"caused|led\s+to|blamed|reason|when|amid|following|thanks\s+to|result(?:ed)?\s+(?:of|from))\b",
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|dozens|"
+    "hundreds?|thousands?|millions?|billions?|half|third|quarter|fifth|percent|per\\s+cent"
+)
+_NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_NUMBER_TOKEN = re.compile(rf"^(?:[$£€]?\d[\d,.]*\w*|{_NUMBER_WORDS})$", re.IGNORECASE)
+_MONEY = re.compile(
+    r"[$£€]\s?\d|\b\d[\d,.]*\s*(?:million|billion|bn|m)?\s*(?:euros?|dollars?|pounds?|yen|yuan)\b",
     re.IGNORECASE,
 )
-_SPEECH = re.compile(
-    r"\b(?:said|says|told|added|asked|insisted|insisting|warned|argued|claimed|joked|noted|"
-    r"mocked|called|described|hinting|praised|wrote|tweeted|stated|declared)\b",
+_MONEY_QUESTION = re.compile(
+    r"\bhow\s+much\b.*\b(?:cost|costs|costing|money|pay|paid|spend|spent|worth|price|fund|"
+    r"funding|save|saving|budget|earn|earns|raise|raised|lose|lost|get|give|giving|receive)\b"
+    r"|\bhow\s+much\s+(?:is|was|are|were|will|would|does|did)\b",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(r"\d\s*(?:%|percent|per\s+cent)|\bby\s+(?:a\s+)?(?:half|third|quarter)", re.I)
+_SCORELINE = re.compile(r"\b\d{1,2}\s?[-–]\s?\d{1,2}\b")
+_STRONG_CAUSE = re.compile(
+    r"\b(?:because|due\s+to|owing\s+to|as\s+a\s+result|caused|led\s+to|blam\w*|reason|"
+    r"thanks\s+to|result(?:ed)?\s+(?:of|from)|so\s+that|in\s+order\s+to|after|following|"
+    r"amid|when|since|refus\w*|over)\b",
+    re.IGNORECASE,
+)
+_SPEECH_VERBS = (
+    "said|says|told|tells|added|asked|insisted|insisting|warned|warns|argued|argues|claimed|"
+    "joked|noted|mocked|called|described|hinted|hinting|praised|wrote|tweeted|stated|declared|"
+    "announced|admitted|explained|urged|promised|rejected|denied|declined|conceded|estimated|"
+    "expects|predicted|confirmed"
+)
+_SPEECH = re.compile(rf"\b(?:{_SPEECH_VERBS})\b", re.IGNORECASE)
+_NAME = r"[A-Z][\w’'-]*\.?(?:\s+[A-Z][\w’'-]*){0,3}"
+_NAME_THEN_VERB = re.compile(
+    rf"(?P<name>{_NAME})(?:\s*,[^,.;“”\"]{{1,120}},)?\s+(?:\w+\s+)?(?:{_SPEECH_VERBS})\b"
+)
+_VERB_THEN_NAME = re.compile(rf"\b(?:{_SPEECH_VERBS})\s+(?P<name>{_NAME})")
+# A sentence whose speaker is a pronoun or a description: "The Castlegate manager said".
+_ANAPHORIC_SPEAKER = re.compile(
+    r"^(?:[“\"‘'][^”\"’]*[”\"’],?\s*)?"
+    r"(?P<np>he|she|they|(?:the|his|her|their)\s+[\w’'\- ]{1,40}?)"
+    rf"\s+(?:\w+\s+)?(?:{_SPEECH_VERBS})\b|[”\"’],?\s+(?P<np2>he|she)\s+(?:{_SPEECH_VERBS})\b",
+    re.IGNORECASE,
+)
+_PLACE = re.compile(
+    r"\b(?:in|at|near|outside|from|across|around|on)\s+(?:the\s+)?"
+    r"(?P<place>[A-Z][\w’'-]*(?:\s+[A-Z0-9][\w’'-]*)*"
+    r"(?:(?:,\s*|\s+and\s+)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)*)"
+)
+_PLACE_NOUN = re.compile(
+    r"\b(?:centre|center|hall|halls|street|road|station|stadium|square|gate|plant|factory|"
+    r"port|harbour|town|village|city|district|county|country|countries|region|border|line|"
+    r"site|hospital|school|camp|shelter|based)\b",
+    re.IGNORECASE,
+)
+_NOT_PLACE = re.compile(rf"^(?:{_MONTHS}|{_DAYS}|I|The|A)\b", re.IGNORECASE)
+_ROLE_WORD = re.compile(
+    r"\b(?:chief|executive|director|manager|minister|president|secretary|leader|chairman|"
+    r"chair|head|spokes\w+|officer|founder|owner|captain|coach|substitute|striker|player|"
+    r"researcher|scientist|professor|analyst|mayor|councillor|company|foundation|"
+    r"university|institute|union|authority|council|government|police|firm)\b",
     re.IGNORECASE,
 )
 
@@ -152,21 +298,36 @@ _PARAPHRASES: dict[str, tuple[str, ...]] = {
     "start": ("begin", "launch", "open"),
     "begin": ("start",),
     "end": ("finish", "close", "stop"),
+    "finish": ("end",),
+    "build": ("construction", "begin", "construct"),
+    "open": ("opening", "start"),
     "cost": ("price", "spend", "billion", "million", "fund"),
     "die": ("death", "dead", "kill"),
+    "death": ("die", "dead", "kill"),
     "kill": ("death", "dead", "die"),
-    "win": ("won", "beat", "victory"),
+    "win": ("won", "beat", "victory", "winner"),
     "lose": ("lost", "defeat"),
     "fan": ("spectator", "supporter", "crowd"),
-    "ceo": ("chief", "executive"),
     "boss": ("chief", "executive", "head", "leader"),
+    "leader": ("head", "chief", "secretary", "chair", "general"),
+    "head": ("chief", "leader"),
+    "owner": ("own", "run"),
+    "run": ("own",),
+    "researcher": ("study", "scientist", "research"),
+    "research": ("study", "scientist", "researcher"),
     "work": ("effective", "efficacy", "cut", "reduce"),
     "cheap": ("cost", "price"),
     "job": ("layoff", "redundancy", "worker", "staff"),
+    "layoff": ("cut", "job"),
     "home": ("house", "return"),
+    "talk": ("negotiation",),
+    "negotiation": ("talk",),
+    "card": ("send",),
+    "hospital": ("hospitalise",),
+    "money": ("fund", "funding", "million", "billion"),
+    "evacuate": ("evacuation",),
+    "score": ("goal",),
 }
-
-_ROLE_STOPWORDS = frozenset(["the", "a", "an", "of", "s", "mr", "mrs", "ms", "dr"])
 
 # ------------------------------------------------------------ terms and index
 
@@ -175,25 +336,58 @@ _ROLE_STOPWORDS = frozenset(["the", "a", "an", "of", "s", "mr", "mrs", "ms", "dr
 def _term(word: str, language: str = "english") -> str:
     """Lemma, then stem: "broke"/"break", "children"/"child" meet; snowball alone would not."""
     lower = word.lower()
+    lower = _IRREGULAR.get(lower, lower)
     if language == "english":
         lower = simplemma.lemmatize(lower, lang="en")
     return str(stemmer(language)(lower))
 
 
+def _normalise(text: str) -> str:
+    """Chat shorthand expanded, curly apostrophes straightened."""
+    text = text.replace("’", "'")
+    return _CHAT_RE.sub(lambda m: _CHAT[m.group(1).lower()], text)
+
+
+def _tokens(text: str) -> list[str]:
+    """Words without possessive endings; hyphenated compounds also yield their parts."""
+    out: list[str] = []
+    for w in words(text):
+        w = re.sub(r"['’]s$", "", w)
+        out.append(w)
+        if "-" in w and not w[0].isdigit():
+            out.extend(p for p in w.split("-") if p)
+    return out
+
+
 def _stem_terms(text: str, language: str = "english") -> Counter[str]:
     stops = stop_words(language)
     return Counter(
-        _term(w, language) for w in words(text) if w.lower() not in stops and not w.isdigit()
+        _term(w, language)
+        for w in _tokens(text)
+        if w.lower() not in stops and not (w.isdigit() and len(w) < 4)
     )
 
 
-def _expand(query: dict[str, float]) -> dict[str, float]:
-    out: dict[str, float] = dict(query)
-    for t, w in query.items():
-        for alt in _PARAPHRASES.get(t, ()):
-            key = _term(alt)
-            out[key] = max(out.get(key, 0.0), 0.7 * w)
+def _variants(term: str) -> list[tuple[str, float]]:
+    """The term and its everyday paraphrases, with how much a paraphrase counts."""
+    out = [(term, 1.0)]
+    out.extend((_term(alt), 0.7) for alt in _PARAPHRASES.get(term, ()) if _term(alt) != term)
     return out
+
+
+@dataclass(slots=True)
+class _Person:
+    name: str
+    desc: dict[str, float] = field(default_factory=dict)  # term -> how closely it describes
+
+    @property
+    def surname(self) -> str:
+        return self.name.split()[-1]
+
+    def describe(self, text: str, weight: float) -> None:
+        for t in _stem_terms(text):
+            if self.desc.get(t, 0.0) < weight:
+                self.desc[t] = weight
 
 
 @dataclass(slots=True)
@@ -203,6 +397,10 @@ class _Indexed:
     terms: list[Counter[str]]
     quotes: list[Quote]
     quote_sentence: dict[int, list[Quote]] = field(default_factory=dict)
+    people: dict[str, _Person] = field(default_factory=dict)
+    # sentence -> person -> how surely the sentence reports what that person said
+    said: dict[int, dict[str, float]] = field(default_factory=dict)
+    names: list[set[str]] = field(default_factory=list)  # people mentioned per sentence
 
 
 @lru_cache(maxsize=512)
@@ -224,6 +422,7 @@ def _index_cached(article_id: str, digest: str, text: str, url: str | None) -> _
             if q.span[0] < sentences[i].end:
                 idx.quote_sentence.setdefault(i, []).append(q)
             i += 1
+    _find_people(idx)
     return idx
 
 
@@ -232,72 +431,211 @@ def _index(article: SourceArticle) -> _Indexed:
     return _index_cached(article.id, digest, article.text, article.url)
 
 
-# ------------------------------------------------------------ question analysis
+# ------------------------------------------------------------ people
 
 
-def _analyse(question: str) -> tuple[str, str | None, str | None]:
-    """Kind of question, who it asks about (for "say"), and the counted noun (for "how many")."""
-    focus = None
-    m = re.search(r"\bhow\s+(?:many|much)\s+(?P<noun>[a-z][\w-]*)", question, re.I)
-    if m and m.group("noun").lower() not in {"is", "are", "was", "were", "will", "did", "does"}:
-        focus = m.group("noun")
-    for kind, pattern in _KIND_PATTERNS:
-        m = pattern.search(question)
-        if m:
-            who = None
-            if kind == "say":
-                who = next((g for g in m.groups() if g), None)
-                if who:
-                    who = re.sub(r"^(?:the|a)\s+", "", who.strip(), flags=re.I)
-            return kind, who, focus
-    return "other", None, focus
+def _clean_name(raw: str, known_surnames: set[str]) -> str | None:
+    """A capitalised run as a person's (or organisation's) name, or None."""
+    stops = stop_words("english")
+    toks = raw.split()
+    while toks and (toks[0].lower() in stops or toks[0].lower() in _CHAT):
+        toks = toks[1:]
+    if not toks:
+        return None
+    if len(toks) == 1 and toks[0] not in known_surnames:
+        return None
+    if _DATE.fullmatch(toks[-1]):
+        return None
+    return " ".join(toks)
 
 
-def _speakers(indexes: Sequence[_Indexed]) -> set[str]:
-    return {q.speaker for idx in indexes for q in idx.quotes if q.speaker}
+def _find_people(idx: _Indexed) -> None:
+    """Who speaks in the article, how it describes them, and which sentences report them."""
+    people = idx.people
+    for q in idx.quotes:
+        if q.speaker and q.speaker not in people:
+            people[q.speaker] = _Person(q.speaker)
+    surnames = {p.surname for p in people.values()}
+    found: list[tuple[int, str]] = []  # reported speech: (sentence, name)
+    for i, s in enumerate(idx.sentences):
+        for pattern in (_NAME_THEN_VERB, _VERB_THEN_NAME):
+            for m in pattern.finditer(s.text):
+                name = _clean_name(m.group("name"), surnames)
+                if name:
+                    found.append((i, name))
+    by_surname = {p.surname: p for p in people.values()}
+    for i, name in found:
+        surname = name.split()[-1]
+        if surname not in by_surname:
+            by_surname[surname] = people[name] = _Person(name)
+        person = by_surname[surname]
+        person.describe(name, 1.0)  # "Transport Minister Ruth Adeyemi"
+        idx.said.setdefault(i, {})[person.name] = max(
+            idx.said.get(i, {}).get(person.name, 0.0), 0.8
+        )
+    for i, qs in idx.quote_sentence.items():
+        for q in qs:
+            if q.speaker:
+                strength = 0.8 if q.partial else 1.0
+                idx.said.setdefault(i, {})[q.speaker] = max(
+                    idx.said.get(i, {}).get(q.speaker, 0.0), strength
+                )
+    # Mentions: who each sentence names, and the words that describe them there.
+    idx.names = [set() for _ in idx.sentences]
+    starts = [s.start for s in idx.sentences]
+    text = idx.article.text
+    longer = sorted(people.values(), key=lambda p: -len(p.name))
+    for person in people.values():
+        person.describe(person.name, 1.0)
+        others = [o for o in longer if o is not person and person.surname in o.name.split()]
+        for m in re.finditer(rf"\b{re.escape(person.surname)}\b(?![’']s\b)", text):
+            if any(_covers(text, o.name, m.start()) for o in others):
+                continue  # "Kim" inside "Kim Yo-jong" is someone else
+            i = bisect.bisect_right(starts, m.start()) - 1
+            if i < 0 or m.start() >= idx.sentences[i].end:
+                continue
+            sent = idx.sentences[i]
+            idx.names[i].add(person.name)
+            local = m.start() - sent.start
+            name_start = _name_start(sent.text, local)
+            before, after = _appositives(sent.text, name_start, local + len(person.surname))
+            person.describe(before, 1.0)
+            person.describe(after, 1.0)
+            person.describe(sent.text, 0.4)
+    # "The Castlegate manager said ...", "She declined to say ..." right after a
+    # sentence naming someone: that person spoke, and the description is theirs.
+    for i in range(1, len(idx.sentences)):
+        ana = _ANAPHORIC_SPEAKER.search(idx.sentences[i].text)
+        if not ana or idx.names[i] - set(idx.said.get(i, {})):
+            continue
+        prev = _last_named(idx, i - 1)
+        if prev is None:
+            continue
+        if idx.said.get(i) and prev.name not in idx.said[i]:
+            continue  # someone else is already credited with this sentence
+        np = ana.group("np") or ana.group("np2") or ""
+        if not re.fullmatch(r"he|she|they", np, re.I):
+            prev.describe(np, 1.0)
+        idx.said.setdefault(i, {})[prev.name] = max(idx.said.get(i, {}).get(prev.name, 0.0), 0.8)
+    # A sentence reporting someone also mentions them ("he said" names Tanner).
+    for i, who in idx.said.items():
+        for name in who:
+            idx.names[i].add(name)
+            idx.terms[i] = idx.terms[i] + Counter(
+                {t: 1 for t in _stem_terms(name) if t not in idx.terms[i]}
+            )
 
 
-def _match_speaker(phrase: str, speakers: set[str]) -> str | None:
-    """A speaker named by the phrase: "Trump", "kim yo-jong", "mr reid"."""
-    tokens = {t.lower().strip("’'") for t in re.findall(r"[\w’'-]+", phrase)} - _ROLE_STOPWORDS
+def _covers(text: str, name: str, pos: int) -> bool:
+    """Whether an occurrence of ``name`` in ``text`` covers position ``pos``."""
+    lo = max(0, pos - len(name))
+    for m in re.finditer(re.escape(name), text[lo : pos + len(name)]):
+        if lo + m.start() <= pos < lo + m.end():
+            return True
+    return False
+
+
+def _name_start(sentence: str, pos: int) -> int:
+    """Start of the capitalised run that ends in the surname at ``pos``."""
+    start = pos
+    while True:
+        m = re.search(r"([A-Z][\w’'-]*\.?)\s+$", sentence[:start])
+        if not m:
+            return start
+        start = m.start(1)
+
+
+def _appositives(sentence: str, start: int, end: int) -> tuple[str, str]:
+    """Words that describe a name: the role before it and an appositive after it."""
+    head = sentence[:start]
+    before = re.split(r"[,;:—–(“”\"]", head)[-1]
+    if not before.strip() and head.rstrip().endswith(","):
+        before = re.split(r"[,;:—–(“”\".]", head.rstrip()[:-1])[-1]  # "Kim's sister, Kim Yo-jong"
+    before = " ".join(before.split()[-14:])
+    tail = sentence[end:]
+    after = ""
+    m = re.match(r"\s*,\s*([^,.;“”\"]{1,160})", tail)
+    if m:
+        after = " ".join(m.group(1).split()[:15])
+    return before, after
+
+
+def _last_named(idx: _Indexed, i: int) -> _Person | None:
+    """The person a sentence ends on: who a following "he" or "the manager" refers to."""
+    names = idx.names[i]
+    if not names:
+        return None
+    s = idx.sentences[i].text
+    best = max(names, key=lambda n: s.rfind(n.split()[-1]))
+    return idx.people.get(best)
+
+
+def _all_people(indexes: Sequence[_Indexed]) -> dict[str, _Person]:
+    out: dict[str, _Person] = {}
+    for idx in indexes:
+        for name, p in idx.people.items():
+            if name not in out:
+                out[name] = _Person(name, dict(p.desc))
+            else:
+                for t, w in p.desc.items():
+                    out[name].desc[t] = max(out[name].desc.get(t, 0.0), w)
+    return out
+
+
+def _match_speaker(phrase: str, people: dict[str, _Person]) -> str | None:
+    """A person named by the phrase: "Trump", "kim yo-jong", "mr reid"."""
+    tokens = {t.lower() for t in _tokens(phrase) if t.lower() not in _POSSESSIVE_PRONOUN} - {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "s",
+        "of",
+        "professor",
+        "prof",
+    }
     if not tokens:
         return None
     best: tuple[int, int, str] | None = None
-    for sp in speakers:
-        sp_tokens = {t.lower() for t in re.findall(r"[\w’'-]+", sp)}
+    for name in sorted(people):
+        sp_tokens = {t.lower() for t in _tokens(name)}
         common = len(tokens & sp_tokens)
         if common == len(tokens) and (best is None or (common, -len(sp_tokens)) > best[:2]):
-            best = (common, -len(sp_tokens), sp)
+            best = (common, -len(sp_tokens), name)
     return best[2] if best else None
 
 
-def _describe_speaker(phrase: str, indexes: Sequence[_Indexed], speakers: set[str]) -> str | None:
-    """A speaker the articles describe with the phrase: "Kim's sister", "the crane operator".
+def _describe_speaker(phrase: str, people: dict[str, _Person]) -> str | None:
+    """The person the articles describe with the phrase: "Kim's sister", "the crane operator".
 
-    Looks at the words right around each mention of a speaker's surname (an
-    appositive such as "Kim’s sister, Kim Yo-jong," or "Joe Tanner, a crane
-    operator") and picks the speaker whose surroundings hold the phrase best.
+    Each person carries the words around their mentions (the role before the
+    name, an appositive after it: "Joe Tanner, a crane operator", "Meridia's
+    chief executive, Hendrik Maas"), weighted 1, and the rest of the sentence,
+    weighted less. The phrase must match at least two thirds of its words and
+    one person better than all others.
     """
-    wanted = _expand(dict(_stem_terms(phrase)))
+    wanted = [
+        _term(w)
+        for w in _tokens(phrase)
+        if w.lower() not in _POSSESSIVE_PRONOUN and w.lower() not in stop_words("english")
+    ]
     if not wanted:
         return None
-    best: tuple[float, str] | None = None
-    for sp in speakers:
-        surname = sp.split()[-1]
-        found: Counter[str] = Counter()
-        for idx in indexes:
-            text = idx.article.text
-            for m in re.finditer(rf"\b{re.escape(surname)}\b(?![’']s\b)", text):
-                lo = max(0, m.start() - 60)
-                hi = min(len(text), m.end() + 60)
-                window = re.split(r"(?<=[.!?])\s", text[lo:hi])
-                found.update(_stem_terms(" ".join(window)))
-        hit = sum(min(w, 1.0) for t, w in wanted.items() if t in found)
-        need = sum(1.0 for t, w in wanted.items() if w >= 1.0)
-        score = hit / need if need else 0.0
-        if score >= 0.99 and (best is None or score > best[0]):
-            best = (score, sp)
-    return best[1] if best else None
+    scored: list[tuple[float, str]] = []
+    for name in sorted(people):
+        desc = people[name].desc
+        score = 0.0
+        matched = 0
+        for t in wanted:
+            hit = max((desc.get(v, 0.0) * vw for v, vw in _variants(t)), default=0.0)
+            score += hit
+            matched += hit > 0
+        if matched * 3 >= 2 * len(wanted) and score >= 0.7:
+            scored.append((score, name))
+    scored.sort(reverse=True)
+    if not scored or (len(scored) > 1 and scored[1][0] >= scored[0][0] - 1e-9):
+        return None
+    return scored[0][1]
 
 
 def _recent_subject(history: Sequence[Turn]) -> str | None:
@@ -307,46 +645,185 @@ def _recent_subject(history: Sequence[Turn]) -> str | None:
 def _main_speaker(indexes: Sequence[_Indexed]) -> str | None:
     """The person quoted most: who a bare "he" or "she" most likely means."""
     counts = Counter(q.speaker for idx in indexes for q in idx.quotes if q.speaker)
-    return counts.most_common(1)[0][0] if counts else None
+    return min(counts, key=lambda n: (-counts[n], n)) if counts else None
 
 
 def _resolve_subject(phrase: str, indexes: Sequence[_Indexed]) -> str | None:
-    speakers = _speakers(indexes)
+    people = _all_people(indexes)
     phrase = phrase.strip(" ?.!,")
-    return _match_speaker(phrase, speakers) or _describe_speaker(phrase, indexes, speakers)
+    return _match_speaker(phrase, people) or _describe_speaker(phrase, people)
+
+
+# ------------------------------------------------------------ question analysis
+
+
+@dataclass(frozen=True, slots=True)
+class _Question:
+    kind: str
+    who: str | None  # the person a "say" question asks about, as written
+    focus: str | None  # the counted noun of "how many", as a term
+    money: bool  # "how much" about money
+    last: bool  # "when was X last ...": wants "since <date>"
+    score: bool  # asks for a scoreline
+
+
+def _analyse(question: str) -> _Question:
+    """Kind of question, who it asks about (for "say"), and the counted noun (for "how many")."""
+    focus = None
+    m = re.search(r"\bhow\s+(?:many|much)\s+(?P<noun>[a-z][\w-]*)", question, re.I)
+    if m and m.group("noun").lower() not in {
+        "is", "are", "was", "were", "will", "would", "did", "does", "do", "has", "have",
+        "had", "can", "could", "should", "of", "more", "less", "longer", "money", "the",
+    }:  # fmt: skip
+        focus = _term(m.group("noun"))
+    kind = "other"
+    who = None
+    for k, pattern in _KIND_PATTERNS:
+        m = pattern.search(question)
+        if m:
+            kind = k
+            if kind == "say":
+                who = next((g for g in m.groups() if g), None)
+                if who:
+                    who = re.sub(r"^(?:the|a)\s+", "", who.strip(), flags=re.I)
+            break
+    return _Question(
+        kind=kind,
+        who=who,
+        focus=focus,
+        money=bool(_MONEY_QUESTION.search(question)),
+        last=kind == "when" and bool(re.search(r"\blast\b", question, re.I)),
+        score=bool(re.search(r"\bscore(?:line)?\b|\bresult\b", question, re.I))
+        and not re.search(r"\bwho\b", question, re.I),
+    )
+
+
+# ------------------------------------------------------------ evidence
+
+
+def _number_near(sentence: str, focus: str | None) -> float:
+    """How well the sentence gives a number for the counted noun.
+
+    1.0 for a number within three words of the noun ("cut about 2,400 jobs",
+    "prize money of 4.5 million"), 0.5 for a number elsewhere in a sentence
+    that has the noun, 0 without a number.
+    """
+    if not _NUMBER.search(sentence):
+        return 0.0
+    if focus is None:
+        return 1.0 if re.search(r"\d", sentence) else 0.7
+    toks = _tokens(sentence)
+    wanted = {v for v, _ in _variants(focus)}
+    terms = [_term(t) for t in toks]
+    if not any(t in wanted for t in terms):
+        return 0.0
+    for j, t in enumerate(terms):
+        if t not in wanted:
+            continue
+        for k in range(max(0, j - 3), min(len(toks), j + 4)):
+            if k != j and _NUMBER_TOKEN.match(toks[k]):
+                return 1.0 if re.search(r"\d", toks[k]) else 0.8
+    return 0.5
+
+
+def _cause(sentence: str, matched: set[str]) -> float:
+    """A causal marker, best after the thing asked about: "X came after Y", "X because Y"."""
+    markers = list(_STRONG_CAUSE.finditer(sentence))
+    if not markers:
+        return 0.2
+    last = markers[-1].start()
+    before = {_term(t) for t in _tokens(sentence[:last])}
+    return 1.0 if before & matched else 0.6
+
+
+def _places(sentence: str) -> float:
+    count = 0
+    for m in _PLACE.finditer(sentence):
+        place = m.group("place")
+        if _NOT_PLACE.match(place):
+            continue
+        count += 1 + len(re.findall(r",\s*[A-Z]|\sand\s+[A-Z]", place))
+    if count:
+        return min(1.0, 0.6 + 0.2 * count)
+    return 0.6 if _PLACE_NOUN.search(sentence) else 0.2
+
+
+def _names_someone(sentence: str, named: bool) -> float:
+    if named or re.search(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z][\w’'-]*\s+[A-Z][\w’'-]+", sentence):
+        return 1.0
+    return 0.6 if _ROLE_WORD.search(sentence) else 0.2
+
+
+def _evidence(q: _Question, sentence: str, matched: set[str], named: bool) -> float:
+    """How much the sentence has what this kind of question needs, 0..1."""
+    if q.kind == "when":
+        if q.last and _LAST_TIME.search(sentence):
+            return 1.0
+        return (0.7 if q.last else 1.0) if _DATE.search(sentence) else 0.0
+    if q.kind == "how_many":
+        if q.score:
+            return 1.0 if _SCORELINE.search(sentence) else 0.1
+        if q.money and q.focus is None:
+            return 1.0 if _MONEY.search(sentence) else (0.3 if _NUMBER.search(sentence) else 0.0)
+        return _number_near(sentence, q.focus)
+    if q.kind == "effect":
+        return 1.0 if _PERCENT.search(sentence) else 0.3
+    if q.kind == "why":
+        return _cause(sentence, matched)
+    if q.kind == "where":
+        return _places(sentence)
+    if q.kind == "who":
+        return _names_someone(sentence, named)
+    return 1.0
 
 
 # ------------------------------------------------------------ scoring
 
 
-def _bm25(
-    query: dict[str, float], docs: Sequence[Counter[str]], k1: float = 1.2, b: float = 0.75
-) -> tuple[list[float], dict[str, float]]:
-    """Okapi BM25 over sentences.
+def _bm25_idf(query: dict[str, float], docs: Sequence[Counter[str]]) -> dict[str, float]:
+    n = len(docs)
+    df: Counter[str] = Counter()
+    keys = {v for t in query for v, _ in _variants(t)}
+    for d in docs:
+        df.update(d.keys() & keys)
+    return {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in keys}
+
+
+def _concepts(
+    query: dict[str, float],
+    doc: Counter[str],
+    idf: dict[str, float],
+    avg: float,
+    k1: float = 1.2,
+    b: float = 0.75,
+) -> tuple[float, dict[str, float]]:
+    """Okapi BM25 where each question word counts once, through its best paraphrase.
 
     Hand-written on purpose: the corpora are a few hundred sentences, built per
-    question from cached term counts; rank-bm25 is unmaintained since 2022 and
-    would re-tokenize every sentence on every call.
+    question from cached term counts. Returns the score and, per question
+    term, how fully the sentence matched it (1 for the word, 0.7 a paraphrase).
     """
-    n = len(docs)
-    avg = sum(sum(d.values()) for d in docs) / n if n else 0.0
-    df: Counter[str] = Counter()
-    for d in docs:
-        df.update(d.keys() & query.keys())
-    idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in query}
-    scores = []
-    for d in docs:
-        length = sum(d.values())
-        s = 0.0
-        for t, qw in query.items():
-            tf = d.get(t, 0)
+    length = sum(doc.values())
+    norm = k1 * (1 - b + b * length / (avg or 1))
+    score = 0.0
+    matched: dict[str, float] = {}
+    for t, qw in query.items():
+        best = 0.0
+        how = 0.0
+        for v, vw in _variants(t):
+            tf = doc.get(v, 0)
             if tf:
-                s += qw * idf[t] * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / (avg or 1)))
-        scores.append(s)
-    return scores, idf
+                s = vw * idf[v] * tf * (k1 + 1) / (tf + norm)
+                if s > best:
+                    best, how = s, vw
+        if best:
+            score += qw * best
+            matched[t] = how
+    return score, matched
 
 
 _MIN_COVERAGE = 0.5  # share of the question's weight a confident answer must match
+_MIN_COVERAGE_WITH_EVIDENCE = 0.3  # ... when the sentence has exactly what the kind needs
 
 
 def answer(
@@ -361,16 +838,22 @@ def answer(
     links = tuple((a.title or a.url or a.id, a.url) for a in articles)
     if not question or not articles:
         return _unsure("Ask me a question about the articles in this thread.", links)
+    norm = _normalise(question)
     indexes = [_index(a) for a in articles]
-    kind, who, focus = _analyse(question)
+    q = _analyse(norm)
+    kind, who = q.kind, q.who
     previous = history[-1] if history else None
-    follow_up = bool(previous and _FOLLOW_UP.search(question))
+    follow_up = bool(previous and _FOLLOW_UP.search(norm))
 
     subject: str | None = None
-    if who and _PRONOUN_SUBJECT.match(who.strip()):
+    pronoun_who = bool(who and _PRONOUN_SUBJECT.match(who.strip()))
+    if pronoun_who:
         subject = _recent_subject(history) or _main_speaker(indexes)
     elif who:
         subject = _resolve_subject(who, indexes)
+        if subject is None and previous and _FOLLOW_UP.search(who):
+            # "their boss": describe with the previous question's words too.
+            subject = _resolve_subject(f"{who} {previous.question}", indexes)
     if kind == "say" and subject is None:
         return _unsure(
             f"I don't know: I can't find {who or 'that person'} quoted in these articles. "
@@ -379,60 +862,65 @@ def answer(
             kind=kind,
         )
 
-    content = " ".join(w for w in words(question) if w.lower() not in _QUESTION_WORDS)
-    terms: dict[str, float] = dict(_stem_terms(content))
-    if kind == "say" and who and not _PRONOUN_SUBJECT.match(who.strip()):
+    content = " ".join(w for w in _tokens(norm) if w.lower() not in _QUESTION_WORDS)
+    terms: dict[str, float] = {t: 1.0 for t in _stem_terms(content)}
+    if kind == "say" and who and not pronoun_who:
         for t in _stem_terms(who):
-            terms.pop(t, None)  # the subject is matched through quotes, not words
+            terms.pop(t, None)  # the subject is matched through what they said, not words
     if follow_up and previous:
         if kind != "say" and previous.answer.subject and subject is None:
             subject = previous.answer.subject
-        for t, c in _stem_terms(previous.question).items():
-            terms.setdefault(t, 0.4 * c)
-    query = _expand(terms)
-    focus_term = _term(focus) if focus else None
+        for t in _stem_terms(_normalise(previous.question)):
+            terms.setdefault(t, 0.4)
+    if kind == "how_many" and q.focus and q.focus not in terms:
+        terms[q.focus] = 1.0
 
     flat = [(idx, i) for idx in indexes for i in range(len(idx.sentences))]
     if not flat:
         return _unsure("Those articles have no text I can search.", links)
     docs = [idx.terms[i] for idx, i in flat]
-    scores, idf = _bm25(query, docs)
-    total = sum(idf[t] * w for t, w in query.items() if w >= 1.0) or 1.0
+    idf = _bm25_idf(terms, docs)
+    avg = sum(sum(d.values()) for d in docs) / len(docs)
+    absent = math.log(1 + (len(docs) + 0.5) / 0.5)
+    concept_idf = {t: _concept_idf(t, idf, absent) for t in terms}
+    total = sum(concept_idf[t] for t, w in terms.items() if w >= 1.0) or 1.0
+    prev_keys = {(s.article_id, s.text) for s in previous.answer.sentences} if previous else set()
 
-    ranked: list[tuple[float, float, int]] = []
+    ranked: list[tuple[float, float, float, int]] = []
     for n, (idx, i) in enumerate(flat):
         sentence = idx.sentences[i].text
-        coverage = sum(idf[t] * min(w, 1.0) for t, w in query.items() if t in docs[n]) / total
-        score = scores[n]
-        fits = True
-        if subject and (kind == "say" or follow_up):
-            said = [q for q in idx.quote_sentence.get(i, []) if q.speaker == subject]
-            if said:
-                whole = any(not q.partial for q in said)
-                score += 3.0 + (1.0 if whole else 0.0)
-                coverage = max(coverage, 0.9 if kind == "say" else coverage)
-            elif re.search(rf"\b{re.escape(subject.split()[-1])}\b", sentence) and _SPEECH.search(
-                sentence
-            ):
-                score += 2.0
-                coverage = max(coverage, 0.8 if kind == "say" else coverage)
+        score, matched = _concepts(terms, docs[n], idf, avg)
+        coverage = (
+            sum(concept_idf[t] * how for t, how in matched.items() if terms[t] >= 1.0) / total
+        )
+        said = idx.said.get(i, {})
+        named = bool(idx.names[i])
+        if subject and (kind == "say" or follow_up or subject in said):
+            strength = said.get(subject, 0.0)
+            if strength:
+                score += 3.0 + 1.5 * strength
+                if kind == "say":
+                    coverage = max(coverage, 0.9)
             elif kind == "say":
-                fits = False
-        if kind == "when":
-            fits = bool(_DATE.search(sentence))
-        elif kind == "how_many":
-            fits = bool(_NUMBER.search(sentence)) and (
-                focus_term is None or focus_term in docs[n] or _has_paraphrase(focus_term, docs[n])
+                score *= 0.2
+                coverage *= 0.4
+            elif subject in idx.names[i]:
+                score += 0.5
+        evidence = _evidence(q, sentence, set(matched), named)
+        score *= 0.3 + 0.7 * evidence
+        if follow_up and prev_keys:
+            near = any(
+                (idx.article.id, idx.sentences[j].text) in prev_keys
+                for j in range(max(0, i - 1), min(len(idx.sentences), i + 2))
             )
-        elif kind == "why" and _CAUSE.search(sentence):
-            score *= 1.3
-        if not fits:
-            score *= 0.2
-            coverage *= 0.4
-        ranked.append((score, coverage, n))
-    ranked.sort(key=lambda r: (r[0], -r[2]), reverse=True)
-    best_score, best_cov, best_n = ranked[0]
-    if best_score <= 0 or best_cov < _MIN_COVERAGE:
+            if near:
+                score *= 1.15
+        score *= 1.0 + 0.05 / (1 + i)  # reporters put the main facts first
+        ranked.append((score, coverage, evidence, n))
+    ranked.sort(key=lambda r: (r[0], -r[3]), reverse=True)
+    best_score, best_cov, best_ev, best_n = ranked[0]
+    needed = _MIN_COVERAGE_WITH_EVIDENCE if best_ev >= 0.99 and kind != "other" else _MIN_COVERAGE
+    if best_score <= 0 or best_cov < needed or best_ev < 0.5:
         return _unsure(
             "I don't know: the articles in this thread don't seem to answer that. "
             "Here are the sources:",
@@ -442,7 +930,7 @@ def answer(
         )
     picked = [best_n]
     idx0, i0 = flat[best_n]
-    for score, cov, n in ranked[1:]:
+    for score, cov, _ev, n in ranked[1:]:
         if len(picked) >= max_sentences:
             break
         idx1, i1 = flat[n]
@@ -460,7 +948,8 @@ def answer(
         for n in picked
     )
     if subject is None:
-        subject = next((q.speaker for q in idx0.quote_sentence.get(i0, []) if q.speaker), None)
+        said0 = idx0.said.get(i0, {})
+        subject = max(said0, key=lambda k: (said0[k], k)) if said0 else None
     return Answer(
         text=" ".join(s.text for s in out),
         sentences=out,
@@ -470,8 +959,13 @@ def answer(
     )
 
 
-def _has_paraphrase(term: str, doc: Counter[str]) -> bool:
-    return any(_term(alt) in doc for alt in _PARAPHRASES.get(term, ()))
+def _concept_idf(term: str, idf: dict[str, float], absent: float) -> float:
+    """A question word's weight: its own idf, or its paraphrase's if only that is present."""
+    own = idf[term]
+    if own < absent:
+        return own
+    present = [idf[v] for v, _ in _variants(term)[1:] if idf[v] < absent]
+    return max(present) if present else own
 
 
 def _unsure(
