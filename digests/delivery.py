@@ -25,7 +25,7 @@ from bot.messages import ChannelRef, Post, ThreadRef
 from bot.platform import Platform
 from bot.store import Claim, Store, SubscriptionRow
 from digests.compose import FIRST_DIGEST_LOOKBACK, compose_digest
-from digests.schedule import Schedule, Slot, slots_between
+from digests.schedule import Schedule, Slot, next_slot, slots_between
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ class DigestDelivery:
         self.holder = holder or default_holder()
         self.remember = remember
         self._lock = asyncio.Lock()
+        self._next_due: dict[int, tuple[dict[str, object], datetime]] = {}
 
     # ------------------------------------------------------------- passes
     async def deliver_due(self) -> list[Delivered]:
@@ -92,12 +93,23 @@ class DigestDelivery:
                 if sub is not None:
                     slot = _slot_from_row(row.slot_key, row.due)
                     done.append(await self._slot(sub, Schedule.from_json(sub.schedule), slot, now))
-            for sub in subs:
+            # Only subscriptions whose next slot may be due need the outbox; the
+            # cache of next due times is an optimisation, the outbox stays the truth.
+            stale = [s for s in subs if self._next_due.get(s.id, (None, now))[1] <= now
+                     or self._next_due[s.id][0] != s.schedule]  # fmt: skip
+            latest = await asyncio.to_thread(self.store.latest_slot_dues) if stale else {}
+            for sub in stale:
                 schedule = Schedule.from_json(sub.schedule)
-                start = await asyncio.to_thread(self.store.latest_slot_due, sub.id)
-                start = max(start or sub.created_at, sub.created_at)
+                start = max(latest.get(sub.id, sub.created_at), sub.created_at)
+                settled = True
                 for slot in slots_between(schedule, start, now):
-                    done.append(await self._slot(sub, schedule, slot, now))
+                    result = await self._slot(sub, schedule, slot, now)
+                    settled &= result.outcome not in {"busy", "failed"}
+                    done.append(result)
+                if settled:
+                    self._next_due[sub.id] = (sub.schedule, next_slot(schedule, now).due)
+                else:
+                    self._next_due.pop(sub.id, None)
             return [d for d in done if d.outcome not in {"done"}]
 
     async def _slot(

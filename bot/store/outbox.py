@@ -227,11 +227,15 @@ class DigestOutbox:
             )
         return bool(n)
 
-    def latest_slot_due(self, sub_id: int) -> datetime | None:
+    def latest_slot_dues(self) -> dict[int, datetime]:
+        """Per subscription, the newest slot with an outbox row: where catch-up resumes."""
         with Session(self.engine) as s:
-            return s.scalar(
-                select(func.max(OutboxEntry.due)).where(OutboxEntry.subscription_id == sub_id)
+            rows = s.execute(
+                select(OutboxEntry.subscription_id, func.max(OutboxEntry.due)).group_by(
+                    OutboxEntry.subscription_id
+                )
             )
+            return {int(sub): due for sub, due in rows}
 
     def last_delivered(self, sub_id: int) -> datetime | None:
         """When the last digest actually reached the channel (sent or skipped as empty)."""

@@ -95,6 +95,9 @@ SEARCH_STOPWORDS = frozenset(
 _QUERY_WORD = re.compile(r"[^\W_]+")
 
 
+_UPSERT_LOCK = 0x6E6273  # "nbs": the advisory lock key of article upserts
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -242,6 +245,12 @@ class Store(ThreadMemory, DigestOutbox):
         for attempt in range(2):
             try:
                 with Session(self.engine) as s, s.begin():
+                    if self.dialect == "postgresql":
+                        # Clustering reads then writes: two concurrent inserts of one
+                        # story would each found a cluster. SQLite serialises writers
+                        # already; on PostgreSQL a transaction-scoped advisory lock
+                        # does the same, across processes too.
+                        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _UPSERT_LOCK})
                     return self._upsert(s, item, now)
             except IntegrityError:  # a concurrent writer stored the same identity first
                 if attempt:
