@@ -13,8 +13,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from apscheduler.triggers.interval import IntervalTrigger
+
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.fetch import Fetcher
 from bot.ingest import Ingester
 from bot.platform import Platform
 from bot.store import Store
@@ -55,6 +58,7 @@ async def run_app(settings: Settings, *, out: TextIO | None = None, sample: bool
 
     store = open_store(settings)
     scheduler: DigestScheduler | None = None
+    fetcher: Fetcher | None = None
     try:
         if sample:
             loaded = await load_sample_if_empty(store)
@@ -72,6 +76,11 @@ async def run_app(settings: Settings, *, out: TextIO | None = None, sample: bool
         conversation.commands["digest"] = DigestCommands(
             store, delivery, resync=scheduler.sync, remember=conversation.remember
         )
+        fetcher = Fetcher(settings)
+        poller = Ingester(store, fetcher)
+        scheduler.scheduler.add_job(
+            poller.poll_due, IntervalTrigger(seconds=60), id="poll-feeds", name="poll-feeds"
+        )
         await scheduler.start()
         # Each platform runs until it stops (the console at the end of its input).
         await asyncio.gather(*(p.start(conversation) for p in running))
@@ -80,5 +89,7 @@ async def run_app(settings: Settings, *, out: TextIO | None = None, sample: bool
     finally:
         if scheduler is not None:
             await scheduler.stop()
+        if fetcher is not None:
+            await fetcher.aclose()
         store.close()
     return 0

@@ -106,6 +106,11 @@ class Ingester:
         await asyncio.gather(*(self._source(s, report) for s in sources))
         return report
 
+    async def poll_due(self) -> IngestReport:
+        """Re-poll the feeds whose interval has passed (what `newsbrief run` does each minute)."""
+        due = await asyncio.to_thread(self.store.due_feeds, self._now())
+        return await self.ingest([f.url for f in due if f.url != SAMPLE_FEED_URL])
+
     async def ingest_sample(self) -> IngestReport:
         """Load the bundled sample feed, dated as if published over the last day."""
         data = resources.files("bot").joinpath("data/sample/feed.xml").read_bytes()
@@ -151,7 +156,7 @@ class Ingester:
             )
         except FetchError as exc:
             if state:
-                await self._save_feed_error(state, str(exc), exc.status)
+                await self._save_feed_error(state, str(exc), exc.status, exc.retry_after)
             raise
         if result.not_modified:
             if state:
@@ -323,10 +328,20 @@ class Ingester:
         )
         await asyncio.to_thread(self.store.save_feed, new)
 
-    async def _save_feed_error(self, state: FeedState, reason: str, status: int | None) -> None:
+    async def _save_feed_error(
+        self,
+        state: FeedState,
+        reason: str,
+        status: int | None,
+        retry_after: float | None = None,
+    ) -> None:
+        """Back off: twice the interval per failure in a row (a day at most), or
+        exactly what the server's Retry-After asked for when it said."""
         now = self._now()
         failures = state.consecutive_failures + 1
         backoff = min(state.poll_interval_s * 2**failures, 24 * 3600)
+        if retry_after is not None:
+            backoff = max(retry_after, 1.0)
         new = replace(
             state,
             last_polled=now,
