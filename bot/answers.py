@@ -112,6 +112,17 @@ _CHAT: dict[str, str] = {
     "shouldnt": "should not",
     "wouldnt": "would not",
 }
+# Phrasal verbs people use where reporters write one word.
+_PHRASES: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(
+            r"\b(?:go|going|went|come|coming|came|get|getting|got|move|moving)\s+back\b", re.I
+        ),
+        "return",
+    ),
+    (re.compile(r"\bset\s+off\b", re.I), "trigger"),
+    (re.compile(r"\bcall(?:ed)?\s+off\b", re.I), "cancel"),
+]
 _CHAT_RE = re.compile(r"(?<![\w$£€])(" + "|".join(map(re.escape, _CHAT)) + r")(?![\w])", re.I)
 
 # Past forms the lemmatizer leaves alone ("broke" is also an adjective).
@@ -233,7 +244,12 @@ _NUMBER_WORDS = (
     "hundreds?|thousands?|millions?|billions?|half|third|quarter|fifth|percent|per\\s+cent"
 )
 _NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
-_NUMBER_TOKEN = re.compile(rf"^(?:[$£€]?\d[\d,.]*\w*|{_NUMBER_WORDS})$", re.IGNORECASE)
+_NUMBER_TOKEN = re.compile(
+    r"^(?:[$£€]?\d[\d,.]*\w*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"dozens?|hundreds?|thousands?|millions?|billions?|half|third|quarter)$",
+    re.IGNORECASE,
+)
+_VAGUE_NUMBER = re.compile(r"^(?:dozens|hundreds|thousands|millions|billions)$", re.I)
 _MONEY = re.compile(
     r"[$£€]\s?\d|\b\d[\d,.]*\s*(?:million|billion|bn|m)?\s*(?:euros?|dollars?|pounds?|yen|yuan)\b",
     re.IGNORECASE,
@@ -245,7 +261,6 @@ _MONEY_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _PERCENT = re.compile(r"\d\s*(?:%|percent|per\s+cent)|\bby\s+(?:a\s+)?(?:half|third|quarter)", re.I)
-_SCORELINE = re.compile(r"\b\d{1,2}\s?[-–]\s?\d{1,2}\b")
 _STRONG_CAUSE = re.compile(
     r"\b(?:because|due\s+to|owing\s+to|as\s+a\s+result|caused|led\s+to|blam\w*|reason|"
     r"thanks\s+to|result(?:ed)?\s+(?:of|from)|so\s+that|in\s+order\s+to|after|following|"
@@ -261,7 +276,7 @@ _SPEECH_VERBS = (
 _SPEECH = re.compile(rf"\b(?:{_SPEECH_VERBS})\b", re.IGNORECASE)
 _NAME = r"[A-Z][\w’'-]*\.?(?:\s+[A-Z][\w’'-]*){0,3}"
 _NAME_THEN_VERB = re.compile(
-    rf"(?P<name>{_NAME})(?:\s*,[^,.;“”\"]{{1,120}},)?\s+(?:\w+\s+)?(?:{_SPEECH_VERBS})\b"
+    rf"(?P<name>{_NAME})(?:\s*,[^,.;“”\"]{{1,120}},|,)?\s+(?:\w+\s+)?(?:{_SPEECH_VERBS})\b"
 )
 _VERB_THEN_NAME = re.compile(rf"\b(?:{_SPEECH_VERBS})\s+(?P<name>{_NAME})")
 # A sentence whose speaker is a pronoun or a description: "The Castlegate manager said".
@@ -283,6 +298,10 @@ _PLACE_NOUN = re.compile(
     re.IGNORECASE,
 )
 _NOT_PLACE = re.compile(rf"^(?:{_MONTHS}|{_DAYS}|I|The|A)\b", re.IGNORECASE)
+_ORGANISATION = re.compile(
+    r"\b(?:Foundation|Company|Institute|University|Securities|Biologics|Authority|Union|"
+    r"Council|Bank|Group|Agency|Service|Ministry|Journal|Insight|Inc|Ltd|Corp|Association)\b"
+)
 _ROLE_WORD = re.compile(
     r"\b(?:chief|executive|director|manager|minister|president|secretary|leader|chairman|"
     r"chair|head|spokes\w+|officer|founder|owner|captain|coach|substitute|striker|player|"
@@ -345,7 +364,10 @@ def _term(word: str, language: str = "english") -> str:
 def _normalise(text: str) -> str:
     """Chat shorthand expanded, curly apostrophes straightened."""
     text = text.replace("’", "'")
-    return _CHAT_RE.sub(lambda m: _CHAT[m.group(1).lower()], text)
+    text = _CHAT_RE.sub(lambda m: _CHAT[m.group(1).lower()], text)
+    for pattern, repl in _PHRASES:
+        text = pattern.sub(repl, text)
+    return text
 
 
 def _tokens(text: str) -> list[str]:
@@ -353,9 +375,10 @@ def _tokens(text: str) -> list[str]:
     out: list[str] = []
     for w in words(text):
         w = re.sub(r"['’]s$", "", w)
-        out.append(w)
         if "-" in w and not w[0].isdigit():
             out.extend(p for p in w.split("-") if p)
+        else:
+            out.append(w)
     return out
 
 
@@ -455,14 +478,16 @@ def _find_people(idx: _Indexed) -> None:
     for q in idx.quotes:
         if q.speaker and q.speaker not in people:
             people[q.speaker] = _Person(q.speaker)
-    surnames = {p.surname for p in people.values()}
     found: list[tuple[int, str]] = []  # reported speech: (sentence, name)
-    for i, s in enumerate(idx.sentences):
-        for pattern in (_NAME_THEN_VERB, _VERB_THEN_NAME):
-            for m in pattern.finditer(s.text):
-                name = _clean_name(m.group("name"), surnames)
-                if name:
-                    found.append((i, name))
+    for _round in range(2):  # full names first, then surnames alone ("Maas said")
+        surnames = {p.surname for p in people.values()} | {n.split()[-1] for _, n in found}
+        found = []
+        for i, s in enumerate(idx.sentences):
+            for pattern in (_NAME_THEN_VERB, _VERB_THEN_NAME):
+                for m in pattern.finditer(s.text):
+                    name = _clean_name(m.group("name"), surnames)
+                    if name:
+                        found.append((i, name))
     by_surname = {p.surname: p for p in people.values()}
     for i, name in found:
         surname = name.split()[-1]
@@ -549,10 +574,11 @@ def _appositives(sentence: str, start: int, end: int) -> tuple[str, str]:
     """Words that describe a name: the role before it and an appositive after it."""
     head = sentence[:start]
     before = re.split(r"[,;:—–(“”\"]", head)[-1]
-    if not before.strip() and head.rstrip().endswith(","):
-        before = re.split(r"[,;:—–(“”\".]", head.rstrip()[:-1])[-1]  # "Kim's sister, Kim Yo-jong"
-    before = " ".join(before.split()[-14:])
     tail = sentence[end:]
+    if not before.strip() and head.rstrip().endswith(",") and tail.lstrip().startswith(","):
+        before = re.split(r"[,;:—–(“”\".]", head.rstrip()[:-1])[-1]  # "Kim's sister, Kim Yo-jong,"
+        before = " ".join(before.split()[-6:])
+    before = " ".join(before.split()[-8:])
     after = ""
     m = re.match(r"\s*,\s*([^,.;“”\"]{1,160})", tail)
     if m:
@@ -662,9 +688,9 @@ class _Question:
     kind: str
     who: str | None  # the person a "say" question asks about, as written
     focus: str | None  # the counted noun of "how many", as a term
-    money: bool  # "how much" about money
     last: bool  # "when was X last ...": wants "since <date>"
-    score: bool  # asks for a scoreline
+    measure: str | None  # what a number must measure: percent, money, score, duration, ...
+    constraint: str | None  # a time the answer must be about: "last year", "in 2019"
 
 
 def _analyse(question: str) -> _Question:
@@ -691,11 +717,65 @@ def _analyse(question: str) -> _Question:
         kind=kind,
         who=who,
         focus=focus,
-        money=bool(_MONEY_QUESTION.search(question)),
         last=kind == "when" and bool(re.search(r"\blast\b", question, re.I)),
-        score=bool(re.search(r"\bscore(?:line)?\b|\bresult\b", question, re.I))
-        and not re.search(r"\bwho\b", question, re.I),
+        measure=_measure(question, kind),
+        constraint=None if kind == "when" else _constraint(question),
     )
+
+
+_MEASURES: list[tuple[str, re.Pattern[str]]] = [
+    ("percent", re.compile(r"\bwhat\s+(?:\w+\s+){0,3}?(?:share|percentage|proportion|percent)\b")),
+    ("score", re.compile(r"\bwhat\s+(?:\w+\s+){0,3}?(?:score|scoreline)\b")),
+    ("duration", re.compile(r"\bhow\s+long\b(?!\s+ago)")),
+    ("age", re.compile(r"\bhow\s+old\b")),
+    ("frequency", re.compile(r"\bhow\s+often\b")),
+    ("size", re.compile(r"\bhow\s+(?:high|tall|deep|far|big|large|heavy|fast)\b")),
+]
+# Words that name the measure rather than the thing measured: matched by evidence.
+_MEASURE_WORDS = frozenset(
+    "share percentage proportion percent number amount figure price cost score scoreline "
+    "total size age rate level height".split()
+)
+_MEASURE_EVIDENCE: dict[str, re.Pattern[str]] = {
+    "percent": _PERCENT,
+    "score": re.compile(r"\b\d{1,2}\s?[-–]\s?\d{1,2}\b"),
+    "duration": re.compile(
+        r"\b(?:\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+        r"[\s-]+(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|generations?|"
+        r"kilomet\w+|km|miles?|metres?|meters?)\b|\bsince\s+(?:19|20)\d\d\b",
+        re.I,
+    ),
+    "age": re.compile(r",\s*\d{1,3},|\b\d{1,3}-year-old\b|\baged\s+\d", re.I),
+    "frequency": re.compile(
+        r"\bevery\b|\b(?:once|twice)\b|\bper\s+(?:day|week|month|year)\b|\ba\s+(?:day|week|"
+        r"month|year)\b",
+        re.I,
+    ),
+    "size": re.compile(
+        r"\d[\d,.]*[\s-]*(?:metres?|meters?|m|km|kilomet\w+|miles?|feet|ft|tonnes?|kg|mph|"
+        r"km/h|percent)\b",
+        re.I,
+    ),
+}
+_CONSTRAINT = re.compile(
+    r"\b(?:last|next|this)\s+(?:year|week|month|season|summer|winter|spring|autumn)\b"
+    r"|\b(?:yesterday|today|tomorrow)\b|\bin\s+(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+
+
+def _measure(question: str, kind: str) -> str | None:
+    if kind not in {"how_many", "other"}:
+        return None
+    for name, pattern in _MEASURES:
+        if pattern.search(question.lower()):
+            return name
+    return "money" if _MONEY_QUESTION.search(question) else None
+
+
+def _constraint(question: str) -> str | None:
+    m = _CONSTRAINT.search(question)
+    return m.group(0).lower() if m else None
 
 
 # ------------------------------------------------------------ evidence
@@ -722,7 +802,9 @@ def _number_near(sentence: str, focus: str | None) -> float:
             continue
         for k in range(max(0, j - 3), min(len(toks), j + 4)):
             if k != j and _NUMBER_TOKEN.match(toks[k]):
-                return 1.0 if re.search(r"\d", toks[k]) else 0.8
+                if re.search(r"\d", toks[k]):
+                    return 1.0
+                return 0.6 if _VAGUE_NUMBER.match(toks[k]) else 0.8
     return 0.5
 
 
@@ -731,8 +813,8 @@ def _cause(sentence: str, matched: set[str]) -> float:
     markers = list(_STRONG_CAUSE.finditer(sentence))
     if not markers:
         return 0.2
-    last = markers[-1].start()
-    before = {_term(t) for t in _tokens(sentence[:last])}
+    first = markers[0].start()
+    before = {_term(t) for t in _tokens(sentence[:first])}
     return 1.0 if before & matched else 0.6
 
 
@@ -740,7 +822,7 @@ def _places(sentence: str) -> float:
     count = 0
     for m in _PLACE.finditer(sentence):
         place = m.group("place")
-        if _NOT_PLACE.match(place):
+        if _NOT_PLACE.match(place) or _ORGANISATION.search(place):
             continue
         count += 1 + len(re.findall(r",\s*[A-Z]|\sand\s+[A-Z]", place))
     if count:
@@ -756,14 +838,25 @@ def _names_someone(sentence: str, named: bool) -> float:
 
 def _evidence(q: _Question, sentence: str, matched: set[str], named: bool) -> float:
     """How much the sentence has what this kind of question needs, 0..1."""
+    kind = _kind_evidence(q, sentence, matched, named)
+    if q.constraint and q.constraint not in sentence.lower():
+        kind *= 0.3  # "who won the cup last year" is not answered by this year's final
+    return kind
+
+
+def _kind_evidence(q: _Question, sentence: str, matched: set[str], named: bool) -> float:
     if q.kind == "when":
         if q.last and _LAST_TIME.search(sentence):
             return 1.0
         return (0.7 if q.last else 1.0) if _DATE.search(sentence) else 0.0
+    if q.measure and q.measure != "money":
+        if _MEASURE_EVIDENCE[q.measure].search(sentence):
+            return 1.0
+        if q.measure == "size":  # "how big is the contingency": any amount will do
+            return 0.8 * _number_near(sentence, q.focus)
+        return 0.1
     if q.kind == "how_many":
-        if q.score:
-            return 1.0 if _SCORELINE.search(sentence) else 0.1
-        if q.money and q.focus is None:
+        if q.measure == "money" and q.focus is None:
             return 1.0 if _MONEY.search(sentence) else (0.3 if _NUMBER.search(sentence) else 0.0)
         return _number_near(sentence, q.focus)
     if q.kind == "effect":
@@ -794,6 +887,7 @@ def _concepts(
     doc: Counter[str],
     idf: dict[str, float],
     avg: float,
+    context: Counter[str] | None = None,
     k1: float = 1.2,
     b: float = 0.75,
 ) -> tuple[float, dict[str, float]]:
@@ -802,6 +896,8 @@ def _concepts(
     Hand-written on purpose: the corpora are a few hundred sentences, built per
     question from cached term counts. Returns the score and, per question
     term, how fully the sentence matched it (1 for the word, 0.7 a paraphrase).
+    A word found only in ``context`` (the sentence before) counts a third:
+    "The vaccine ... was given to 4,800 children" is still about "the trial".
     """
     length = sum(doc.values())
     norm = k1 * (1 - b + b * length / (avg or 1))
@@ -816,10 +912,19 @@ def _concepts(
                 s = vw * idf[v] * tf * (k1 + 1) / (tf + norm)
                 if s > best:
                     best, how = s, vw
+        if not best and context:
+            for v, vw in _variants(t):
+                if context.get(v, 0):
+                    s = _CONTEXT * vw * idf[v] * (k1 + 1) / (1 + norm)
+                    if s > best:
+                        best, how = s, _CONTEXT * vw
         if best:
             score += qw * best
             matched[t] = how
     return score, matched
+
+
+_CONTEXT = 0.35  # how much a word in the previous sentence counts
 
 
 _MIN_COVERAGE = 0.5  # share of the question's weight a confident answer must match
@@ -872,6 +977,11 @@ def answer(
             subject = previous.answer.subject
         for t in _stem_terms(_normalise(previous.question)):
             terms.setdefault(t, 0.4)
+    measures: list[str] = []
+    if q.measure:
+        for w in _MEASURE_WORDS:
+            if terms.pop(_term(w), 0.0) >= 1.0:
+                measures.append(_term(w))  # matched by the evidence instead
     if kind == "how_many" and q.focus and q.focus not in terms:
         terms[q.focus] = 1.0
 
@@ -883,18 +993,28 @@ def answer(
     avg = sum(sum(d.values()) for d in docs) / len(docs)
     absent = math.log(1 + (len(docs) + 0.5) / 0.5)
     concept_idf = {t: _concept_idf(t, idf, absent) for t in terms}
-    total = sum(concept_idf[t] for t, w in terms.items() if w >= 1.0) or 1.0
+    concept_idf.update(dict.fromkeys(measures, absent))
+    # Coverage is of the question's own words; a bare "how much will that cost?"
+    # leans on the previous question's instead.
+    main = {t for t, w in terms.items() if w >= 1.0} | set(measures)
+    if not main:
+        main = set(terms)
+    total = sum(concept_idf[t] * min(terms.get(t, 1.0), 1.0) for t in main) or 1.0
     prev_keys = {(s.article_id, s.text) for s in previous.answer.sentences} if previous else set()
 
     ranked: list[tuple[float, float, float, int]] = []
     for n, (idx, i) in enumerate(flat):
         sentence = idx.sentences[i].text
-        score, matched = _concepts(terms, docs[n], idf, avg)
-        coverage = (
-            sum(concept_idf[t] * how for t, how in matched.items() if terms[t] >= 1.0) / total
-        )
+        context = idx.terms[i - 1] if i else None
+        score, matched = _concepts(terms, docs[n], idf, avg, context)
+        evidence = _evidence(q, sentence, set(matched), bool(idx.names[i]))
+        if measures and evidence >= 0.99:
+            # "what was the final score": a scoreline is the score.
+            score += sum(concept_idf[m] for m in measures)
+            matched.update(dict.fromkeys(measures, 1.0))
+        coverage = sum(concept_idf[t] * how for t, how in matched.items() if t in main) / total
+        score *= 0.5 + coverage  # a sentence that answers all of it beats a short partial one
         said = idx.said.get(i, {})
-        named = bool(idx.names[i])
         if subject and (kind == "say" or follow_up or subject in said):
             strength = said.get(subject, 0.0)
             if strength:
@@ -906,7 +1026,6 @@ def answer(
                 coverage *= 0.4
             elif subject in idx.names[i]:
                 score += 0.5
-        evidence = _evidence(q, sentence, set(matched), named)
         score *= 0.3 + 0.7 * evidence
         if follow_up and prev_keys:
             near = any(
