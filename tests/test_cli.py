@@ -1,0 +1,194 @@
+"""The `newsbrief` command: summarize, brief, ask, extract, ingest — and bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.summarize import ALGORITHMS
+
+FIXTURES = Path(__file__).parent / "fixtures"
+KOREA = FIXTURES / "korea_summit.txt"
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    out = io.StringIO()
+    code = main(argv, out=out)
+    return code, out.getvalue(), capsys.readouterr().err
+
+
+def test_summarize_korea_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["summarize", str(KOREA), "--format", "json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    text = KOREA.read_text(encoding="utf-8")
+    assert data["title"] == "Trump Teases Another Sit-Down With Kim Jong-un"
+    assert data["algorithm"] == "news" and data["language"] == "english"
+    summary = " ".join(s["text"] for s in data["summary"])
+    assert "Shutterstock" not in summary and "Most Popular" not in summary
+    assert [s["index"] for s in data["summary"]] == sorted(s["index"] for s in data["summary"])
+    quotes = {q["text"]: q for q in data["quotes"]}
+    assert any(t.startswith("I look forward to seeing him") for t in quotes)
+    assert quotes["Sometimes you have to walk"]["speaker"] == "Trump"
+    for q in data["quotes"]:
+        assert not q["partial"]
+        start, end = q["span"]
+        assert q["text"].split(" … ")[0] in text[start:end]
+        if q["speaker_span"]:
+            s, e = q["speaker_span"]
+            assert text[s:e] in {"Trump", "he", "He"}
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_summarize_text_formats(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["summarize", str(KOREA), "--format", fmt, "--quotes", "1"], capsys)
+    assert code == 0
+    assert "Trump Teases Another Sit-Down" in out
+    assert "— Trump" in out
+
+
+def test_every_algorithm_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    for algorithm in ALGORITHMS:
+        code, out, err = run(
+            ["summarize", str(KOREA), "--algorithm", algorithm, "--format", "json"], capsys
+        )
+        assert code == 0, err
+        assert json.loads(out)["algorithm"] == algorithm
+        assert 1 <= len(json.loads(out)["summary"]) <= 3
+
+
+def test_other_language_and_unsupported_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    german = tmp_path / "de.txt"
+    german.write_text(
+        "Der Stadtrat hat am Dienstag den Bau einer neuen Brücke beschlossen. "
+        "Die Brücke soll 48 Millionen Euro kosten. Die Opposition kritisierte den Plan scharf. "
+        "Der Bau soll im Frühjahr beginnen.",
+        encoding="utf-8",
+    )
+    code, out, _ = run(["summarize", str(german), "--language", "german"], capsys)
+    assert code == 0 and "Brücke" in out
+    code, _, err = run(["summarize", str(german), "--language", "klingon"], capsys)
+    assert code == 2 and "not supported" in err and "english" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"   \n\n  ", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b"1234 5678 ... ---", "no sentences"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(
+    tmp_path: Path, content: bytes, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    code, out, err = run(["summarize", str(path)], capsys)
+    assert code == 2 and out == ""
+    assert message in err and "Traceback" not in err
+
+
+def test_non_utf8_input_is_decoded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(
+        "Le café de la gare a fermé mardi. « C’est la fin », a déclaré le patron. "
+        "Les clients étaient tristes.".encode("cp1252")
+    )
+    code, out, _ = run(["summarize", str(path), "--language", "french"], capsys)
+    assert code == 0 and "café" in out
+
+
+def test_five_megabytes_is_refused_quickly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "huge.txt"
+    path.write_text(("The council met on Tuesday. " * 40 + "\n\n") * 4500, encoding="utf-8")
+    assert path.stat().st_size > 5_000_000
+    code, _, err = run(["summarize", str(path)], capsys)
+    assert code == 2 and "limit" in err
+
+
+def test_batch_keeps_going_past_bad_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        json.dumps({"id": "a", "text": KOREA.read_text(encoding="utf-8")}),
+        "{not json",
+        json.dumps({"id": "c", "text": ""}),
+        json.dumps(
+            {"id": "d", "title": "Bridge", "text": "The bridge opened on Monday. It cost a lot."}
+        ),
+        json.dumps(["no", "object"]),
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, _ = run(["summarize", "--batch", str(path), "--format", "json"], capsys)
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert [r["id"] for r in records] == ["a", 2, "c", "d", 5]
+    assert records[0]["quotes"] and "error" not in records[0]
+    assert "not JSON" in records[1]["error"] and "empty" in records[2]["error"]
+    assert records[3]["title"] == "Bridge" and "summary" in records[3]
+    assert "JSON object" in records[4]["error"]
+
+
+def test_stdin_through_a_real_process() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "summarize", "-", "--format", "json"],
+        input=KOREA.read_bytes(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["title"].startswith("Trump Teases")
+
+
+def test_ask_from_a_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        ["ask", "why did the Hanoi summit end?", "--file", str(KOREA), "--format", "json"], capsys
+    )
+    data = json.loads(out)
+    assert code == 0 and data["confident"] is True
+    assert "sanctions relief" in data["answer"]
+    assert data["sentences"][0]["article_id"] == str(KOREA)
+
+
+def test_ingest_sample_then_brief_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NEWSBRIEF_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("NEWSBRIEF_DATABASE_URL", raising=False)
+    code, out, _ = run(["ingest", "--sample"], capsys)
+    assert code == 0 and "new 8" in out
+    code, out, _ = run(["brief", "korea", "--format", "json"], capsys)
+    data = json.loads(out)
+    assert data["topic"] == "korea" and data["since"] == "2 days"
+    assert data["stories"][0]["quote"]["speaker"] == "Trump"
+    code, out, _ = run(["brief", "volcano"], capsys)
+    assert code == 0 and "Nothing on 'volcano'" in out
+    code, _, err = run(["brief", "korea", "--since", "soon"], capsys)
+    assert code == 2 and "48h" in err
+    code, _, err = run(["ask", "who?", "--thread", "console:console:99"], capsys)
+    assert code == 2 and "no thread" in err
+
+
+def test_extract_html_files(capsys: pytest.CaptureFixture[str]) -> None:
+    pages = sorted((FIXTURES / "html").glob("*.html"))
+    assert pages
+    code, out, _ = run(["extract", *map(str, pages), "--format", "json"], capsys)
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == len(pages)
+    assert {r["status"] for r in records} <= {"ok", "no_article"}
+    assert any(r["status"] == "ok" and r["text"] for r in records)
+    assert any(r["status"] == "no_article" and r.get("reason") for r in records)
+    assert code == 0
