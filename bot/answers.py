@@ -631,14 +631,15 @@ def _match_speaker(phrase: str, people: dict[str, _Person]) -> str | None:
     return best[2] if best else None
 
 
-def _describe_speaker(phrase: str, people: dict[str, _Person]) -> str | None:
+def _describe_speaker(phrase: str, people: dict[str, _Person]) -> tuple[str, ...]:
     """The person the articles describe with the phrase: "Kim's sister", "the crane operator".
 
     Each person carries the words around their mentions (the role before the
     name, an appositive after it: "Joe Tanner, a crane operator", "Meridia's
     chief executive, Hendrik Maas"), weighted 1, and the rest of the sentence,
-    weighted less. The phrase must match at least two thirds of its words and
-    one person better than all others.
+    weighted less. The phrase must match at least two thirds of its words.
+    Everyone tied at the top is returned (a digest may hold three chief
+    executives): the rest of the question picks among what they said.
     """
     wanted = [
         _term(w)
@@ -646,7 +647,7 @@ def _describe_speaker(phrase: str, people: dict[str, _Person]) -> str | None:
         if w.lower() not in _POSSESSIVE_PRONOUN and w.lower() not in stop_words("english")
     ]
     if not wanted:
-        return None
+        return ()
     scored: list[tuple[float, str]] = []
     for name in sorted(people):
         desc = people[name].desc
@@ -658,10 +659,9 @@ def _describe_speaker(phrase: str, people: dict[str, _Person]) -> str | None:
             matched += hit > 0
         if matched * 3 >= 2 * len(wanted) and score >= 0.7:
             scored.append((score, name))
-    scored.sort(reverse=True)
-    if not scored or (len(scored) > 1 and scored[1][0] >= scored[0][0] - 1e-9):
-        return None
-    return scored[0][1]
+    scored.sort(key=lambda r: (-r[0], r[1]))
+    top = tuple(name for score, name in scored if score >= scored[0][0] - 1e-9) if scored else ()
+    return top if len(top) <= 3 else ()
 
 
 def _recent_subject(history: Sequence[Turn]) -> str | None:
@@ -674,10 +674,12 @@ def _main_speaker(indexes: Sequence[_Indexed]) -> str | None:
     return min(counts, key=lambda n: (-counts[n], n)) if counts else None
 
 
-def _resolve_subject(phrase: str, indexes: Sequence[_Indexed]) -> str | None:
+def _resolve_subject(phrase: str, indexes: Sequence[_Indexed]) -> tuple[str, ...]:
+    """Who the phrase means: one person by name, or those a description fits best."""
     people = _all_people(indexes)
     phrase = phrase.strip(" ?.!,")
-    return _match_speaker(phrase, people) or _describe_speaker(phrase, people)
+    named = _match_speaker(phrase, people)
+    return (named,) if named else _describe_speaker(phrase, people)
 
 
 # ------------------------------------------------------------ question analysis
@@ -950,16 +952,18 @@ def answer(
     previous = history[-1] if history else None
     follow_up = bool(previous and _FOLLOW_UP.search(norm))
 
-    subject: str | None = None
+    subjects: tuple[str, ...] = ()
     pronoun_who = bool(who and _PRONOUN_SUBJECT.match(who.strip()))
     if pronoun_who:
-        subject = _recent_subject(history) or _main_speaker(indexes)
+        recent = _recent_subject(history) or _main_speaker(indexes)
+        subjects = (recent,) if recent else ()
     elif who:
-        subject = _resolve_subject(who, indexes)
-        if subject is None and previous and _FOLLOW_UP.search(who):
+        subjects = _resolve_subject(who, indexes)
+        if not subjects and previous and _FOLLOW_UP.search(who):
             # "their boss": describe with the previous question's words too.
-            subject = _resolve_subject(f"{who} {previous.question}", indexes)
-    if kind == "say" and subject is None:
+            subjects = _resolve_subject(f"{who} {previous.question}", indexes)
+    subject = subjects[0] if len(subjects) == 1 else None
+    if kind == "say" and not subjects:
         return _unsure(
             f"I don't know: I can't find {who or 'that person'} quoted in these articles. "
             "Here are the sources:",
@@ -973,8 +977,9 @@ def answer(
         for t in _stem_terms(who):
             terms.pop(t, None)  # the subject is matched through what they said, not words
     if follow_up and previous:
-        if kind != "say" and previous.answer.subject and subject is None:
+        if kind != "say" and previous.answer.subject and not subjects:
             subject = previous.answer.subject
+            subjects = (subject,)
         for t in _stem_terms(_normalise(previous.question)):
             terms.setdefault(t, 0.4)
     measures: list[str] = []
@@ -1015,8 +1020,8 @@ def answer(
         coverage = sum(concept_idf[t] * how for t, how in matched.items() if t in main) / total
         score *= 0.5 + coverage  # a sentence that answers all of it beats a short partial one
         said = idx.said.get(i, {})
-        if subject and (kind == "say" or follow_up or subject in said):
-            strength = said.get(subject, 0.0)
+        if subjects and (kind == "say" or follow_up or any(p in said for p in subjects)):
+            strength = max(said.get(p, 0.0) for p in subjects)
             if strength:
                 score += 3.0 + 1.5 * strength
                 if kind == "say":
@@ -1024,7 +1029,7 @@ def answer(
             elif kind == "say":
                 score *= 0.2
                 coverage *= 0.4
-            elif subject in idx.names[i]:
+            elif any(p in idx.names[i] for p in subjects):
                 score += 0.5
         score *= 0.3 + 0.7 * evidence
         if follow_up and prev_keys:
@@ -1049,6 +1054,19 @@ def answer(
         )
     picked = [best_n]
     idx0, i0 = flat[best_n]
+    if kind == "say":
+        # A quote that began a sentence or two earlier: show where it starts
+        # (that is where the attribution usually is).
+        starts = [
+            j
+            for qt in idx0.quote_sentence.get(i0, [])
+            if qt.speaker in subjects or qt.speaker is None
+            for j in range(max(0, i0 - 2), i0)
+            if idx0.sentences[j].start <= qt.span[0] < idx0.sentences[j].end
+        ]
+        if starts and max_sentences > 1:
+            first = min(starts)
+            picked.append(next(k for k, (ix, j) in enumerate(flat) if ix is idx0 and j == first))
     for score, cov, _ev, n in ranked[1:]:
         if len(picked) >= max_sentences:
             break
@@ -1067,7 +1085,7 @@ def answer(
         for n in picked
     )
     if subject is None:
-        said0 = idx0.said.get(i0, {})
+        said0 = {p: w for p, w in idx0.said.get(i0, {}).items() if not subjects or p in subjects}
         subject = max(said0, key=lambda k: (said0[k], k)) if said0 else None
     return Answer(
         text=" ".join(s.text for s in out),
