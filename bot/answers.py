@@ -283,7 +283,7 @@ _VERB_THEN_NAME = re.compile(rf"\b(?:{_SPEECH_VERBS})\s+(?P<name>{_NAME})")
 _ANAPHORIC_SPEAKER = re.compile(
     r"^(?:[“\"‘'][^”\"’]*[”\"’],?\s*)?"
     r"(?P<np>he|she|they|(?:the|his|her|their)\s+[\w’'\- ]{1,40}?)"
-    rf"\s+(?:\w+\s+)?(?:{_SPEECH_VERBS})\b|[”\"’],?\s+(?P<np2>he|she)\s+(?:{_SPEECH_VERBS})\b",
+    rf"\s+(?:(?:also|then|later|has|had|\w+ly)\s+)?(?:{_SPEECH_VERBS})\b|[”\"’],?\s+(?P<np2>he|she)\s+(?:{_SPEECH_VERBS})\b",
     re.IGNORECASE,
 )
 _PLACE = re.compile(
@@ -581,7 +581,7 @@ def _appositives(sentence: str, start: int, end: int) -> tuple[str, str]:
     before = " ".join(before.split()[-8:])
     after = ""
     m = re.match(r"\s*,\s*([^,.;“”\"]{1,160})", tail)
-    if m:
+    if m and not _SPEECH.match(m.group(1)):  # "Mark Ellery, said the money ..." is no appositive
         after = " ".join(m.group(1).split()[:15])
     return before, after
 
