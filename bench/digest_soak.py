@@ -78,9 +78,7 @@ def setup(db: str, subs: int, seed: int) -> None:
         times = sorted({f"{rng.randrange(24):02d}:{rng.randrange(60):02d}" for _ in range(1)})
         topics = rng.choice(["everything", "korea", "strike, port", "malaria", "tram"])
         spec = f"{topics} at {', '.join(times)} {zone} {days} always"
-        store.add_subscription(
-            "console", "soak", parse_subscription(spec).to_json(), now=START - timedelta(hours=1)
-        )
+        store.add_subscription("console", "soak", parse_subscription(spec).to_json(), now=START)
     store.close()
 
 
