@@ -42,13 +42,11 @@ async def load_sample_if_empty(store: Store) -> int:
 
 
 def platforms(settings: Settings, out: TextIO | None = None) -> list[Platform]:
-    """Every platform with credentials; the console when there are none."""
-    found: list[Platform] = []
-    if not found:
-        from adapters.console.adapter import ConsolePlatform
+    """The platforms to run: the console, until the Slack and Discord adapters land
+    (they will start here when their tokens are set, and the console only without)."""
+    from adapters.console.adapter import ConsolePlatform
 
-        found.append(ConsolePlatform(settings.data_dir / "console-posts.jsonl", stdout=out))
-    return found
+    return [ConsolePlatform(settings.data_dir / "console-posts.jsonl", stdout=out)]
 
 
 async def run_app(settings: Settings, *, out: TextIO | None = None, sample: bool = True) -> int:

@@ -76,7 +76,7 @@ class Brief:
     def article_ids(self) -> tuple[str, ...]:
         return tuple(str(s.article_id) for h in self.stories or self.instead for s in h.sources)
 
-    def to_post(self, kind: str = "brief") -> Post:
+    def to_post(self) -> Post:
         if self.stories:
             return Post(
                 kind="brief",

@@ -258,7 +258,7 @@ def _cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
                     )
                 from bot.conversation import Conversation
 
-                result = Conversation(store)._answer(ref, args.question)
+                result = Conversation(store).answer_in_thread(ref, args.question)
         finally:
             store.close()
     if args.format == "json":

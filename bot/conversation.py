@@ -81,7 +81,7 @@ class Conversation:
         if thread is None:
             return False
         try:
-            result = await asyncio.to_thread(self._answer, event.thread, event.text)
+            result = await asyncio.to_thread(self.answer_in_thread, event.thread, event.text)
         except Exception:
             log.exception("answering in thread %s failed", event.thread)
             await platform.reply(
@@ -113,7 +113,8 @@ class Conversation:
             await asyncio.to_thread(self.store.save_thread, ref, post.kind, post.title, ids)
 
     # ------------------------------------------------------------- answers
-    def _answer(self, ref: ThreadRef, question: str) -> Answer:
+    def answer_in_thread(self, ref: ThreadRef, question: str) -> Answer:
+        """Answer from the thread's articles, with its last turns as context; remember the turn."""
         articles = [
             SourceArticle(id=str(a.id), text=a.text or "", url=a.url, title=a.title)
             for a in self.store.thread_articles(ref)
