@@ -68,12 +68,9 @@ async def run_app(settings: Settings, *, out: TextIO | None = None, sample: bool
             store,
             {p.name: p for p in running},
             grace=timedelta(seconds=settings.digest_grace_period_s),
-            remember=conversation.remember,
         )
         scheduler = DigestScheduler(delivery, store)
-        conversation.commands["digest"] = DigestCommands(
-            store, delivery, resync=scheduler.sync, remember=conversation.remember
-        )
+        conversation.commands["digest"] = DigestCommands(store, delivery, resync=scheduler.sync)
         fetcher = Fetcher(settings)
         poller = Ingester(store, fetcher)
         scheduler.scheduler.add_job(

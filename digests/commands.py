@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from bot.errors import NewsbriefError
-from bot.messages import CommandEvent, Post, ThreadRef
+from bot.messages import CommandEvent, Post
 from bot.platform import Platform
 from bot.store import Store, SubscriptionRow
 from digests.delivery import DigestDelivery
@@ -21,10 +21,9 @@ HELP = """\
     mon,wed,fri or mon-fri; `always` posts even when nothing is new.
 /digest list                 this channel's digests and when the next one comes
 /digest unsubscribe ID|all   stop a digest (channel managers only)
-/digest now [ID]             post a digest here now
+/digest now [ID]             post a digest here now (channel managers only)
 /digest preview [ID]         show what the next digest would hold, only to you"""
 
-Remember = Callable[[ThreadRef, Post], Awaitable[None]]
 Resync = Callable[[], Awaitable[None]]
 
 
@@ -35,13 +34,11 @@ class DigestCommands:
         delivery: DigestDelivery,
         *,
         resync: Resync | None = None,
-        remember: Remember | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
         self.delivery = delivery
         self.resync = resync
-        self.remember = remember
         self.clock = clock
 
     async def __call__(self, platform: Platform, event: CommandEvent) -> None:
@@ -105,7 +102,7 @@ class DigestCommands:
             targets = subs
         else:
             wanted = rest.lstrip("#")
-            if not wanted.isdigit():
+            if not wanted.isdecimal():
                 raise NewsbriefError(
                     "Say which digest to stop: /digest unsubscribe ID (see /digest list) or all"
                 )
@@ -135,13 +132,15 @@ class DigestCommands:
         await platform.respond(event, Post(kind="info", title="Digests here", text=text))
 
     async def _now(self, platform: Platform, event: CommandEvent, rest: str) -> None:
+        # Posts to everyone in the channel, so managers only (preview is for anyone).
+        self._require_manager(event, "post a digest on demand")
         sub = await self._pick(event, rest)
         post = await self.delivery.digest_now(sub)
         if post is None:  # digest_now never skips, but stay safe
             raise NewsbriefError("Nothing to post right now.")
         ref = await platform.post(event.channel, post)
-        if self.remember:
-            await self.remember(ref, post)
+        ids = [int(i) for i in post.article_ids]
+        await asyncio.to_thread(self.store.save_thread, ref, post.kind, post.title, ids)
 
     async def _preview(self, platform: Platform, event: CommandEvent, rest: str) -> None:
         sub = await self._pick(event, rest)
@@ -171,7 +170,7 @@ class DigestCommands:
         wanted = rest.lstrip("#")
         if not wanted:
             return subs[0]
-        match = [s for s in subs if wanted.isdigit() and s.id == int(wanted)]
+        match = [s for s in subs if wanted.isdecimal() and s.id == int(wanted)]
         if not match:
             raise NewsbriefError(f"This channel has no digest #{wanted}: see /digest list")
         return match[0]

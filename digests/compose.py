@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 
 from bot.briefs import story_item
@@ -10,21 +11,34 @@ from bot.store import OutboxRow, Store, StoryHit
 from digests.schedule import Schedule, Slot
 
 FIRST_DIGEST_LOOKBACK = timedelta(hours=24)
+LATE_ARRIVAL = timedelta(hours=6)
+"""A story can be published before the last digest yet reach us after it (feeds
+are polled every few minutes, some backdate): each digest looks this far behind
+the last one and leaves out what that digest already carried."""
 
 
 def stories_since(
-    store: Store, schedule: Schedule, since: datetime, now: datetime
+    store: Store,
+    schedule: Schedule,
+    since: datetime,
+    now: datetime,
+    exclude: AbstractSet[int] = frozenset(),
 ) -> list[StoryHit]:
-    """Stories published since ``since``, best first, one per cluster, across all topics."""
+    """Stories published since ``since``, best first, one per cluster, across all topics,
+    leaving out any story one of whose articles is in ``exclude``."""
     limit = schedule.max_stories
+    fetch = limit + len(exclude)
     if not schedule.topics:
-        return store.recent(since, limit=limit, now=now)
-    best: dict[int, StoryHit] = {}
-    for topic in schedule.topics:
-        for hit in store.search(topic, since=since, limit=limit, now=now):
-            if hit.cluster_id not in best or hit.score > best[hit.cluster_id].score:
-                best[hit.cluster_id] = hit
-    return sorted(best.values(), key=lambda h: h.score, reverse=True)[:limit]
+        found = store.recent(since, limit=fetch, now=now)
+    else:
+        best: dict[int, StoryHit] = {}
+        for topic in schedule.topics:
+            for hit in store.search(topic, since=since, limit=fetch, now=now):
+                if hit.cluster_id not in best or hit.score > best[hit.cluster_id].score:
+                    best[hit.cluster_id] = hit
+        found = sorted(best.values(), key=lambda h: h.score, reverse=True)
+    fresh = [h for h in found if not any(s.article_id in exclude for s in h.sources)]
+    return fresh[:limit]
 
 
 def _missed_note(missed: list[OutboxRow], schedule: Schedule) -> str | None:
@@ -46,9 +60,10 @@ def compose_digest(
     now: datetime,
     slot: Slot | None = None,
     missed: list[OutboxRow] | None = None,
+    exclude: AbstractSet[int] = frozenset(),
 ) -> Post | None:
     """The digest post, or None when nothing is new and the channel asked to skip."""
-    hits = stories_since(store, schedule, since, now)
+    hits = stories_since(store, schedule, since, now, exclude)
     topics = ", ".join(schedule.topics) if schedule.topics else "all news"
     local = (slot.due if slot else now).astimezone(schedule.zone)
     title = f"Digest: {topics} — {local:%a %d %b %H:%M} {schedule.tz}"
@@ -72,4 +87,17 @@ def compose_digest(
         items=tuple(story_item(h) for h in hits),
         footer=footer,
         article_ids=article_ids,
+    )
+
+
+def compose_for(
+    store: Store, sub_id: int, schedule: Schedule, now: datetime, slot: Slot | None
+) -> Post | None:
+    """The digest of one subscription: new since its last digest, nothing repeated."""
+    last = store.last_delivered(sub_id)
+    since = last - LATE_ARRIVAL if last else (slot.due if slot else now) - FIRST_DIGEST_LOOKBACK
+    already = store.last_digest_articles(sub_id)
+    missed = store.unmentioned_missed(sub_id)
+    return compose_digest(
+        store, schedule, since=since, now=now, slot=slot, missed=missed, exclude=already
     )

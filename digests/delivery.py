@@ -17,20 +17,20 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from bot.messages import ChannelRef, Post, ThreadRef
+from bot.messages import ChannelRef, Post
 from bot.platform import Platform
 from bot.store import Claim, Store, SubscriptionRow
-from digests.compose import FIRST_DIGEST_LOOKBACK, compose_digest
+from digests.compose import compose_for
 from digests.schedule import Schedule, Slot, next_slot, slots_between
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-Remember = Callable[[ThreadRef, Post], Awaitable[None]]
 
 FAULT_ENV = "NEWSBRIEF_TEST_FAULT"
 """Crash injection for the restart tests: ``before_post``, ``after_post`` or
@@ -43,7 +43,8 @@ def _fault(point: str) -> None:
 
 
 def default_holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Unique per process start: hostname and pid alone repeat across containers."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def slot_key(sub_id: int, slot: Slot) -> str:
@@ -68,7 +69,6 @@ class DigestDelivery:
         grace: timedelta = timedelta(hours=3),
         lease: timedelta = timedelta(seconds=60),
         holder: str | None = None,
-        remember: Remember | None = None,
     ) -> None:
         self.store = store
         self.platforms = platforms
@@ -76,7 +76,6 @@ class DigestDelivery:
         self.grace = grace
         self.lease = lease
         self.holder = holder or default_holder()
-        self.remember = remember
         self._lock = asyncio.Lock()
         self._next_due: dict[int, tuple[dict[str, object], datetime]] = {}
 
@@ -91,8 +90,8 @@ class DigestDelivery:
             for row in await asyncio.to_thread(self.store.pending_slots):
                 sub = by_id.get(row.subscription_id)
                 if sub is not None:
-                    slot = _slot_from_row(row.slot_key, row.due)
-                    done.append(await self._slot(sub, Schedule.from_json(sub.schedule), slot, now))
+                    slot = Slot.from_key(row.slot_key, row.due)
+                    done.append(await self._guarded(sub, slot, now))
             # Only subscriptions whose next slot may be due need the outbox; the
             # cache of next due times is an optimisation, the outbox stays the truth.
             stale = [s for s in subs if self._next_due.get(s.id, (None, now))[1] <= now
@@ -100,10 +99,13 @@ class DigestDelivery:
             latest = await asyncio.to_thread(self.store.latest_slot_dues) if stale else {}
             for sub in stale:
                 schedule = Schedule.from_json(sub.schedule)
-                start = max(latest.get(sub.id, sub.created_at), sub.created_at)
+                # 1 µs back: a slot in a DST gap can share its due instant with the
+                # next; the unique (subscription, slot) row de-duplicates the rest.
+                resume = latest.get(sub.id, sub.created_at) - timedelta(microseconds=1)
+                start = max(resume, sub.created_at)
                 settled = True
                 for slot in slots_between(schedule, start, now):
-                    result = await self._slot(sub, schedule, slot, now)
+                    result = await self._guarded(sub, slot, now)
                     settled &= result.outcome not in {"busy", "failed"}
                     done.append(result)
                 if settled:
@@ -111,6 +113,14 @@ class DigestDelivery:
                 else:
                     self._next_due.pop(sub.id, None)
             return [d for d in done if d.outcome not in {"done"}]
+
+    async def _guarded(self, sub: SubscriptionRow, slot: Slot, now: datetime) -> Delivered:
+        """One slot; whatever fails stays pending for a later pass and stops nothing else."""
+        try:
+            return await self._slot(sub, Schedule.from_json(sub.schedule), slot, now)
+        except Exception:
+            log.exception("digest %s for subscription %s failed", slot.key, sub.id)
+            return Delivered(sub.id, slot.key, "failed")
 
     async def _slot(
         self, sub: SubscriptionRow, schedule: Schedule, slot: Slot, now: datetime
@@ -128,50 +138,50 @@ class DigestDelivery:
             slot.key,
             slot.due,
             self.holder,
-            now=now,
+            now=self.clock(),  # the claim's own time, not the pass's: passes can be long
             lease=self.lease,
         )
         if claim.state in {"done", "busy"}:
             return Delivered(sub.id, slot.key, claim.state)
-        if claim.state == "recover":
-            ref = await platform.find_post(channel, key)
-            if ref is not None:
-                await self._complete(claim, "sent", ref.id)
-                return Delivered(sub.id, slot.key, "recovered")
-        if too_late:
-            await self._complete(claim, "missed", None)
-            return Delivered(sub.id, slot.key, "missed")
-        try:
+        # Any exception from here leaves the row pending: a later pass (after the
+        # lease) asks the platform and retries. Nothing is lost, nothing doubled.
+        async with self._renewing(claim):
+            if claim.state == "recover":
+                found = await platform.find_post(channel, key)
+                if found is not None:
+                    await self._complete(claim, "sent", found.id)
+                    await self._mark_missed_mentioned(sub.id)
+                    return Delivered(sub.id, slot.key, "recovered")
+            if too_late:
+                await self._complete(claim, "missed", None)
+                return Delivered(sub.id, slot.key, "missed")
             post = await self._compose(sub, schedule, slot, now)
             if post is None:
                 await self._complete(claim, "skipped", None)
                 return Delivered(sub.id, slot.key, "skipped")
+            if not await asyncio.to_thread(
+                self.store.renew_claim, claim.outbox_id, self.holder, self.clock()
+            ):
+                return Delivered(sub.id, slot.key, "busy")  # our lease was taken over
             _fault("before_post")
-            async with self._renewing(claim):
-                ref = await platform.post(channel, post, key=key)
+            ref = await platform.post(channel, post, key=key)
             _fault("after_post")
             await self._complete(claim, "sent", ref.id)
             _fault("after_complete")
-        except Exception:
-            # The row stays pending: the next pass (after the lease) asks the
-            # platform and retries. Nothing is lost, nothing is doubled.
-            log.exception("digest %s for subscription %s failed", slot.key, sub.id)
-            return Delivered(sub.id, slot.key, "failed")
-        missed = await asyncio.to_thread(self.store.unmentioned_missed, sub.id)
-        await asyncio.to_thread(self.store.mark_mentioned, [m.id for m in missed])
-        if self.remember is not None:
-            await self.remember(ref, post)
+        await self._mark_missed_mentioned(sub.id)
+        # The digest's thread takes follow-up questions about its articles.
+        ids = [int(i) for i in post.article_ids]
+        await asyncio.to_thread(self.store.save_thread, ref, post.kind, post.title, ids)
         return Delivered(sub.id, slot.key, "sent")
+
+    async def _mark_missed_mentioned(self, sub_id: int) -> None:
+        missed = await asyncio.to_thread(self.store.unmentioned_missed, sub_id)
+        await asyncio.to_thread(self.store.mark_mentioned, [m.id for m in missed])
 
     async def _compose(
         self, sub: SubscriptionRow, schedule: Schedule, slot: Slot, now: datetime
     ) -> Post | None:
-        last = await asyncio.to_thread(self.store.last_delivered, sub.id)
-        since = last or (slot.due - FIRST_DIGEST_LOOKBACK)
-        missed = await asyncio.to_thread(self.store.unmentioned_missed, sub.id)
-        return await asyncio.to_thread(
-            compose_digest, self.store, schedule, since=since, now=now, slot=slot, missed=missed
-        )
+        return await asyncio.to_thread(compose_for, self.store, sub.id, schedule, now, slot)
 
     async def _complete(self, claim: Claim, status: str, ref: str | None) -> None:
         ok = await asyncio.to_thread(
@@ -207,21 +217,7 @@ class DigestDelivery:
     # ------------------------------------------------------------- on demand
     async def digest_now(self, sub: SubscriptionRow) -> Post | None:
         """The digest as it would go out now (for /digest now and /digest preview)."""
-        schedule = Schedule.from_json(sub.schedule)
-        now = self.clock()
-        last = await asyncio.to_thread(self.store.last_delivered, sub.id)
+        schedule = replace(Schedule.from_json(sub.schedule), skip_empty=False)
         return await asyncio.to_thread(
-            compose_digest,
-            self.store,
-            Schedule(schedule.topics, schedule.times, schedule.days, schedule.tz,
-                     schedule.max_stories, skip_empty=False),
-            since=last or now - FIRST_DIGEST_LOOKBACK,
-            now=now,
-        )  # fmt: skip
-
-
-def _slot_from_row(key: str, due: datetime) -> Slot:
-    from datetime import date, time
-
-    d, t = key.split("T")
-    return Slot(due=due, local_date=date.fromisoformat(d), local_time=time.fromisoformat(t))
+            compose_for, self.store, sub.id, schedule, self.clock(), None
+        )

@@ -95,6 +95,11 @@ class Slot:
     def key(self) -> str:
         return f"{self.local_date.isoformat()}T{self.local_time.strftime('%H:%M')}"
 
+    @classmethod
+    def from_key(cls, key: str, due: datetime) -> Slot:
+        d, t = key.split("T")
+        return cls(due=due, local_date=date.fromisoformat(d), local_time=time.fromisoformat(t))
+
 
 def describe_days(days: tuple[int, ...]) -> str:
     for name, values in (("every day", tuple(range(7))), ("weekdays", (0, 1, 2, 3, 4))):
@@ -218,7 +223,7 @@ def parse_subscription(text: str, *, default_tz: str = "UTC") -> Schedule:
             times.append(parse_time(w))
         elif lw in {"max", "top", "limit"} and i + 1 < len(words):
             i += 1
-            if not words[i].isdigit() or not 1 <= int(words[i]) <= MAX_STORIES:
+            if not words[i].isdecimal() or not 1 <= int(words[i]) <= MAX_STORIES:
                 raise ScheduleError(f"max takes a number of stories from 1 to {MAX_STORIES}")
             max_stories = int(words[i])
         elif lw in {"always", "even-if-empty"}:

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -19,8 +20,8 @@ from adapters.console.adapter import CHANNEL, ConsolePlatform
 from bot.conversation import Conversation
 from bot.errors import NewsbriefError
 from bot.ingest import Ingester
-from bot.messages import CommandEvent, User
-from bot.store import Store
+from bot.messages import ChannelRef, CommandEvent, ThreadRef, User
+from bot.store import ArticleRecord, Store
 from digests.commands import DigestCommands
 from digests.delivery import DigestDelivery, slot_key
 from digests.schedule import (
@@ -137,10 +138,14 @@ class Clock:
 
 
 @pytest.fixture
-def sample_store(tmp_path: Path) -> Store:
-    store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
+def sample_store(database_url: str) -> Iterator[Store]:
+    """The sample articles in SQLite, and in PostgreSQL too when a server is configured."""
+    store = Store.open(database_url)
     asyncio.run(Ingester(store, None).ingest_sample())
-    return store
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def _keys(record: Path) -> list[str | None]:
@@ -281,7 +286,7 @@ def test_sigkill_at_each_point_still_posts_exactly_once(
 ) -> None:
     t0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
     _subscribe(sample_store, "everything at 07:30 UTC daily always", t0)
-    db = str(sample_store.engine.url)
+    db = sample_store.engine.url.render_as_string(hide_password=False)
     record = tmp_path / "posts.jsonl"
     due = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
     crashed = _worker(db, record, due + timedelta(seconds=1), fault, holder="first")
@@ -301,7 +306,7 @@ def test_sigkill_at_each_point_still_posts_exactly_once(
 def test_restart_before_the_lease_runs_out_waits(sample_store: Store, tmp_path: Path) -> None:
     t0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
     _subscribe(sample_store, "everything at 07:30 UTC daily always", t0)
-    db = str(sample_store.engine.url)
+    db = sample_store.engine.url.render_as_string(hide_password=False)
     record = tmp_path / "posts.jsonl"
     due = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
     assert _worker(db, record, due, "before_post", holder="first").returncode == -signal.SIGKILL
@@ -315,7 +320,7 @@ def test_two_real_processes_post_each_slot_once(sample_store: Store, tmp_path: P
     t0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
     for i in range(6):
         _subscribe(sample_store, f"everything at 07:{30 + i} UTC daily always", t0)
-    db = str(sample_store.engine.url)
+    db = sample_store.engine.url.render_as_string(hide_password=False)
     record = tmp_path / "posts.jsonl"
     now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
     procs = [
@@ -370,3 +375,64 @@ def test_next_delivery_in_list_uses_the_channel_zone() -> None:
     assert slot.due.astimezone(s.zone).strftime("%a %H:%M") == "Sat 07:30"
     with pytest.raises(NewsbriefError):
         parse_subscription("x at 07:30 weekdays Mars/Olympus")
+
+
+class BrokenLookup(ConsolePlatform):
+    """A platform whose history lookup fails (an archived channel, an API outage)."""
+
+    async def find_post(self, channel: ChannelRef, key: str) -> ThreadRef | None:
+        raise RuntimeError("history unavailable")
+
+
+async def test_one_failing_slot_never_blocks_the_others(
+    sample_store: Store, tmp_path: Path
+) -> None:
+    t0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+    first = _subscribe(sample_store, "everything at 07:30 UTC daily always", t0)
+    _subscribe(sample_store, "korea at 07:40 UTC daily always", t0)
+    # A pending row of a crashed process whose lease has run out: recovering it
+    # asks the platform, which fails.
+    due = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
+    sample_store.claim_slot(
+        first, "2026-11-23T07:30", due, "dead", now=due, lease=timedelta(seconds=60)
+    )
+    record = tmp_path / "posts.jsonl"
+    platform = BrokenLookup(record, stdin=io.StringIO(), stdout=io.StringIO())
+    clock = Clock(datetime(2026, 11, 23, 7, 45, tzinfo=UTC))
+    results = await DigestDelivery(sample_store, {"console": platform}, clock=clock).deliver_due()
+    assert ("2026-11-23T07:30", "failed") in [(r.slot_key, r.outcome) for r in results]
+    assert ("2026-11-23T07:40", "sent") in [(r.slot_key, r.outcome) for r in results]
+    assert _keys(record) == ["newsbrief-digest:2:2026-11-23T07:40"]
+
+
+async def test_late_arrivals_reach_the_next_digest_and_nothing_repeats(
+    sample_store: Store, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    sub = _subscribe(sample_store, "everything at 07:30 UTC daily always", now - timedelta(days=3))
+    record = tmp_path / "posts.jsonl"
+    out = io.StringIO()
+    console = ConsolePlatform(record, stdin=io.StringIO(), stdout=out)
+    delivery = DigestDelivery(sample_store, {"console": console}, clock=lambda: now)
+    first = await delivery.digest_now(sample_store.subscriptions()[0])
+    assert first is not None and first.items
+    ref = await console.post(CHANNEL, first)
+    row = sample_store.claim_slot(
+        sub, "x", now - timedelta(minutes=5), "me", now=now, lease=timedelta(seconds=60)
+    )
+    sample_store.complete_slot(row.outbox_id, "me", "sent", message_ref=ref.id)
+    sample_store.save_thread(ref, "digest", first.title, [int(i) for i in first.article_ids])
+    # A story published before that digest but ingested after it...
+    late = ArticleRecord(
+        url="https://late.example/volcano",
+        title="Volcano erupts near Kessington harbour",
+        text="A volcano erupted near the harbour on Monday. " * 20,
+        published=now - timedelta(hours=2),
+        analysis={"summary": [{"text": "A volcano erupted near the harbour.", "index": 0}]},
+    )
+    sample_store.upsert_article(late)
+    second = await delivery.digest_now(sample_store.subscriptions()[0])
+    assert second is not None
+    headlines = [i.headline for i in second.items]
+    assert "Volcano erupts near Kessington harbour" in headlines
+    assert not set(headlines) & {i.headline for i in first.items}

@@ -137,7 +137,7 @@ class ConsolePlatform:
         word, _, rest = line.partition(" ")
         if word.lower() == "reply":
             number, _, question = rest.strip().partition(" ")
-            if not number.isdigit() or not question.strip():
+            if not number.isdecimal() or not question.strip():
                 self._print("To ask about a post, type: reply N your question (e.g. reply 1 why?)")
                 return
             thread = ThreadRef(self.name, CHANNEL.id, number)

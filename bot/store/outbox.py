@@ -19,7 +19,7 @@ from sqlalchemy import CursorResult, Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.store.schema import OutboxEntry, Subscription
+from bot.store.schema import OutboxEntry, Subscription, Thread
 
 ClaimState = Literal["new", "recover", "done", "busy"]
 
@@ -117,11 +117,6 @@ class DigestOutbox:
         with Session(self.engine) as s:
             return [_sub(r) for r in s.scalars(q.order_by(Subscription.id))]
 
-    def get_subscription(self, sub_id: int) -> SubscriptionRow | None:
-        with Session(self.engine) as s:
-            row = s.get(Subscription, sub_id)
-            return _sub(row) if row is not None and row.active else None
-
     def deactivate_subscription(self, sub_id: int) -> bool:
         with Session(self.engine) as s, s.begin():
             n = _rowcount(
@@ -178,7 +173,7 @@ class DigestOutbox:
                     .where(
                         OutboxEntry.id == existing.id,
                         OutboxEntry.status == "pending",
-                        (OutboxEntry.claimed_at < now - lease) | (OutboxEntry.holder == holder),
+                        OutboxEntry.claimed_at < now - lease,
                     )
                     .values(holder=holder, claimed_at=now, attempts=OutboxEntry.attempts + 1)
                 )
@@ -246,6 +241,27 @@ class DigestOutbox:
                     OutboxEntry.status.in_(("sent", "skipped")),
                 )
             )
+
+    def last_digest_articles(self, sub_id: int) -> set[int]:
+        """Articles the subscription's last posted digest carried (its thread's memory)."""
+        with Session(self.engine) as s:
+            row = s.execute(
+                select(Subscription.platform, Subscription.channel_id, OutboxEntry.message_ref)
+                .join(Subscription, Subscription.id == OutboxEntry.subscription_id)
+                .where(OutboxEntry.subscription_id == sub_id, OutboxEntry.status == "sent")
+                .order_by(OutboxEntry.due.desc())
+                .limit(1)
+            ).first()
+            if row is None or row[2] is None:
+                return set()
+            ids = s.scalar(
+                select(Thread.article_ids).where(
+                    Thread.platform == row[0],
+                    Thread.channel_id == row[1],
+                    Thread.thread_id == row[2],
+                )
+            )
+            return {int(i) for i in (ids or {}).get("ids", [])}
 
     def unmentioned_missed(self, sub_id: int) -> list[OutboxRow]:
         with Session(self.engine) as s:
