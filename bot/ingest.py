@@ -20,7 +20,8 @@ from bot.analyze import analyze
 from bot.errors import NewsbriefError
 from bot.extract import Extracted, extract_article
 from bot.feeds import FeedEntry, FeedError, ParsedFeed, looks_like_opml, parse_feed, parse_opml
-from bot.fetch import Fetcher, FetchError, FetchResult
+from bot.fetch import Fetcher, FetchError, FetchResult, redact_url
+from bot.net.fetch import decode_body
 from bot.store import ArticleRecord, FeedState, Store, analysis_payload
 from bot.store.store import content_hash
 
@@ -60,7 +61,15 @@ ProgressFn = Callable[[ItemResult], None]
 
 
 def _is_url(source: str) -> bool:
-    return urlsplit(source).scheme in {"http", "https"}
+    try:
+        return urlsplit(source).scheme in {"http", "https"}
+    except ValueError:  # "http://[::1" and friends: not a URL we can fetch
+        return False
+
+
+def _shown(source: str) -> str:
+    """A source as it may be logged or stored: URLs lose credentials and query strings."""
+    return redact_url(source) if _is_url(source) else source
 
 
 def _site(entry: FeedEntry, feed: ParsedFeed) -> str | None:
@@ -125,26 +134,29 @@ class Ingester:
         return report
 
     # ------------------------------------------------------------ sources
-    async def _source(self, source: str, report: IngestReport) -> None:
+    async def _source(self, source: str, report: IngestReport, depth: int = 0) -> None:
         try:
             if _is_url(source):
-                await self._url(source, report)
+                await self._url(source, report, depth)
             else:
-                await self._file(source, report)
-        except NewsbriefError as exc:
+                await self._file(source, report, depth)
+        except Exception as exc:  # one bad source never stops the batch
+            reason = str(exc) if isinstance(exc, NewsbriefError) else f"unexpected error: {exc!r}"
+            if not isinstance(exc, NewsbriefError):
+                log.exception("ingesting %s failed", _shown(source))
             if _is_url(source):
-                await asyncio.to_thread(self.store.record_failure, source, None, str(exc))
-            self._done(report, ItemResult(source, "failed", reason=str(exc)))
+                await asyncio.to_thread(self.store.record_failure, _shown(source), None, reason)
+            self._done(report, ItemResult(_shown(source), "failed", reason=reason))
 
-    async def _file(self, source: str, report: IngestReport) -> None:
+    async def _file(self, source: str, report: IngestReport, depth: int) -> None:
         path = Path(source)
         if not path.is_file():
             raise NewsbriefError(f"no such file or URL: {source}")
         data = path.read_bytes()
         base = path.resolve().as_uri()
-        await self._document(source, base, data, None, report)
+        await self._document(source, base, data, None, report, depth=depth)
 
-    async def _url(self, url: str, report: IngestReport) -> None:
+    async def _url(self, url: str, report: IngestReport, depth: int) -> None:
         if self.fetcher is None:
             raise NewsbriefError("fetching is switched off")
         state = await asyncio.to_thread(self.store.get_feed, url)
@@ -165,7 +177,9 @@ class Ingester:
                 report, ItemResult(url, "not_modified", title=state.title if state else None)
             )
             return
-        await self._document(url, result.final_url, result.body, result, report, state=state)
+        await self._document(
+            url, result.final_url, result.body, result, report, state=state, depth=depth
+        )
 
     async def _document(
         self,
@@ -176,11 +190,14 @@ class Ingester:
         report: IngestReport,
         *,
         state: FeedState | None = None,
+        depth: int = 0,
     ) -> None:
         content_type = result.content_type if result else None
         if looks_like_opml(data):
+            if depth > 0:  # an OPML list inside an OPML list: could loop forever
+                raise NewsbriefError("an OPML list inside an OPML list is not followed")
             urls = parse_opml(data)
-            await asyncio.gather(*(self._source(u, report) for u in urls))
+            await asyncio.gather(*(self._source(u, report, depth + 1) for u in urls))
             return
         if _looks_like_feed(data, content_type):
             try:
@@ -194,7 +211,7 @@ class Ingester:
                 await self._save_feed_ok(state or FeedState(url=source), result, feed.title)
             await self._feed_entries(feed, source, report)
             return
-        text = result.text if result else data.decode("utf-8", "replace")
+        text = result.text if result else decode_body(data, None)
         extracted = await asyncio.to_thread(extract_article, text, base)
         await self._store_extracted(source, base, extracted, None, None, report)
 
@@ -210,12 +227,17 @@ class Ingester:
             try:
                 extracted = await self._entry_article(entry, feed)
                 await self._store_extracted(source, entry.url, extracted, entry, feed_url, report)
-            except NewsbriefError as exc:
+            except Exception as exc:  # one bad item never stops the others
+                reason = (
+                    str(exc) if isinstance(exc, NewsbriefError) else f"unexpected error: {exc!r}"
+                )
+                if not isinstance(exc, NewsbriefError):
+                    log.exception("feed item %s failed", _shown(source))
                 if entry.url:
                     await asyncio.to_thread(
-                        self.store.record_failure, entry.url, feed_url, str(exc)
+                        self.store.record_failure, _shown(entry.url), feed_url, reason
                     )
-                self._done(report, ItemResult(source, "failed", entry.title, str(exc)))
+                self._done(report, ItemResult(_shown(source), "failed", entry.title, reason))
 
     async def _entry_article(self, entry: FeedEntry, feed: ParsedFeed) -> Extracted:
         own = entry.content or entry.summary or ""
@@ -236,7 +258,7 @@ class Ingester:
             page = await self.fetcher.fetch(entry.url)
         except FetchError as exc:
             if own.strip():
-                log.info("page %s failed (%s); using the feed's text", entry.url, exc.kind)
+                log.info("page %s failed (%s); using the feed's text", _shown(entry.url), exc.kind)
                 return Extracted(
                     "ok", str(exc), entry.title, own, entry.author, entry.published, None, "feed"
                 )
@@ -355,6 +377,6 @@ class Ingester:
     def _done(self, report: IngestReport, item: ItemResult) -> None:
         report.items.append(item)
         if item.status == "failed":
-            log.warning("failed: %s: %s", item.source, item.reason)
+            log.warning("failed: %s: %s", _shown(item.source), item.reason)
         if self._progress:
             self._progress(item)

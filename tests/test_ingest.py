@@ -76,6 +76,7 @@ class NewsServer:
             ),
         )
         app.router.add_get("/list.opml", self.opml)
+        app.router.add_get("/loop.opml", self.loop)
         return app
 
     def _count(self, request: web.Request) -> None:
@@ -105,6 +106,16 @@ class NewsServer:
             return web.Response(text=html, content_type=content_type, status=status)
 
         return handler
+
+    async def loop(self, request: web.Request) -> web.Response:
+        self._count(request)
+        return web.Response(
+            text=(
+                '<?xml version="1.0"?><opml version="2.0"><body>'
+                f'<outline text="me" xmlUrl="{self.base}/loop.opml"/></body></opml>'
+            ),
+            content_type="text/x-opml",
+        )
 
     async def opml(self, request: web.Request) -> web.Response:
         self._count(request)
@@ -231,3 +242,17 @@ def test_brief_arguments() -> None:
         parse_brief_args("   ", timedelta(hours=48))
     with pytest.raises(BadTopicError, match="48h"):
         parse_brief_args("trade since soon", timedelta(hours=48))
+
+
+async def test_a_broken_source_never_loses_the_others(
+    store: Store, fetcher: Fetcher, news: NewsServer, tmp_path: Path
+) -> None:
+    sample_feed = Path(__file__).parents[1] / "bot" / "data" / "sample" / "feed.xml"
+    report = await Ingester(store, fetcher).ingest(
+        [str(sample_feed), "http://[::1", str(tmp_path / "missing.xml"), f"{news.base}/loop.opml"]
+    )
+    assert report.counts()["new"] == 8
+    failed = {i.source: i.reason or "" for i in report.items if i.status == "failed"}
+    assert "http://[::1" in failed and str(tmp_path / "missing.xml") in failed
+    assert "OPML list inside an OPML list" in failed[f"{news.base}/loop.opml"]
+    assert news.hits["/loop.opml"] == 2  # the list, and its one self-reference: no more
