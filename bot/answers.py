@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import simplemma
 
@@ -57,6 +58,31 @@ class Answer:
     kind: str
     subject: str | None = None  # the person the question was about, for follow-ups
     links: tuple[tuple[str, str | None], ...] = ()  # (title, url) offered when unsure
+
+    def to_record(self) -> dict[str, Any]:
+        """What a thread remembers of an answer, for follow-ups after a restart."""
+        return {
+            "text": self.text,
+            "confident": self.confident,
+            "kind": self.kind,
+            "subject": self.subject,
+            "sentences": [
+                {"text": s.text, "article_id": s.article_id, "url": s.url} for s in self.sentences
+            ],
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Answer:
+        return cls(
+            text=str(record.get("text", "")),
+            sentences=tuple(
+                AnswerSentence(str(s["text"]), str(s["article_id"]), s.get("url"))
+                for s in record.get("sentences", [])
+            ),
+            confident=bool(record.get("confident")),
+            kind=str(record.get("kind", "other")),
+            subject=record.get("subject"),
+        )
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -54,6 +54,11 @@ async def run_app(settings: Settings, *, out: TextIO | None = None, sample: bool
     from digests.delivery import DigestDelivery
     from digests.scheduler import DigestScheduler
 
+    if settings.allow_private_hosts:
+        log.warning(
+            "NEWSBRIEF_ALLOW_PRIVATE_HOSTS is on: user-supplied URLs may reach private and "
+            "loopback addresses. Use it only for local tests and demos."
+        )
     store = open_store(settings)
     scheduler: DigestScheduler | None = None
     fetcher: Fetcher | None = None

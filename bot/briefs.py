@@ -32,12 +32,14 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(span: timedelta) -> str:
-    hours = int(span.total_seconds() // 3600)
-    if hours and hours % 24 == 0 and hours >= 48:
-        return f"{hours // 24} days"
-    if hours:
-        return f"{hours} hours" if hours != 1 else "hour"
-    return f"{int(span.total_seconds() // 60)} minutes"
+    """ "2 days", "12 hours", "90 minutes": whole units only, never rounded away."""
+    minutes = int(span.total_seconds() // 60)
+    if minutes % (24 * 60) == 0 and minutes >= 48 * 60:
+        return f"{minutes // (24 * 60)} days"
+    if minutes % 60 == 0 and minutes >= 60:
+        hours = minutes // 60
+        return "hour" if hours == 1 else f"{hours} hours"
+    return "minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def parse_brief_args(text: str, default_since: timedelta) -> tuple[str, timedelta]:
@@ -70,6 +72,8 @@ class Brief:
             "topic": self.topic,
             "since": format_duration(self.since),
             "stories": [_story_json(h) for h in self.stories],
+            # When nothing matched: what is in the news instead (the text output shows it too).
+            "instead": [_story_json(h) for h in self.instead],
         }
 
     @property

@@ -32,6 +32,9 @@ Reply in the thread under a brief or digest to ask a follow-up question, e.g.
 "what did Kim's sister say?" or "why did the talks end?"."""
 
 
+MAX_QUESTION_CHARS = 500  # answering time grows with the question; no real question is longer
+
+
 def error_post(message: str) -> Post:
     return Post(kind="error", title="Sorry", text=message)
 
@@ -77,9 +80,22 @@ class Conversation:
             )
 
     async def on_thread_reply(self, platform: Platform, event: ThreadReplyEvent) -> bool:
-        thread = await asyncio.to_thread(self.store.get_thread, event.thread)
+        try:
+            thread = await asyncio.to_thread(self.store.get_thread, event.thread)
+        except Exception:
+            log.exception("looking up thread %s failed", event.thread)
+            return False
         if thread is None:
             return False
+        if len(event.text) > MAX_QUESTION_CHARS:
+            await platform.reply(
+                event.thread,
+                error_post(
+                    f"That question is too long for me: keep it under {MAX_QUESTION_CHARS} "
+                    "characters, e.g. “what did the minister say about the cost?”"
+                ),
+            )
+            return True
         try:
             result = await asyncio.to_thread(self.answer_in_thread, event.thread, event.text)
         except Exception:
@@ -119,9 +135,9 @@ class Conversation:
             SourceArticle(id=str(a.id), text=a.text or "", url=a.url, title=a.title)
             for a in self.store.thread_articles(ref)
         ]
-        history = [Turn(q, a) for q, a in self.store.thread_turns(ref)][-3:]
+        history = [Turn(q, Answer.from_record(a)) for q, a in self.store.thread_turns(ref)][-3:]
         result = answer(question, articles, history)
-        self.store.add_thread_turn(ref, question, result)
+        self.store.add_thread_turn(ref, question, result.to_record())
         return result
 
 

@@ -114,5 +114,8 @@ async def test_adapter_in_process_records_posts_for_find_post(tmp_path: Path) ->
         for line in ["/", "reply", "reply x y", "reply 1", "/brief " + "x" * 500, "\x00\x01"]:
             await console.handle_line(conversation, line)
         assert "too long" in out.getvalue()
+        # A follow-up far longer than any real question is refused, not chewed on.
+        await console.handle_line(conversation, "reply 1 " + "why " * 400)
+        assert "under 500 characters" in out.getvalue()
     finally:
         store.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.briefs import BadTopicError, build_brief, parse_brief_args
+from bot.briefs import BadTopicError, build_brief, format_duration, parse_brief_args
 from bot.config import Settings
 from bot.fetch import Fetcher
 from bot.ingest import Ingester
@@ -229,6 +229,13 @@ async def test_brief_on_a_quiet_topic_is_friendly(store: Store) -> None:
     assert post.text and "Nothing on 'volcano' in the last 2 days" in post.text
     old = build_brief(store, "korea", now=datetime.now(UTC) + timedelta(days=30))
     assert not old.stories
+
+
+def test_durations_read_back_exactly() -> None:
+    assert format_duration(timedelta(hours=48)) == "2 days"
+    assert format_duration(timedelta(hours=12)) == "12 hours"
+    assert format_duration(timedelta(minutes=90)) == "90 minutes"
+    assert format_duration(timedelta(hours=1)) == "hour"
 
 
 def test_brief_arguments() -> None:

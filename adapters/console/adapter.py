@@ -57,7 +57,9 @@ class ConsolePlatform:
     def _load(self) -> list[dict[str, str | None]]:
         if not self._record_path.exists():
             return []
-        lines = self._record_path.read_text(encoding="utf-8").splitlines()
+        with self._record_path.open(encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_SH)  # never read a line another process is writing
+            lines = fh.read().splitlines()
         return [r for r in (_parse(line) for line in lines) if r is not None]
 
     def _append(self, channel: ChannelRef, key: str | None) -> int:

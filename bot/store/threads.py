@@ -10,35 +10,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.answers import Answer, AnswerSentence
 from bot.messages import ThreadRef
 from bot.store.records import StoredArticle
 from bot.store.schema import Article, Thread, ThreadTurn
-
-
-def _answer_record(a: Answer) -> dict[str, Any]:
-    return {
-        "text": a.text,
-        "confident": a.confident,
-        "kind": a.kind,
-        "subject": a.subject,
-        "sentences": [
-            {"text": s.text, "article_id": s.article_id, "url": s.url} for s in a.sentences
-        ],
-    }
-
-
-def _answer_from(record: dict[str, Any]) -> Answer:
-    return Answer(
-        text=str(record.get("text", "")),
-        sentences=tuple(
-            AnswerSentence(str(s["text"]), str(s["article_id"]), s.get("url"))
-            for s in record.get("sentences", [])
-        ),
-        confident=bool(record.get("confident")),
-        kind=str(record.get("kind", "other")),
-        subject=record.get("subject"),
-    )
 
 
 class ThreadMemory:
@@ -89,7 +63,7 @@ class ThreadMemory:
             return row.kind, row.title, [int(i) for i in row.article_ids.get("ids", [])]
 
     def thread_articles(self, ref: ThreadRef) -> list[StoredArticle]:
-        from bot.store.store import _stored
+        from bot.store.store import _stored  # a cycle at import time otherwise
 
         found = self.get_thread(ref)
         if not found:
@@ -100,7 +74,7 @@ class ThreadMemory:
             by_id = {a.id: _stored(a) for a in rows if a.status == "ok"}
         return [by_id[i] for i in ids if i in by_id]
 
-    def add_thread_turn(self, ref: ThreadRef, question: str, answer: Answer) -> None:
+    def add_thread_turn(self, ref: ThreadRef, question: str, answer: dict[str, Any]) -> None:
         with Session(self.engine) as s, s.begin():
             row = self._thread(s, ref)
             if row is None:
@@ -109,12 +83,12 @@ class ThreadMemory:
                 ThreadTurn(
                     thread_pk=row.id,
                     question=question,
-                    answer=_answer_record(answer),
+                    answer=answer,
                     created_at=datetime.now(UTC),
                 )
             )
 
-    def thread_turns(self, ref: ThreadRef, limit: int = 5) -> list[tuple[str, Answer]]:
+    def thread_turns(self, ref: ThreadRef, limit: int = 5) -> list[tuple[str, dict[str, Any]]]:
         """The last ``limit`` questions and answers, oldest first."""
         with Session(self.engine) as s:
             row = self._thread(s, ref)
@@ -126,4 +100,4 @@ class ThreadMemory:
                 .order_by(ThreadTurn.id.desc())
                 .limit(limit)
             ).all()
-            return [(t.question, _answer_from(t.answer)) for t in reversed(turns)]
+            return [(t.question, dict(t.answer)) for t in reversed(turns)]
