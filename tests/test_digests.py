@@ -366,6 +366,22 @@ async def test_only_channel_managers_change_digests(sample_store: Store, tmp_pat
     assert sample_store.subscriptions() == []
     await say(manager, "subscribe korea at 25:00")
     assert "hours run 00–23" in out.getvalue()
+    await say(manager, "subscribe strike, port at 18:00 Europe/London")
+    await say(manager, "subscribe malaria at 06:00 UTC")
+    await say(guest, "preview")
+    assert "Preview — Digest: strike, port" in out.getvalue()
+    assert "Only you can see this preview." in out.getvalue()
+    await say(guest, "now")
+    assert "[1] Digest" not in out.getvalue()  # on-demand posts are for managers
+    await say(manager, "now")
+    assert "[1] Digest: strike, port" in out.getvalue()
+    assert sample_store.get_thread(ThreadRef("console", CHANNEL.id, "1")) is not None
+    await say(manager, "now #99")
+    assert "no digest #99" in out.getvalue()
+    await say(manager, "unsubscribe all")
+    assert sample_store.subscriptions() == []
+    await say(manager, "unsubscribe ²")
+    assert "Say which digest to stop" in out.getvalue()
 
 
 def test_next_delivery_in_list_uses_the_channel_zone() -> None:
