@@ -20,6 +20,7 @@ from bot.net.fetch import (
     RateLimitedError,
     TooLargeError,
     TooManyRedirectsError,
+    decode_body,
     redact_url,
 )
 from bot.net.guard import HostGuard, blocked_reason
@@ -42,5 +43,6 @@ __all__ = [
     "TooLargeError",
     "TooManyRedirectsError",
     "blocked_reason",
+    "decode_body",
     "redact_url",
 ]

@@ -20,8 +20,7 @@ from bot.analyze import analyze
 from bot.errors import NewsbriefError
 from bot.extract import Extracted, extract_article
 from bot.feeds import FeedEntry, FeedError, ParsedFeed, looks_like_opml, parse_feed, parse_opml
-from bot.fetch import Fetcher, FetchError, FetchResult, redact_url
-from bot.net.fetch import decode_body
+from bot.fetch import Fetcher, FetchError, FetchResult, decode_body, redact_url
 from bot.store import ArticleRecord, FeedState, Store, analysis_payload
 from bot.store.store import content_hash
 
