@@ -376,6 +376,6 @@ class Ingester:
     def _done(self, report: IngestReport, item: ItemResult) -> None:
         report.items.append(item)
         if item.status == "failed":
-            log.warning("failed: %s: %s", _shown(item.source), item.reason)
+            log.info("failed: %s: %s", _shown(item.source), item.reason)  # the report shows it
         if self._progress:
             self._progress(item)
