@@ -450,6 +450,8 @@ class _Indexed:
     # sentence -> person -> how surely the sentence reports what that person said
     said: dict[int, dict[str, float]] = field(default_factory=dict)
     names: list[set[str]] = field(default_factory=list)  # people mentioned per sentence
+    vocab: frozenset[str] = frozenset()  # every term the article uses
+    lead: frozenset[str] = frozenset()  # the terms of its first two sentences
 
 
 @lru_cache(maxsize=512)
@@ -472,6 +474,8 @@ def _index_cached(article_id: str, digest: str, text: str, url: str | None) -> _
                 idx.quote_sentence.setdefault(i, []).append(q)
             i += 1
     _find_people(idx)
+    idx.vocab = frozenset(t for c in idx.terms for t in c)
+    idx.lead = frozenset(t for c in idx.terms[:2] for t in c)
     return idx
 
 
@@ -1016,13 +1020,18 @@ def answer(
     if kind == "how_many" and q.focus and q.focus not in terms:
         terms[q.focus] = 1.0
 
-    flat = [(idx, i) for idx in indexes for i in range(len(idx.sentences))]
+    # In a digest thread, only the stories the question is about answer it (and
+    # weigh its words): a look-alike sentence from another story is not an answer.
+    focus = _focus_articles(terms, articles, indexes, subjects, previous if follow_up else None)
+    flat = [(idx, i) for idx in indexes if id(idx) in focus for i in range(len(idx.sentences))]
     if not flat:
         return _unsure("Those articles have no text I can search.", links)
     docs = [idx.terms[i] for idx, i in flat]
-    idf = _bm25_idf(terms, docs)
-    avg = sum(sum(d.values()) for d in docs) / len(docs)
-    absent = math.log(1 + (len(docs) + 0.5) / 0.5)
+    # Word weights come from the whole thread: a word every story uses says little.
+    every = [c for idx in indexes for c in idx.terms]
+    idf = _bm25_idf(terms, every)
+    avg = sum(sum(d.values()) for d in every) / len(every)
+    absent = math.log(1 + (len(every) + 0.5) / 0.5)
     concept_idf = {t: _concept_idf(t, idf, absent) for t in terms}
     concept_idf.update(dict.fromkeys(measures, absent))
     # Coverage is of the question's own words; a bare "how much will that cost?"
@@ -1120,6 +1129,50 @@ def answer(
         kind=kind,
         subject=subject,
     )
+
+
+_FOCUS_SHARE = 0.6  # an article within this share of the most relevant one is in focus
+
+
+def _focus_articles(
+    terms: dict[str, float],
+    articles: Sequence[SourceArticle],
+    indexes: Sequence[_Indexed],
+    subjects: Sequence[str],
+    previous: Turn | None,
+) -> set[int]:
+    """The articles (by ``id`` of their index) a question in a multi-article thread is about.
+
+    Each question word counts by how few of the thread's articles use it ("Corvane",
+    "Penang" name one story; "people" or "said" name none), so a question is steered
+    to its story before its sentences compete with look-alikes from other stories.
+    A person asked about, or the previous answer's article on a follow-up, counts too.
+    """
+    everything = {id(idx) for idx in indexes}
+    if len(indexes) < 2:
+        return everything
+    n = len(indexes)
+    relevance: dict[int, float] = {}
+    for article, idx in zip(articles, indexes, strict=True):
+        lead = idx.lead | _stem_terms(article.title or "").keys()
+        score = 0.0
+        for t, qw in terms.items():
+            best = 0.0
+            for v, vw in _variants(t):
+                if v in idx.vocab:
+                    df = sum(v in other.vocab for other in indexes)
+                    about = 2.0 if v in lead else 1.0  # what the story is about
+                    best = max(best, about * vw * math.log((n + 1) / df))
+            score += min(qw, 1.0) * best
+        if subjects and any(p in idx.people for p in subjects):
+            score += math.log(n + 1)
+        if previous and any(s.article_id == idx.article.id for s in previous.answer.sentences):
+            score += math.log(n + 1)
+        relevance[id(idx)] = score
+    top = max(relevance.values())
+    if top <= 0:
+        return everything
+    return {k for k, v in relevance.items() if v >= _FOCUS_SHARE * top}
 
 
 def _concept_idf(term: str, idf: dict[str, float], absent: float) -> float:
