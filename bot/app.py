@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from pathlib import Path
 from typing import TextIO
 
 from apscheduler.triggers.interval import IntervalTrigger
@@ -26,10 +25,7 @@ log = logging.getLogger(__name__)
 
 
 def open_store(settings: Settings) -> Store:
-    url = settings.effective_database_url()
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return Store.open(url)
+    return Store.open(settings.effective_database_url())
 
 
 async def load_sample_if_empty(store: Store) -> int:

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from bot.config import Settings, get_settings
 from bot.errors import BadInputError, NewsbriefError
+from bot.net import is_http_url
 from bot.summarize import ALGORITHMS, DEFAULT_ALGORITHM
 from bot.text.decode import decode_bytes
 from bot.text.sentences import SUPPORTED_LANGUAGES
@@ -33,10 +34,6 @@ def _read_source(source: str) -> str:
     if len(data) > MAX_INPUT_BYTES:
         raise BadInputError(f"the input is larger than {MAX_INPUT_BYTES:,} bytes")
     return decode_bytes(data)
-
-
-def _is_url(source: str) -> bool:
-    return source.startswith(("http://", "https://"))
 
 
 def _open_store(settings: Settings) -> Any:
@@ -77,7 +74,7 @@ def _cmd_summarize(args: argparse.Namespace, out: TextIO) -> int:
     if args.batch:
         return _summarize_batch(args, out)
     title = None
-    if _is_url(args.source):
+    if is_http_url(args.source):
         from bot.extract import extract_article
 
         html, final = asyncio.run(_fetch_page(get_settings(), args.source))
@@ -196,7 +193,7 @@ def _cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
     for source in args.sources:
         record: dict[str, Any] = {"source": source}
         try:
-            if _is_url(source):
+            if is_http_url(source):
                 html, base = asyncio.run(_fetch_page(settings, source))
             else:
                 html, base = _read_source(source), None

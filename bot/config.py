@@ -1,6 +1,7 @@
 """Settings, read from ``NEWSBRIEF_*`` environment variables or a ``.env`` file.
 
-Secrets are ``SecretStr`` so that a repr or a log line never shows them.
+Platform tokens arrive with the Slack and Discord adapters, as ``SecretStr`` so
+that a repr or a log line never shows them.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import __version__
@@ -37,13 +38,6 @@ class Settings(BaseSettings):
     max_body_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
     per_host_concurrency: int = 2
-    default_poll_interval_s: int = 900
-
-    # Platforms (an adapter starts only when its credentials are set)
-    discord_token: SecretStr | None = None
-    slack_bot_token: SecretStr | None = None
-    slack_signing_secret: SecretStr | None = None
-    slack_app_token: SecretStr | None = None
 
     # Digests
     digest_grace_period_s: int = 3 * 3600

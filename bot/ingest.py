@@ -21,6 +21,7 @@ from bot.errors import NewsbriefError
 from bot.extract import Extracted, extract_article
 from bot.feeds import FeedEntry, FeedError, ParsedFeed, looks_like_opml, parse_feed, parse_opml
 from bot.fetch import Fetcher, FetchError, FetchResult, decode_body, redact_url
+from bot.net import is_http_url
 from bot.store import ArticleRecord, FeedState, Store, analysis_payload
 from bot.store.store import content_hash
 
@@ -59,16 +60,9 @@ class IngestReport:
 ProgressFn = Callable[[ItemResult], None]
 
 
-def _is_url(source: str) -> bool:
-    try:
-        return urlsplit(source).scheme in {"http", "https"}
-    except ValueError:  # "http://[::1" and friends: not a URL we can fetch
-        return False
-
-
 def _shown(source: str) -> str:
     """A source as it may be logged or stored: URLs lose credentials and query strings."""
-    return redact_url(source) if _is_url(source) else source
+    return redact_url(source) if is_http_url(source) else source
 
 
 def _site(entry: FeedEntry, feed: ParsedFeed) -> str | None:
@@ -135,7 +129,7 @@ class Ingester:
     # ------------------------------------------------------------ sources
     async def _source(self, source: str, report: IngestReport, depth: int = 0) -> None:
         try:
-            if _is_url(source):
+            if is_http_url(source):
                 await self._url(source, report, depth)
             else:
                 await self._file(source, report, depth)
@@ -143,7 +137,7 @@ class Ingester:
             reason = str(exc) if isinstance(exc, NewsbriefError) else f"unexpected error: {exc!r}"
             if not isinstance(exc, NewsbriefError):
                 log.exception("ingesting %s failed", _shown(source))
-            if _is_url(source):
+            if is_http_url(source):
                 await asyncio.to_thread(self.store.record_failure, _shown(source), None, reason)
             self._done(report, ItemResult(_shown(source), "failed", reason=reason))
 
@@ -307,7 +301,7 @@ class Ingester:
             title=title,
             text=extracted.text,
             author=(entry.author if entry else None) or extracted.author,
-            site=extracted.site or (urlsplit(url).hostname if _is_url(url) else None),
+            site=extracted.site or (urlsplit(url).hostname if is_http_url(url) else None),
             published=(entry.published if entry else None) or extracted.published,
             analysis=analysis_payload(analysis),
         )

@@ -77,7 +77,7 @@ class DigestDelivery:
         self.lease = lease
         self.holder = holder or default_holder()
         self._lock = asyncio.Lock()
-        self._next_due: dict[int, tuple[dict[str, object], datetime]] = {}
+        self._next_due: dict[int, datetime] = {}  # subscriptions are never edited in place
 
     # ------------------------------------------------------------- passes
     async def deliver_due(self) -> list[Delivered]:
@@ -94,8 +94,7 @@ class DigestDelivery:
                     done.append(await self._guarded(sub, slot, now))
             # Only subscriptions whose next slot may be due need the outbox; the
             # cache of next due times is an optimisation, the outbox stays the truth.
-            stale = [s for s in subs if self._next_due.get(s.id, (None, now))[1] <= now
-                     or self._next_due[s.id][0] != s.schedule]  # fmt: skip
+            stale = [s for s in subs if self._next_due.get(s.id, now) <= now]
             latest = await asyncio.to_thread(self.store.latest_slot_dues) if stale else {}
             for sub in stale:
                 schedule = Schedule.from_json(sub.schedule)
@@ -109,7 +108,7 @@ class DigestDelivery:
                     settled &= result.outcome not in {"busy", "failed"}
                     done.append(result)
                 if settled:
-                    self._next_due[sub.id] = (sub.schedule, next_slot(schedule, now).due)
+                    self._next_due[sub.id] = next_slot(schedule, now).due
                 else:
                     self._next_due.pop(sub.id, None)
             return [d for d in done if d.outcome not in {"done"}]

@@ -176,9 +176,11 @@ async def test_each_slot_posts_once_and_passes_are_idempotent(
     for _ in range(3):
         assert await delivery.deliver_due() == []
     assert _keys(record) == [slot_key(sub, slot)]
-    # The digest's thread is remembered for follow-ups... when a remember hook is set.
     row = sample_store.outbox(sub)[0]
     assert row.status == "sent" and row.message_ref == "1"
+    # The digest's thread is remembered, so follow-up questions there have articles.
+    remembered = sample_store.get_thread(ThreadRef("console", CHANNEL.id, "1"))
+    assert remembered is not None and remembered[0] == "digest" and remembered[2]
 
 
 async def test_catch_up_inside_grace_posts_once_outside_is_missed_and_mentioned(
@@ -384,7 +386,7 @@ async def test_only_channel_managers_change_digests(sample_store: Store, tmp_pat
     assert "Say which digest to stop" in out.getvalue()
 
 
-def test_next_delivery_in_list_uses_the_channel_zone() -> None:
+def test_next_slot_is_computed_in_the_subscription_zone() -> None:
     with time_machine.travel(datetime(2026, 11, 27, 20, 0, tzinfo=UTC), tick=False):
         s = parse_subscription("x at 07:30 Asia/Seoul")
         slot = next_slot(s, datetime.now(UTC))
