@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.answers import Answer, SourceArticle, Turn, _index_cached, answer  # noqa: E402
+from bot.nlp.answers import Answer, SourceArticle, Turn, _index_cached, answer  # noqa: E402
 
 SAMPLE = ROOT / "bot" / "data" / "sample" / "articles"
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -2,7 +2,7 @@
 
 Measures, over the CNN/DailyMail dev articles:
 
-1. ``bot.analyze.analyze(text)`` (clean, split, summarize, quotes) in one
+1. ``bot.nlp.analyze.analyze(text)`` (clean, split, summarize, quotes) in one
    process: articles per second, after one warm-up call;
 2. the real CLI, ``newsbrief summarize --batch`` over a JSON Lines file in a
    subprocess, timed end to end including interpreter start-up;
@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.models import Sentence  # noqa: E402
-from bot.summarize import ALGORITHMS, summarize  # noqa: E402
-from bot.text.article import article_sentences  # noqa: E402
-from bot.text.clean import clean  # noqa: E402
+from bot.nlp.summarize import ALGORITHMS, summarize  # noqa: E402
+from bot.nlp.text.article import article_sentences  # noqa: E402
+from bot.nlp.text.clean import clean  # noqa: E402
 
 
 def _articles(path: Path) -> list[str]:
@@ -45,7 +45,7 @@ def _articles(path: Path) -> list[str]:
 
 
 def bench_analyze(texts: list[str]) -> None:
-    from bot.analyze import analyze
+    from bot.nlp.analyze import analyze
 
     analyze(texts[0])  # warm-up: loads the sentence model and stemmer
     tracemalloc.start()
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
     try:
         bench_analyze(texts)
-    except ImportError as exc:  # bot.quotes not written yet
+    except ImportError as exc:  # bot.nlp.quotes not written yet
         print(f"analyze() unavailable ({exc}); summarization only below")
     if not args.skip_cli:
         bench_cli(texts)

@@ -65,7 +65,7 @@ async def worker(db: str, record: str) -> None:
 
 # ------------------------------------------------------------------ harness
 def setup(db: str, subs: int, seed: int) -> None:
-    from bot.ingest import Ingester
+    from bot.news.ingest import Ingester
     from bot.store import Store
     from digests.schedule import parse_subscription
 

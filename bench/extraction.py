@@ -14,7 +14,7 @@ Rows:
                          "trafilatura" runner, no URL, text only
   bare+metadata          our trafilatura call (bare_extraction with metadata and URL),
                          raw text: shows the call itself costs nothing
-  + clean                ... plus bot.text.clean furniture removal
+  + clean                ... plus bot.nlp.text.clean furniture removal
   + no-article gate      ... plus the not-an-article detectors (rejected page = "")
   extract_article        the real function, text only (what we summarise)
   extract_article+title  its title and text, for information: upstream's
@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 
 import trafilatura
 
-from bot.extract import _run_trafilatura, clean_body, extract_article, not_an_article
+from bot.news.extract import _run_trafilatura, clean_body, extract_article, not_an_article
 
 REPO = Path(__file__).resolve().parent.parent
 T = TypeVar("T")

@@ -5,7 +5,7 @@ Usage: python bench/feeds_corpus.py [--data ../shared/eval/feeds] [--show-failed
 The corpus (see its README.md) mixes real feeds, edge cases and feedparser's
 own test suite. The point is robustness: each file either parses or fails
 with a reason; one bad file never stops the batch, and anything other than a
-FeedError is a bug in bot.feeds, reported separately.
+FeedError is a bug in bot.news.feeds, reported separately.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import traceback
 from collections import Counter
 from pathlib import Path
 
-from bot.feeds import FeedError, looks_like_opml, parse_feed
+from bot.news.feeds import FeedError, looks_like_opml, parse_feed
 
 REPO = Path(__file__).resolve().parent.parent
 FEED_SUFFIXES = {".xml", ".atom", ".rss", ".rdf", ".json", ".html"}
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             reasons[_reason_key(str(exc))] += 1
             failed.append((path, str(exc)))
             continue
-        except Exception:  # a bug in bot.feeds: count it, keep going
+        except Exception:  # a bug in bot.news.feeds: count it, keep going
             counts["crashed"] += 1
             crashes.append((path, traceback.format_exc(limit=3)))
             continue

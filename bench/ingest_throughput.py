@@ -89,8 +89,8 @@ def serve(port_file: str, pages: int, data: str) -> None:
 
 async def ingest(base: str, db: str, concurrency: int) -> tuple[int, dict[str, int]]:
     from bot.config import Settings
-    from bot.fetch import Fetcher
-    from bot.ingest import Ingester
+    from bot.news.ingest import Ingester
+    from bot.news.net import Fetcher
     from bot.store import Store
 
     store = Store.open(db)

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.models import Quote  # noqa: E402
-from bot.quotes import extract_quotes  # noqa: E402
+from bot.nlp.quotes import extract_quotes  # noqa: E402
 
 Span = tuple[int, int]
 

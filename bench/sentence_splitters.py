@@ -50,7 +50,7 @@ def _splitters() -> dict[str, Callable[[str], list[str]]]:
     import pysbd
     import syntok.segmenter as syntok_segmenter
 
-    from bot.text.sentences import split_spans
+    from bot.nlp.text.sentences import split_spans
 
     seg = pysbd.Segmenter(language="en", clean=False)
     npt = punkt.tokenizer_for("english")

@@ -44,10 +44,10 @@ sys.path.insert(0, str(ROOT))
 
 from rouge_score import rouge_scorer, tokenizers  # noqa: E402
 
-from bot.summarize import ALGORITHMS, summarize  # noqa: E402
-from bot.text.article import article_sentences  # noqa: E402
-from bot.text.clean import clean  # noqa: E402
-from bot.text.sentences import split_spans  # noqa: E402
+from bot.nlp.summarize import ALGORITHMS, summarize  # noqa: E402
+from bot.nlp.text.article import article_sentences  # noqa: E402
+from bot.nlp.text.clean import clean  # noqa: E402
+from bot.nlp.text.sentences import split_spans  # noqa: E402
 
 # All 2,225 BBC pairs take about 7 minutes on 2 cores (ROUGE-L's LCS on the
 # long references dominates), so the default is a stratified 500.

@@ -14,11 +14,11 @@ from typing import TextIO
 
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.chat.conversation import Conversation
+from bot.chat.platform import Platform
 from bot.config import Settings
-from bot.conversation import Conversation
-from bot.fetch import Fetcher
-from bot.ingest import Ingester
-from bot.platform import Platform
+from bot.news.ingest import Ingester
+from bot.news.net import Fetcher
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ from typing import Any, TextIO
 
 from bot.config import Settings, get_settings
 from bot.errors import BadInputError, NewsbriefError
-from bot.net import is_http_url
-from bot.summarize import ALGORITHMS, DEFAULT_ALGORITHM
-from bot.text.decode import decode_bytes
-from bot.text.sentences import SUPPORTED_LANGUAGES
+from bot.news.decode import decode_body
+from bot.news.net import is_http_url
+from bot.nlp.summarize import ALGORITHMS, DEFAULT_ALGORITHM
+from bot.nlp.text.sentences import SUPPORTED_LANGUAGES
 
 MAX_INPUT_BYTES = 8_000_000
 
@@ -33,7 +33,7 @@ def _read_source(source: str) -> str:
             data = fh.read(MAX_INPUT_BYTES + 1)
     if len(data) > MAX_INPUT_BYTES:
         raise BadInputError(f"the input is larger than {MAX_INPUT_BYTES:,} bytes")
-    return decode_bytes(data)
+    return decode_body(data)
 
 
 def _open_store(settings: Settings) -> Any:
@@ -43,7 +43,7 @@ def _open_store(settings: Settings) -> Any:
 
 
 def _fetcher(settings: Settings) -> Any:
-    from bot.fetch import Fetcher
+    from bot.news.net import Fetcher
 
     return Fetcher(settings)
 
@@ -68,14 +68,14 @@ def _analysis_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_summarize(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.analyze import analyze
-    from bot.render import analysis_markdown, analysis_text
+    from bot.chat.render import analysis_markdown, analysis_text
+    from bot.nlp.analyze import analyze
 
     if args.batch:
         return _summarize_batch(args, out)
     title = None
     if is_http_url(args.source):
-        from bot.extract import extract_article
+        from bot.news.extract import extract_article
 
         html, final = asyncio.run(_fetch_page(get_settings(), args.source))
         page = extract_article(html, final)
@@ -96,7 +96,7 @@ def _cmd_summarize(args: argparse.Namespace, out: TextIO) -> int:
 
 def _summarize_batch(args: argparse.Namespace, out: TextIO) -> int:
     """JSON Lines in, JSON Lines out; a bad line gets an error record and the rest go on."""
-    from bot.analyze import analyze
+    from bot.nlp.analyze import analyze
 
     source: TextIO
     if args.source == "-":
@@ -130,8 +130,8 @@ def _summarize_batch(args: argparse.Namespace, out: TextIO) -> int:
 
 # ---------------------------------------------------------------- ingest
 def _cmd_ingest(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.ingest import Ingester, IngestReport
-    from bot.progress import IngestProgress
+    from bot.news.ingest import Ingester, IngestReport
+    from bot.news.progress import IngestProgress
 
     if not args.sources and not args.sample:
         raise BadInputError("give feed or article URLs, files, or --sample")
@@ -166,8 +166,8 @@ def _cmd_ingest(args: argparse.Namespace, out: TextIO) -> int:
 # ---------------------------------------------------------------- brief
 def _cmd_brief(args: argparse.Namespace, out: TextIO) -> int:
     from adapters.console.render import render
-    from bot.briefs import build_brief, parse_duration
-    from bot.render import post_markdown
+    from bot.chat.briefs import build_brief, parse_duration
+    from bot.chat.render import post_markdown
 
     since = parse_duration(args.since)
     store = _open_store(get_settings())
@@ -186,7 +186,7 @@ def _cmd_brief(args: argparse.Namespace, out: TextIO) -> int:
 
 # ---------------------------------------------------------------- extract
 def _cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.extract import extract_article
+    from bot.news.extract import extract_article
 
     settings = get_settings()
     failed = 0
@@ -228,8 +228,8 @@ def _cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
 
 # ---------------------------------------------------------------- ask
 def _cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.answers import SourceArticle, answer
-    from bot.messages import ThreadRef
+    from bot.chat.messages import ThreadRef
+    from bot.nlp.answers import SourceArticle, answer
 
     result = None
     if args.file:
@@ -253,7 +253,7 @@ def _cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
                         f"there is no thread {args.thread} (use PLATFORM:CHANNEL:THREAD, "
                         "e.g. console:console:3)"
                     )
-                from bot.conversation import Conversation
+                from bot.chat.conversation import Conversation
 
                 result = Conversation(store).answer_in_thread(ref, args.question)
         finally:

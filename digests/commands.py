@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from bot.chat.messages import CommandEvent, Post
+from bot.chat.platform import Platform
 from bot.errors import NewsbriefError
-from bot.messages import CommandEvent, Post
-from bot.platform import Platform
 from bot.store import Store, SubscriptionRow
 from digests.delivery import DigestDelivery
 from digests.schedule import Schedule, next_slot, parse_subscription

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 
-from bot.briefs import story_item
-from bot.messages import Post
+from bot.chat.briefs import story_item
+from bot.chat.messages import Post
 from bot.store import OutboxRow, Store, StoryHit
 from digests.schedule import Schedule, Slot
 

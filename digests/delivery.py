@@ -22,8 +22,8 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from bot.messages import ChannelRef, Post
-from bot.platform import Platform
+from bot.chat.messages import ChannelRef, Post
+from bot.chat.platform import Platform
 from bot.store import Claim, Store, SubscriptionRow
 from digests.compose import compose_for
 from digests.schedule import Schedule, Slot, next_slot, slots_between

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers import Answer, SourceArticle, Turn, answer
+from bot.nlp.answers import Answer, SourceArticle, Turn, answer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "data" / "sample" / "articles"

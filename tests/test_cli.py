@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.summarize import ALGORITHMS
+from bot.nlp.summarize import ALGORITHMS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KOREA = FIXTURES / "korea_summit.txt"

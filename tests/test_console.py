@@ -13,9 +13,9 @@ import pexpect
 import pytest
 
 from adapters.console.adapter import CHANNEL, ConsolePlatform
-from bot.conversation import Conversation
-from bot.ingest import Ingester
-from bot.messages import Post
+from bot.chat.conversation import Conversation
+from bot.chat.messages import Post
+from bot.news.ingest import Ingester
 from bot.store import Store
 
 

@@ -17,10 +17,10 @@ import pytest
 import time_machine
 
 from adapters.console.adapter import CHANNEL, ConsolePlatform
-from bot.conversation import Conversation
+from bot.chat.conversation import Conversation
+from bot.chat.messages import ChannelRef, CommandEvent, ThreadRef, User
 from bot.errors import NewsbriefError
-from bot.ingest import Ingester
-from bot.messages import ChannelRef, CommandEvent, ThreadRef, User
+from bot.news.ingest import Ingester
 from bot.store import ArticleRecord, Store
 from digests.commands import DigestCommands
 from digests.delivery import DigestDelivery, slot_key

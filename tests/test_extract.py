@@ -1,4 +1,4 @@
-"""bot.extract on small pages written for these tests (tests/fixtures/html)."""
+"""bot.news.extract on small pages written for these tests (tests/fixtures/html)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.extract import Extracted, clean_body, extract_article, not_an_article, word_count
+from bot.news.extract import Extracted, clean_body, extract_article, not_an_article, word_count
 
 HTML = Path(__file__).parent / "fixtures" / "html"
 URL = "https://courier.example.com/news/2024/03/14/story"

@@ -1,4 +1,4 @@
-"""bot.feeds on a sample of real and edge-case feeds (tests/fixtures/feeds/README.md)."""
+"""bot.news.feeds on a sample of real and edge-case feeds (tests/fixtures/feeds/README.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import NewsbriefError
-from bot.feeds import (
+from bot.news.feeds import (
     FeedError,
     ParsedFeed,
     html_to_text,

@@ -22,7 +22,8 @@ import pytest
 from aiohttp import web
 
 from bot.config import Settings
-from bot.fetch import (
+from bot.news.decode import declared_charset, decode_body
+from bot.news.net import (
     BadUrlError,
     BlockedAddressError,
     DecompressionBombError,
@@ -36,7 +37,6 @@ from bot.fetch import (
     TooManyRedirectsError,
     blocked_reason,
 )
-from bot.net.fetch import declared_charset, decode_body
 
 MB = 1024 * 1024
 CP1252_TEXT = "Café “quoted” – naïve"
@@ -393,7 +393,7 @@ async def test_gzip_bomb_is_still_too_large_without_ratio_check(
     server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The size limit counts decoded bytes, so it stops a bomb by itself too."""
-    monkeypatch.setattr("bot.net.fetch.BOMB_RATIO", 10**9)
+    monkeypatch.setattr("bot.news.net.fetch.BOMB_RATIO", 10**9)
     async with Fetcher(open_settings(max_body_bytes=2 * MB)) as f:
         with pytest.raises(TooLargeError):
             await f.fetch(server.url("/bomb"))

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.briefs import BadTopicError, build_brief, format_duration, parse_brief_args
+from bot.chat.briefs import BadTopicError, build_brief, format_duration, parse_brief_args
 from bot.config import Settings
-from bot.fetch import Fetcher
-from bot.ingest import Ingester
+from bot.news.ingest import Ingester
+from bot.news.net import Fetcher
 from bot.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -1,4 +1,4 @@
-"""Unit tests for bot.quotes: quote finding, speakers, partials and ranking."""
+"""Unit tests for bot.nlp.quotes: quote finding, speakers, partials and ranking."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.models import Quote
-from bot.quotes import extract_quotes, key_quotes
+from bot.nlp.quotes import extract_quotes, key_quotes
 
 FIXTURE = Path(__file__).parent / "fixtures" / "korea_summit.txt"
 

@@ -436,7 +436,7 @@ def test_one_hit_per_cluster_with_representative_and_quote(store: Store) -> None
 
 @pytest.fixture(scope="module")
 def korea_payload() -> tuple[str, str, dict[str, Any]]:
-    from bot.analyze import analyze
+    from bot.nlp.analyze import analyze
     from bot.store import analysis_payload
 
     raw = (Path(__file__).parent / "fixtures" / "korea_summit.txt").read_text(encoding="utf-8")

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 
 from bot.models import Sentence
-from bot.summarize import (
+from bot.nlp.summarize import (
     ALGORITHMS,
     MAX_GRAPH_SENTENCES,
     UnknownAlgorithmError,
     _prefilter,
     summarize,
 )
-from bot.summarize.news import is_caption_or_byline
-from bot.text.article import article_sentences
-from bot.text.clean import clean
-from bot.text.sentences import UnsupportedLanguageError
+from bot.nlp.summarize.news import is_caption_or_byline
+from bot.nlp.text.article import article_sentences
+from bot.nlp.text.clean import clean
+from bot.nlp.text.sentences import UnsupportedLanguageError
 
 KOREA = (Path(__file__).parent / "fixtures" / "korea_summit.txt").read_text(encoding="utf-8")
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from bot.errors import BadInputError, NewsbriefError
-from bot.text.article import article_sentences
-from bot.text.clean import MAX_TEXT_CHARS, InputTooLargeError, clean, is_furniture
-from bot.text.decode import decode_bytes
-from bot.text.sentences import SumyTokenizer, check_language, split_spans, words
+from bot.news.decode import decode_body
+from bot.nlp.text.article import article_sentences
+from bot.nlp.text.clean import MAX_TEXT_CHARS, InputTooLargeError, clean, is_furniture
+from bot.nlp.text.sentences import SumyTokenizer, check_language, split_spans, words
 
 KOREA = (Path(__file__).parent / "fixtures" / "korea_summit.txt").read_text(encoding="utf-8")
 
@@ -160,13 +160,13 @@ def test_too_large_text_is_refused_quickly() -> None:
 
 
 def test_decode_bytes() -> None:
-    assert decode_bytes("café “quoted”".encode()) == "café “quoted”"
-    assert decode_bytes(b"\xef\xbb\xbfBOM text") == "BOM text"
+    assert decode_body("café “quoted”".encode()) == "café “quoted”"
+    assert decode_body(b"\xef\xbb\xbfBOM text") == "BOM text"
     latin = "Le café était fermé à Genève, déclaré hier.".encode("latin-1")
-    assert "café" in decode_bytes(latin, declared="latin-1")
-    assert "Gen" in decode_bytes(latin)
+    assert "café" in decode_body(latin, "latin-1")
+    assert "Gen" in decode_body(latin)
     with pytest.raises(BadInputError, match="binary"):
-        decode_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+        decode_body(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
 
 
 def test_furniture_between_wrapped_lines_never_joins_a_block() -> None:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.console.render import render
-from bot.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent, User
-from bot.platform import EventHandler
+from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent, User
+from bot.chat.platform import EventHandler
 
 CHANNEL = ChannelRef(platform="console", id="console", name="console")
 USER = User(id="console", name="you", is_manager=True)  # the console user manages its channel

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.messages import Post
+from bot.chat.messages import Post
 
 _WIDTH = 88
 

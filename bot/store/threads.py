@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.messages import ThreadRef
+from bot.chat.messages import ThreadRef
 from bot.store.records import StoredArticle
 from bot.store.schema import Article, Thread, ThreadTurn
 

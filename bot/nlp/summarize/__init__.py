@@ -18,9 +18,9 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 
 from bot.errors import NewsbriefError
 from bot.models import Sentence
-from bot.summarize.document import build_document, stemmer, stop_words
-from bot.summarize.news import NewsSummarizer
-from bot.text.sentences import check_language, words
+from bot.nlp.summarize.document import build_document, stemmer, stop_words
+from bot.nlp.summarize.news import NewsSummarizer
+from bot.nlp.text.sentences import check_language, words
 
 DEFAULT_ALGORITHM = "news"
 

@@ -5,7 +5,7 @@ and comments; it scores best on its own benchmark with the default
 "standard" settings, which we keep). On top of it we:
 
 * drop furniture lines it lets through (photo credits, "Most Popular",
-  share lines) with :func:`bot.text.clean.clean`, measured on the benchmark
+  share lines) with :func:`bot.nlp.text.clean.clean`, measured on the benchmark
   in ``bench/extraction.py``;
 * refuse pages that are not an article (error pages, cookie walls, paywall
   stubs, "enable JavaScript" shells, a few words) rather than summarise them;
@@ -25,7 +25,7 @@ from typing import Literal
 import trafilatura
 from trafilatura.settings import Document
 
-from bot.text.clean import MAX_TEXT_CHARS, clean, is_furniture
+from bot.nlp.text.clean import MAX_TEXT_CHARS, clean, is_furniture
 
 Status = Literal["ok", "no_article"]
 Source = Literal["page", "feed"]
@@ -158,7 +158,7 @@ def clean_body(text: str, title: str | None = None) -> str:
     """``text`` without furniture lines, paragraphs separated by blank lines.
 
     trafilatura puts one paragraph per line; we hand them to
-    :func:`bot.text.clean.clean` separated by blank lines so that it never
+    :func:`bot.nlp.text.clean.clean` separated by blank lines so that it never
     joins two of them as a hard-wrapped paragraph (which would also swallow
     a furniture line between them). Two of its decisions are undone here:
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import Post
+from bot.chat.messages import Post
 from bot.models import Analysis, Quote
 
 

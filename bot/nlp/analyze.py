@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from bot.errors import BadInputError
 from bot.models import Analysis
-from bot.quotes import extract_quotes, key_quotes
-from bot.summarize import DEFAULT_ALGORITHM, summarize
-from bot.text.article import article_sentences
-from bot.text.clean import clean
-from bot.text.sentences import check_language
+from bot.nlp.quotes import extract_quotes, key_quotes
+from bot.nlp.summarize import DEFAULT_ALGORITHM, summarize
+from bot.nlp.text.article import article_sentences
+from bot.nlp.text.clean import clean
+from bot.nlp.text.sentences import check_language
 
 
 def analyze(

@@ -7,10 +7,8 @@ machine ``kind`` and a message a user can read, so callers can record "failed, b
 from __future__ import annotations
 
 import asyncio
-import codecs
 import email.utils
 import logging
-import re
 import time
 import weakref
 import zlib
@@ -22,18 +20,28 @@ import httpcore
 import httpx
 
 from bot.config import Settings
-from bot.net.guard import (
-    AddressPolicy,
+from bot.news.decode import decode_body
+from bot.news.net.errors import (
+    BadResponseError,
     BadUrlError,
     BlockedAddressError,
-    FetchError,
+    ConnectionFailedError,
+    DecompressionBombError,
+    FetchTimeoutError,
+    HostBackoffError,
+    HttpStatusError,
+    RateLimitedError,
+    TooLargeError,
+    TooManyRedirectsError,
+)
+from bot.news.net.guard import (
+    AddressPolicy,
     GuardedNetworkBackend,
     HostGuard,
     Resolver,
     default_policy,
     system_resolver,
 )
-from bot.text.decode import decode_bytes
 
 log = logging.getLogger(__name__)
 
@@ -50,66 +58,7 @@ MAX_RETRY_AFTER_S = 24 * 3600.0  # a server asking for more than a day is not ta
 _OUT_CHUNK = 64 * 1024  # most decompressed bytes produced per step, so memory stays bounded
 
 
-class TooLargeError(FetchError):
-    kind = "too_large"
-
-
-class DecompressionBombError(FetchError):
-    kind = "decompression_bomb"
-
-
-class FetchTimeoutError(FetchError):
-    kind = "timeout"
-
-
-class TooManyRedirectsError(FetchError):
-    kind = "too_many_redirects"
-
-
-class HttpStatusError(FetchError):
-    kind = "http_status"
-
-
-class RateLimitedError(HttpStatusError):
-    """429, or 503 with Retry-After: ``retry_after`` says when to come back."""
-
-    kind = "rate_limited"
-
-
-class ConnectionFailedError(FetchError):
-    kind = "connection"
-
-
-class BadResponseError(FetchError):
-    """The server sent something we cannot decode (unknown or corrupt content-encoding)."""
-
-    kind = "bad_response"
-
-
-class HostBackoffError(FetchError):
-    """Refused without asking the server: the host is in back-off after earlier failures."""
-
-    kind = "backoff"
-
-
-__all__ = [
-    "DEFAULT_ACCEPT",
-    "BadResponseError",
-    "BadUrlError",
-    "BlockedAddressError",
-    "ConnectionFailedError",
-    "DecompressionBombError",
-    "FetchError",
-    "FetchResult",
-    "FetchTimeoutError",
-    "Fetcher",
-    "HostBackoffError",
-    "HttpStatusError",
-    "RateLimitedError",
-    "TooLargeError",
-    "TooManyRedirectsError",
-    "redact_url",
-]
+__all__ = ["DEFAULT_ACCEPT", "FetchResult", "Fetcher", "redact_url"]
 
 
 def redact_url(url: httpx.URL | str) -> str:
@@ -124,62 +73,6 @@ def redact_url(url: httpx.URL | str) -> str:
     host = f"[{u.host}]" if ":" in u.host else u.host
     query = "?…" if u.query else ""
     return f"{u.scheme}://{host}{port}{u.path}{query}"
-
-
-# --- text decoding -----------------------------------------------------------------
-
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.\-]+)["']""")
-# Browsers (WHATWG Encoding) read these labels as windows-1252; so do we, so that
-# "latin-1" pages with curly quotes (bytes 0x80-0x9F) come out right.
-_AS_CP1252 = frozenset({"latin_1", "ascii", "cp1252"})
-
-
-def _codec_name(label: str | None) -> str | None:
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label.strip().strip("\"'")).name
-    except LookupError:
-        return None
-    name = name.replace("-", "_")
-    return "cp1252" if name in ("iso8859_1", *_AS_CP1252) else name
-
-
-def declared_charset(data: bytes) -> str | None:
-    """The charset a document declares about itself (XML declaration or HTML <meta>)."""
-    head = data[:4096]
-    match = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
-    return match.group(1).decode("ascii") if match else None
-
-
-def decode_body(data: bytes, http_charset: str | None) -> str:
-    """HTTP charset, then the document's own declaration, then detection (decode_bytes).
-
-    One deliberate deviation: a declared Latin-1/windows-1252/ASCII body that is valid
-    UTF-8 with non-ASCII bytes is read as UTF-8. Servers mislabel UTF-8 as Latin-1 all
-    the time; real windows-1252 text is practically never valid UTF-8.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")
-    candidates = [(_codec_name(http_charset), True), (_codec_name(declared_charset(data)), False)]
-    for codec, from_http in candidates:
-        if codec is None:
-            continue
-        if not from_http and codec.startswith(("utf_16", "utf_32")):
-            continue  # a declaration we could read in ASCII cannot be UTF-16 (WHATWG too)
-        if codec in _AS_CP1252 and not data.isascii():
-            try:
-                return data.decode("utf-8")
-            except UnicodeDecodeError:
-                pass
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            continue  # the declaration is wrong; try the next source
-    return decode_bytes(data)
 
 
 # --- result ------------------------------------------------------------------------

@@ -13,11 +13,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from bot.answers import Answer, SourceArticle, Turn, answer
-from bot.briefs import build_brief, parse_brief_args
+from bot.chat.briefs import build_brief, parse_brief_args
+from bot.chat.messages import CommandEvent, Post, ThreadRef, ThreadReplyEvent
+from bot.chat.platform import Platform
 from bot.errors import NewsbriefError
-from bot.messages import CommandEvent, Post, ThreadRef, ThreadReplyEvent
-from bot.platform import Platform
+from bot.nlp.answers import Answer, SourceArticle, Turn, answer
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.models import Sentence
-from bot.text.clean import INLINE_FURNITURE, CleanText, is_furniture
-from bot.text.sentences import split_spans
+from bot.nlp.text.clean import INLINE_FURNITURE, CleanText, is_furniture
+from bot.nlp.text.sentences import split_spans
 
 _MAX_SENTENCE_CHARS = 2_000  # a "sentence" longer than this is a table or a dump
 

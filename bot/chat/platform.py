@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent
+from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent
 
 
 class Platform(Protocol):
@@ -36,7 +36,7 @@ class Platform(Protocol):
 
 
 class EventHandler(Protocol):
-    """What adapters call; implemented by ``bot.conversation.Conversation``."""
+    """What adapters call; implemented by ``bot.chat.conversation.Conversation``."""
 
     async def on_command(self, platform: Platform, event: CommandEvent) -> None: ...
 

@@ -18,39 +18,12 @@ from typing import Any
 
 import httpcore
 
-from bot.errors import NewsbriefError
+from bot.news.net.errors import BlockedAddressError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 # (host name as written in the URL, resolved address) -> reason it is refused, or None.
 AddressPolicy = Callable[[str, IPAddress], str | None]
-
-
-class FetchError(NewsbriefError):
-    """A fetch failed; ``kind`` is a short machine code, the message says why for a user."""
-
-    kind = "fetch"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        url: str | None = None,
-        status: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.url = url  # already redacted: no userinfo, no query
-        self.status = status
-        self.retry_after = retry_after  # seconds the caller should wait before retrying
-
-
-class BadUrlError(FetchError):
-    kind = "bad_url"
-
-
-class BlockedAddressError(FetchError):
-    kind = "blocked_address"
 
 
 # Addresses cloud providers use for instance metadata (credentials live there).

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.chat.messages import Post, PostItem, QuoteLine, SourceLink
 from bot.errors import NewsbriefError
-from bot.messages import Post, PostItem, QuoteLine, SourceLink
 from bot.store import Store, StoryHit
 
 MAX_TOPIC_CHARS = 100

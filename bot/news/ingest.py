@@ -16,12 +16,12 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.analyze import analyze
 from bot.errors import NewsbriefError
-from bot.extract import Extracted, extract_article
-from bot.feeds import FeedEntry, FeedError, ParsedFeed, looks_like_opml, parse_feed, parse_opml
-from bot.fetch import Fetcher, FetchError, FetchResult, decode_body, redact_url
-from bot.net import is_http_url
+from bot.news.decode import decode_body
+from bot.news.extract import Extracted, extract_article
+from bot.news.feeds import FeedEntry, FeedError, ParsedFeed, looks_like_opml, parse_feed, parse_opml
+from bot.news.net import Fetcher, FetchError, FetchResult, is_http_url, redact_url
+from bot.nlp.analyze import analyze
 from bot.store import ArticleRecord, FeedState, Store, analysis_payload
 from bot.store.store import content_hash
 
@@ -204,7 +204,7 @@ class Ingester:
                 await self._save_feed_ok(state or FeedState(url=source), result, feed.title)
             await self._feed_entries(feed, source, report)
             return
-        text = result.text if result else decode_body(data, None)
+        text = result.text if result else decode_body(data)
         extracted = await asyncio.to_thread(extract_article, text, base)
         await self._store_extracted(source, base, extracted, None, None, report)
 

@@ -11,7 +11,7 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.utils import get_stop_words
 
 from bot.models import Sentence
-from bot.text.sentences import SumyTokenizer
+from bot.nlp.text.sentences import SumyTokenizer
 
 
 @cache

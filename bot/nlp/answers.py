@@ -26,11 +26,11 @@ from typing import Any
 import simplemma
 
 from bot.models import Quote, Sentence
-from bot.quotes import extract_quotes
-from bot.summarize.document import stemmer, stop_words
-from bot.text.article import article_sentences
-from bot.text.clean import clean
-from bot.text.sentences import words
+from bot.nlp.quotes import extract_quotes
+from bot.nlp.summarize.document import stemmer, stop_words
+from bot.nlp.text.article import article_sentences
+from bot.nlp.text.clean import clean
+from bot.nlp.text.sentences import words
 
 # --------------------------------------------------------------------- models
 

@@ -16,7 +16,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from bot.ingest import IngestReport, ItemResult
+from bot.news.ingest import IngestReport, ItemResult
 
 _ORDER = ("new", "updated", "duplicate", "not_modified", "no_article", "failed")
 

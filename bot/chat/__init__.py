@@ -1,0 +1,1 @@
+"""The conversation: the Platform seam, neutral messages, command groups, briefs, rendering."""

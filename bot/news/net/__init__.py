@@ -1,0 +1,56 @@
+"""Network access, one face: ``from bot.news.net import Fetcher, FetchError, …``.
+
+``fetch`` holds the client (limits, redirects, back-off, conditional GET) and
+``guard`` the SSRF check made at connect time. Every failure is a ``FetchError``;
+the tree is drawn in ``bot.news.net.errors``.
+"""
+
+from urllib.parse import urlsplit
+
+from bot.news.net.errors import (
+    BadResponseError,
+    BadUrlError,
+    BlockedAddressError,
+    ConnectionFailedError,
+    DecompressionBombError,
+    FetchError,
+    FetchTimeoutError,
+    HostBackoffError,
+    HttpStatusError,
+    RateLimitedError,
+    TooLargeError,
+    TooManyRedirectsError,
+)
+from bot.news.net.fetch import DEFAULT_ACCEPT, Fetcher, FetchResult, redact_url
+from bot.news.net.guard import HostGuard, blocked_reason
+
+
+def is_http_url(source: str) -> bool:
+    """Whether a command-line or feed source is an http(s) URL rather than a file."""
+    try:
+        return urlsplit(source).scheme in {"http", "https"}
+    except ValueError:  # "http://[::1" and friends: not a URL we can fetch
+        return False
+
+
+__all__ = [
+    "DEFAULT_ACCEPT",
+    "BadResponseError",
+    "BadUrlError",
+    "BlockedAddressError",
+    "ConnectionFailedError",
+    "DecompressionBombError",
+    "FetchError",
+    "FetchResult",
+    "FetchTimeoutError",
+    "Fetcher",
+    "HostBackoffError",
+    "HostGuard",
+    "HttpStatusError",
+    "RateLimitedError",
+    "TooLargeError",
+    "TooManyRedirectsError",
+    "blocked_reason",
+    "is_http_url",
+    "redact_url",
+]

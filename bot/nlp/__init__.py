@@ -1,0 +1,1 @@
+"""Pure text work: cleaning, sentences, summaries, quotes, answers; no network or store code."""
