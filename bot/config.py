@@ -1,7 +1,8 @@
 """Settings, read from ``NEWSBRIEF_*`` environment variables or a ``.env`` file.
 
-Platform tokens arrive with the Slack and Discord adapters, as ``SecretStr`` so
-that a repr or a log line never shows them.
+Secrets are ``SecretStr``, so that a repr or a log line never shows them. Platform
+tokens also answer to the names the platforms' own docs use (``SLACK_BOT_TOKEN``,
+``DISCORD_TOKEN``).
 """
 
 from __future__ import annotations
@@ -9,10 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import __version__
+
+
+def _platform_secret(name: str) -> SecretStr | None:
+    """A secret read as ``NAME`` (the platform's own spelling) or ``NEWSBRIEF_NAME``."""
+    return Field(default=None, validation_alias=AliasChoices(name, f"NEWSBRIEF_{name}"))  # type: ignore[no-any-return]
 
 
 def default_data_dir() -> Path:
@@ -41,6 +47,49 @@ class Settings(BaseSettings):
 
     # Digests
     digest_grace_period_s: int = 3 * 3600
+
+    # Secrets at rest (feed credentials, platform tokens): a Fernet key. Unset, one is
+    # generated on first use into data_dir/secret.key (mode 0600), apart from the database.
+    secret_key: SecretStr | None = None
+
+    # newsbrief's own HTTP server (Slack events and OAuth; health and metrics)
+    http_host: str = "127.0.0.1"
+    http_port: int = 3000
+
+    # Which adapters run: the console only when no platform is configured, or when asked.
+    console: bool | None = None  # None: decide from the platforms configured
+
+    # Slack
+    slack_bot_token: SecretStr | None = _platform_secret("SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = _platform_secret("SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = _platform_secret("SLACK_APP_TOKEN")
+    slack_client_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_CLIENT_ID", "NEWSBRIEF_SLACK_CLIENT_ID")
+    )
+    slack_client_secret: SecretStr | None = _platform_secret("SLACK_CLIENT_SECRET")
+    slack_api_url: str = "https://slack.com/api/"
+    slack_managers: str = ""  # user ids or a user group id, comma separated
+
+    # Discord
+    discord_token: SecretStr | None = _platform_secret("DISCORD_TOKEN")
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = ""  # empty: the one /gateway/bot names
+    discord_guild_ids: str = ""  # comma separated: guild-scoped command sync, for development
+    discord_message_content: bool = False  # the privileged Message Content intent is enabled
+    discord_shards: str = ""  # "", "auto" or a number
+
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.slack_bot_token or (self.slack_client_id and self.slack_client_secret))
+
+    @property
+    def discord_configured(self) -> bool:
+        return self.discord_token is not None
+
+    def console_enabled(self) -> bool:
+        if self.console is not None:
+            return self.console
+        return not (self.slack_configured or self.discord_configured)
 
 
 def get_settings() -> Settings:

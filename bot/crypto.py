@@ -1,0 +1,73 @@
+"""Secrets at rest: feed credentials and platform tokens are stored encrypted.
+
+Fernet (the ``cryptography`` package) rather than anything hand-made: authenticated
+encryption with a versioned token format. The key is ``NEWSBRIEF_SECRET_KEY`` or,
+when that is unset (the embedded default), a key generated once into
+``data_dir/secret.key`` with mode 0600: a dump of the database alone yields no secret.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from bot.config import Settings
+from bot.errors import NewsbriefError
+
+KEY_FILE = "secret.key"
+
+
+class SecretKeyError(NewsbriefError):
+    """The key is malformed, or a stored secret was written with another key."""
+
+
+class SecretBox:
+    """Encrypts and decrypts short strings (tokens, URL credentials) with one key."""
+
+    def __init__(self, key: bytes) -> None:
+        try:
+            self._fernet = Fernet(key)
+        except (ValueError, TypeError):
+            raise SecretKeyError(
+                "NEWSBRIEF_SECRET_KEY is not a valid key: make one with "
+                "python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'"
+            ) from None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SecretBox:
+        if settings.secret_key is not None:
+            return cls(settings.secret_key.get_secret_value().encode())
+        return cls(_key_file(settings.data_dir))
+
+    def encrypt(self, plain: str) -> str:
+        return self._fernet.encrypt(plain.encode()).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode()
+        except (InvalidToken, ValueError):
+            raise SecretKeyError(
+                "a stored secret cannot be decrypted: NEWSBRIEF_SECRET_KEY (or "
+                "secret.key in the data directory) changed since it was stored"
+            ) from None
+
+
+def _key_file(data_dir: Path) -> bytes:
+    """Read the generated key, creating it atomically (0600) on first use."""
+    path = data_dir / KEY_FILE
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its key
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as f:
+        f.write(key)
+    return key
