@@ -67,7 +67,8 @@ class DigestCommands:
         if not event.user.is_manager:
             raise NewsbriefError(
                 f"Only people who manage this channel can {what}. "
-                "Ask a channel manager, or use /digest list to see what is set up."
+                f"Ask {event.user.managers or 'a channel manager'}, "
+                "or use /digest list to see what is set up."
             )
 
     async def _subscribe(self, platform: Platform, event: CommandEvent, rest: str) -> None:

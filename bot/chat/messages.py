@@ -54,6 +54,9 @@ class ChannelRef:
     platform: str
     id: str
     name: str | None = field(default=None, compare=False)
+    # The Slack team / Discord guild the channel is in: the adapter fills it in and
+    # needs it back to pick that workspace's token. None: the adapter's only workspace.
+    workspace: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,7 @@ class ThreadRef:
     platform: str
     channel_id: str
     id: str
+    workspace: str | None = field(default=None, compare=False)  # as on ChannelRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,8 @@ class User:
     id: str
     name: str
     is_manager: bool = False  # the adapter decides: Slack/Discord permissions, console always
+    # Who may manage the channel, in words, for refusals ("a workspace admin or owner").
+    managers: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

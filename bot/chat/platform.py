@@ -5,6 +5,15 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent
+from bot.errors import NewsbriefError
+
+
+class ChannelUnreachableError(NewsbriefError):
+    """``post``/``reply`` cannot reach the channel: the bot is not in it or it is gone.
+
+    The message says how to fix it (Slack: invite the bot). A digest whose channel
+    raises this can be paused instead of retried every sweep.
+    """
 
 
 class Platform(Protocol):
