@@ -277,6 +277,53 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     return asyncio.run(run_app(get_settings(), out=out, sample=not args.no_sample))
 
 
+# ---------------------------------------------------------------- db (deployment)
+def _cmd_db(args: argparse.Namespace, out: TextIO) -> int:
+    """``db upgrade`` migrates to head under the same lock as ``run``; ``db current`` only reads."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot.store import create_store_engine
+    from bot.store.migrate import current_revision, head_revision, is_known_revision, migrate
+
+    engine = create_store_engine(get_settings().effective_database_url())
+    where = engine.url.render_as_string(hide_password=True)
+    head = head_revision()
+    try:
+        if args.db_command == "upgrade":
+            done = migrate(engine)
+            if done.changed:
+                out.write(
+                    f"{where}: upgraded from {done.before or 'empty'} to {done.after} (head)\n"
+                )
+            else:
+                out.write(f"{where}: already at head ({head})\n")
+            return 0
+        current = current_revision(engine)
+    except OperationalError as exc:
+        raise NewsbriefError(
+            f"cannot reach the database {where} (NEWSBRIEF_DATABASE_URL): {exc.orig or exc}"
+        ) from None
+    finally:
+        engine.dispose()
+    if current == head:
+        out.write(f"{where}: {current} (head)\n")
+        return 0
+    if current is not None and not is_known_revision(current):
+        out.write(f"{where}: {current} (unknown to this release, whose head is {head})\n")
+    else:
+        out.write(f"{where}: {current or 'empty'} (head is {head}: run newsbrief db upgrade)\n")
+    return 1 if args.check else 0
+
+
+def _add_db_parser(sub: Any) -> None:
+    d = sub.add_parser("db", help="the database's migration level: show it, or upgrade to head")
+    d.set_defaults(func=_cmd_db)
+    dsub = d.add_subparsers(dest="db_command", required=True)
+    dsub.add_parser("upgrade", help="migrate to head (newsbrief run does this at start-up)")
+    c = dsub.add_parser("current", help="show the revision, without changing anything")
+    c.add_argument("--check", action="store_true", help="exit 1 unless the database is at head")
+
+
 # ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -327,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run the bot (console when no platform token is set)")
     r.add_argument("--no-sample", action="store_true", help="don't load the bundled sample")
     r.set_defaults(func=_cmd_run)
+    _add_db_parser(sub)
     return parser
 
 
