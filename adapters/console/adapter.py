@@ -11,19 +11,16 @@ import asyncio
 import fcntl
 import json
 import os
-import shlex
 import sys
 from pathlib import Path
 from typing import TextIO
 
+from adapters.console.events import CHANNEL, HELP_HINT, PLATFORM, USER, Hint, Quit, parse_line
 from adapters.console.render import render
-from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent, User
+from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, User
 from bot.chat.platform import EventHandler
 
-CHANNEL = ChannelRef(platform="console", id="console", name="console")
-USER = User(id="console", name="you", is_manager=True)  # the console user manages its channel
-
-HELP_HINT = "Type /help for commands, or `reply N your question` to ask about post N."
+__all__ = ["CHANNEL", "HELP_HINT", "USER", "ConsolePlatform"]
 
 
 def _parse(line: str) -> dict[str, str | None] | None:
@@ -35,7 +32,7 @@ def _parse(line: str) -> dict[str, str | None] | None:
 
 
 class ConsolePlatform:
-    name = "console"
+    name = PLATFORM
 
     def __init__(
         self,
@@ -44,8 +41,10 @@ class ConsolePlatform:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         interactive: bool | None = None,
+        user: User = USER,
     ) -> None:
         self._record_path = record_path
+        self._user = user  # who types here; the console's own user manages the channel
         self._in = stdin or sys.stdin
         self._out = stdout or sys.stdout
         self._interactive = self._in.isatty() if interactive is None else interactive
@@ -91,7 +90,8 @@ class ConsolePlatform:
             return ThreadRef(platform=self.name, channel_id=channel.id, id=str(number))
 
     async def reply(self, thread: ThreadRef, post: Post) -> None:
-        self._print(render(post).replace("\n", "\n    ").join(("  ↪ ", "")))
+        # The thread's number, so that interleaved threads stay apart on one screen.
+        self._print(render(post).replace("\n", "\n    ").join((f"  ↪ [{thread.id}] ", "")))
 
     async def respond(self, event: CommandEvent, post: Post) -> None:
         self._print(render(post))
@@ -112,41 +112,38 @@ class ConsolePlatform:
 
     # ------------------------------------------------------------- input loop
     async def start(self, handler: EventHandler) -> None:
+        """Read lines until end of input or ``stop`` (which need not wait for a line)."""
         if self._interactive:
             self._print("newsbrief console — " + HELP_HINT)
         loop = asyncio.get_running_loop()
-        while not self._stopped.is_set():
-            if self._interactive:
-                self._out.write("> ")
-                self._out.flush()
-            line = await loop.run_in_executor(None, self._in.readline)
-            if not line:  # end of input
-                break
-            await self.handle_line(handler, line)
+        stopped = asyncio.ensure_future(self._stopped.wait())
+        try:
+            while not self._stopped.is_set():
+                if self._interactive:
+                    self._out.write("> ")
+                    self._out.flush()
+                read = loop.run_in_executor(None, self._in.readline)
+                await asyncio.wait({read, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                if not read.done():
+                    break  # stopped while waiting: the reader thread ends with the input
+                line = read.result()
+                if not line:  # end of input
+                    break
+                await self.handle_line(handler, line)
+        finally:
+            stopped.cancel()
 
     async def handle_line(self, handler: EventHandler, line: str) -> None:
-        line = line.strip()
-        if not line or line.startswith("#"):
+        event = parse_line(line, self._user)
+        if event is None:
             return
-        if line in {"quit", "exit", "/quit", "/exit"}:
+        if isinstance(event, Quit):
             await self.stop()
-            return
-        if line.startswith("/"):
-            name, _, rest = line[1:].partition(" ")
-            event = CommandEvent(CHANNEL, USER, name.lower(), rest.strip())
+        elif isinstance(event, Hint):
+            self._print(event.text)
+        elif isinstance(event, CommandEvent):
             await handler.on_command(self, event)
-            return
-        word, _, rest = line.partition(" ")
-        if word.lower() == "reply":
-            number, _, question = rest.strip().partition(" ")
-            if not number.isdecimal() or not question.strip():
-                self._print("To ask about a post, type: reply N your question (e.g. reply 1 why?)")
-                return
-            thread = ThreadRef(self.name, CHANNEL.id, number)
-            known = await handler.on_thread_reply(
-                self, ThreadReplyEvent(thread, USER, question.strip())
+        elif not await handler.on_thread_reply(self, event):
+            self._print(
+                f"There is no post {event.thread.id} with a thread to reply to. {HELP_HINT}"
             )
-            if not known:
-                self._print(f"There is no post {number} with a thread to reply to. {HELP_HINT}")
-            return
-        self._print(f"I didn't understand {shlex.quote(line[:60])}. {HELP_HINT}")

@@ -1,0 +1,53 @@
+"""Typed lines to neutral events: what a person types at the console, as the core sees it.
+
+``/brief korea`` is a ``CommandEvent``; ``reply 1 why?`` a ``ThreadReplyEvent`` in
+post 1's thread. What is neither becomes a ``Hint`` saying what to type instead.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from bot.chat.messages import ChannelRef, CommandEvent, ThreadRef, ThreadReplyEvent, User
+
+PLATFORM = "console"
+CHANNEL = ChannelRef(platform=PLATFORM, id="console", name="console")
+USER = User(id="console", name="you", is_manager=True)  # the console user manages its channel
+
+HELP_HINT = "Type /help for commands, or `reply N your question` to ask about post N."
+
+
+@dataclass(frozen=True, slots=True)
+class Quit:
+    """``quit`` or ``exit``: the console stops."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hint:
+    """A line that is no event: the console answers it with ``text``."""
+
+    text: str
+
+
+ConsoleInput = CommandEvent | ThreadReplyEvent | Quit | Hint
+
+
+def parse_line(line: str, user: User = USER) -> ConsoleInput | None:
+    """One typed line as an event; None for blank lines and ``#`` comments."""
+    line = line.strip()
+    if not line or line.startswith("#"):
+        return None
+    if line in {"quit", "exit", "/quit", "/exit"}:
+        return Quit()
+    if line.startswith("/"):
+        name, _, rest = line[1:].partition(" ")
+        return CommandEvent(CHANNEL, user, name.lower(), rest.strip())
+    word, _, rest = line.partition(" ")
+    if word.lower() == "reply":
+        number, _, question = rest.strip().partition(" ")
+        if not number.isdecimal() or not question.strip():
+            return Hint("To ask about a post, type: reply N your question (e.g. reply 1 why?)")
+        thread = ThreadRef(PLATFORM, CHANNEL.id, number)
+        return ThreadReplyEvent(thread, user, question.strip())
+    return Hint(f"I didn't understand {shlex.quote(line[:60])}. {HELP_HINT}")
