@@ -15,7 +15,11 @@ was tuned on) and ``holdout`` (tests/fixtures/qa_holdout.jsonl, written before
 any tuning and never tuned on). Each is reported separately; a holdout score
 far below dev means the tuning overfit.
 
-Run: python bench/answers_dev.py [-v] [--set dev|holdout|both]
+With ``--stored`` every article comes with the analysis ingest stores for it
+(``analysis_payload``), as the conversation passes it: the answerer then takes
+its quotes instead of extracting them again. The figures must not change.
+
+Run: python bench/answers_dev.py [-v] [--set dev|holdout|both] [--stored]
 """
 
 from __future__ import annotations
@@ -31,7 +35,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.nlp.answers import Answer, SourceArticle, Turn, _index_cached, answer  # noqa: E402
+from bot.nlp.analyze import analyze  # noqa: E402
+from bot.nlp.answers import (  # noqa: E402
+    Answer,
+    SourceArticle,
+    Turn,
+    answer,
+    clear_index_cache,
+)
+from bot.store import analysis_payload  # noqa: E402
 
 SAMPLE = ROOT / "bot" / "data" / "sample" / "articles"
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -42,11 +54,16 @@ TWINS = {
 }
 
 
-def _articles() -> dict[str, SourceArticle]:
-    return {
-        p.name: SourceArticle(id=p.stem, text=p.read_text(encoding="utf-8"), url=f"sample:{p.stem}")
-        for p in sorted(SAMPLE.glob("*.txt"))
-    }
+def _articles(stored: bool = False) -> dict[str, SourceArticle]:
+    out: dict[str, SourceArticle] = {}
+    for p in sorted(SAMPLE.glob("*.txt")):
+        text, url = p.read_text(encoding="utf-8"), f"sample:{p.stem}"
+        if stored:
+            payload = analysis_payload(analyze(text))
+            out[p.name] = SourceArticle.from_analysis(p.stem, text, payload, url=url)
+        else:
+            out[p.name] = SourceArticle(id=p.stem, text=text, url=url)
+    return out
 
 
 def load(name: str) -> list[dict[str, Any]]:
@@ -54,8 +71,10 @@ def load(name: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def evaluate(setting: str, verbose: bool, qa_set: str = "dev") -> dict[str, float]:
-    arts = _articles()
+def evaluate(
+    setting: str, verbose: bool, qa_set: str = "dev", stored: bool = False
+) -> dict[str, float]:
+    arts = _articles(stored)
     rows = load(qa_set)
     by_id = {r["id"]: r for r in rows}
     answers: dict[str, Answer] = {}
@@ -97,17 +116,25 @@ def evaluate(setting: str, verbose: bool, qa_set: str = "dev") -> dict[str, floa
     }
 
 
-def latency() -> tuple[float, float, float, float]:
-    base = list(_articles().values())
-    # Ten articles: the eight samples plus two more copies under other ids.
+def latency(stored: bool = False) -> tuple[float, float, float, float]:
+    base = list(_articles(stored).values())
+    # Ten articles: the eight samples plus two more copies under other ids (the stored
+    # analysis still fits: the copies only add a line break at the end).
     pool = base + [
-        SourceArticle(id=f"{a.id}-copy", text=a.text + "\n", url=a.url) for a in base[1:3]
+        SourceArticle(
+            id=f"{a.id}-copy",
+            text=a.text + "\n",
+            url=a.url,
+            sentences=a.sentences,
+            quotes=a.quotes,
+        )
+        for a in base[1:3]
     ]
     rows = load("dev")
     cold: list[float] = []
     warm: list[float] = []
     for r in rows:
-        _index_cached.cache_clear()
+        clear_index_cache()
         t0 = time.perf_counter()
         answer(r["question"], pool)
         cold.append((time.perf_counter() - t0) * 1000)
@@ -125,19 +152,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="print every miss")
     parser.add_argument("--set", choices=("dev", "holdout", "both"), default="both")
+    parser.add_argument(
+        "--stored", action="store_true", help="articles carry the analysis ingest stores"
+    )
     args = parser.parse_args()
     names = ("dev", "holdout") if args.set == "both" else (args.set,)
     for name, setting in ((n, s) for n in names for s in ("article", "thread")):
         if args.verbose:
             print(f"[{name} / {setting}]")
-        m = evaluate(setting, args.verbose, name)
+        m = evaluate(setting, args.verbose, name, args.stored)
         print(
             f"{name:7} {setting:8} top-1 accuracy {m['accuracy']:.1%} "
             f"on {m['answerable']} answerable; "
             f"I-don't-know precision {m['idk_precision']:.1%}, recall {m['idk_recall']:.1%} "
             f"({m['idk']} said)"
         )
-    c50, c95, w50, w95 = latency()
+    c50, c95, w50, w95 = latency(args.stored)
     print(
         f"latency, thread of 10 articles: cold p50 {c50:.1f} ms p95 {c95:.1f} ms; "
         f"warm p50 {w50:.1f} ms p95 {w95:.1f} ms"

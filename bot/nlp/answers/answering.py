@@ -1,0 +1,148 @@
+"""``answer()``: from a question and a thread's articles to the sentences that answer it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.nlp.answers.focus import focus_articles
+from bot.nlp.answers.index import index_article
+from bot.nlp.answers.indexed import Indexed
+from bot.nlp.answers.models import Answer, AnswerSentence, SourceArticle, Turn, unsure
+from bot.nlp.answers.patterns import FOLLOW_UP, PRONOUN_SUBJECT
+from bot.nlp.answers.question import Question, analyse
+from bot.nlp.answers.ranking import Asked, confident, corpus, pick, rank
+from bot.nlp.answers.subjects import main_speaker, recent_subject, resolve_subject
+from bot.nlp.answers.terms import normalise, stem_terms, term, tokens
+from bot.nlp.answers.vocab import MEASURE_WORDS, QUESTION_WORDS
+from bot.nlp.answers.weights import WEIGHTS as W
+
+_NOT_ANSWERED = (
+    "I don't know: the articles in this thread don't seem to answer that. Here are the sources:"
+)
+
+
+def answer(
+    question: str,
+    articles: Sequence[SourceArticle],
+    history: Sequence[Turn] = (),
+    *,
+    max_sentences: int = 2,
+) -> Answer:
+    """The sentences that answer ``question`` from ``articles`` only."""
+    question = " ".join(question.split())
+    links = tuple((a.title or a.url or a.id, a.url) for a in articles)
+    if not question or not articles:
+        return unsure("Ask me a question about the articles in this thread.", links)
+    norm = normalise(question)
+    indexes = [index_article(a) for a in articles]
+    q = analyse(norm)
+    previous = history[-1] if history else None
+    follow_up = bool(previous and FOLLOW_UP.search(norm))
+    subjects, pronoun_who = _subjects(q, history, indexes)
+    subject = subjects[0] if len(subjects) == 1 else None
+    if q.kind == "say" and not subjects:
+        return unsure(
+            f"I don't know: I can't find {q.who or 'that person'} quoted in these articles. "
+            "Here are the sources:",
+            links,
+            kind=q.kind,
+        )
+    terms = _question_terms(norm, q, pronoun_who)
+    if follow_up and previous:
+        if q.kind != "say" and previous.answer.subject and not subjects:
+            subject = previous.answer.subject
+            subjects = (subject,)
+        for t in stem_terms(normalise(previous.question)):
+            terms.setdefault(t, W.previous_question)
+    measures = _measures(q, terms)
+    if q.kind == "how_many" and q.focus and q.focus not in terms:
+        terms[q.focus] = 1.0
+    asked = Asked(
+        question=q,
+        terms=terms,
+        measures=measures,
+        subjects=subjects,
+        follow_up=follow_up,
+        previous=frozenset(
+            (s.article_id, s.text) for s in (previous.answer.sentences if previous else ())
+        ),
+    )
+    # In a digest thread, only the stories the question is about answer it (and
+    # weigh its words): a look-alike sentence from another story is not an answer.
+    focus = focus_articles(terms, articles, indexes, subjects, previous if follow_up else None)
+    flat = [(idx, i) for idx in indexes if id(idx) in focus for i in range(len(idx.sentences))]
+    if not flat:
+        return unsure("Those articles have no text I can search.", links)
+    found = corpus(asked, indexes, flat)
+    ranked = rank(asked, found)
+    if not confident(asked, ranked[0]):
+        return unsure(_NOT_ANSWERED, links, kind=q.kind, subject=subject)
+    picked = pick(asked, found, ranked, max_sentences)
+    return _compose(asked, flat, picked, ranked[0][3], subject)
+
+
+def _subjects(
+    q: Question, history: Sequence[Turn], indexes: Sequence[Indexed]
+) -> tuple[tuple[str, ...], bool]:
+    """The people the question is about, and whether it named them by a pronoun."""
+    who = q.who
+    if who and PRONOUN_SUBJECT.match(who.strip()):
+        recent = recent_subject(history) or main_speaker(indexes)
+        return ((recent,) if recent else ()), True
+    if not who:
+        return (), False
+    subjects = resolve_subject(who, indexes)
+    previous = history[-1] if history else None
+    if not subjects and previous and FOLLOW_UP.search(who):
+        # "their boss": describe with the previous question's words too.
+        subjects = resolve_subject(f"{who} {previous.question}", indexes)
+    return subjects, False
+
+
+def _question_terms(norm: str, q: Question, pronoun_who: bool) -> dict[str, float]:
+    """The question's own search terms, each weighing 1."""
+    content = " ".join(w for w in tokens(norm) if w.lower() not in QUESTION_WORDS)
+    terms: dict[str, float] = {t: 1.0 for t in stem_terms(content)}
+    if q.kind == "say" and q.who and not pronoun_who:
+        for t in stem_terms(q.who):
+            terms.pop(t, None)  # the subject is matched through what they said, not words
+    return terms
+
+
+def _measures(q: Question, terms: dict[str, float]) -> tuple[str, ...]:
+    """Measure words ("score", "share") taken out of ``terms``: evidence matches them."""
+    measures: list[str] = []
+    if q.measure:
+        for w in MEASURE_WORDS:
+            if terms.pop(term(w), 0.0) >= 1.0:
+                measures.append(term(w))
+    return tuple(measures)
+
+
+def _compose(
+    asked: Asked, flat: list[tuple[Indexed, int]], picked: list[int], best: int, subject: str | None
+) -> Answer:
+    """The picked sentences as an answer, and who it is about when the question didn't say."""
+    out = tuple(
+        AnswerSentence(
+            text=flat[n][0].sentences[flat[n][1]].text,
+            article_id=flat[n][0].article.id,
+            url=flat[n][0].article.url,
+        )
+        for n in picked
+    )
+    if subject is None:
+        idx, i = flat[best]
+        said = {
+            p: w
+            for p, w in idx.said.get(i, {}).items()
+            if not asked.subjects or p in asked.subjects
+        }
+        subject = max(said, key=lambda k: (said[k], k)) if said else None
+    return Answer(
+        text=" ".join(s.text for s in out),
+        sentences=out,
+        confident=True,
+        kind=asked.question.kind,
+        subject=subject,
+    )

@@ -1,0 +1,107 @@
+"""The regular expressions the evidence and people checks match sentences against."""
+
+from __future__ import annotations
+
+import re
+
+from bot.nlp.answers.vocab import (
+    DAYS,
+    MONTHS,
+    ORGANISATIONS,
+    PLACE_NOUNS,
+    ROLES,
+    SPEECH_VERBS,
+)
+
+PRONOUN_SUBJECT = re.compile(r"^(?:he|she|they|him|her|them|it)$", re.IGNORECASE)
+FOLLOW_UP = re.compile(
+    r"^\W*(?:and|also|what\s+about|how\s+about|then|so)\b"
+    r"|\b(?:he|she|they|him|her|them|their|his|its|that|it|those|these)\b",
+    re.IGNORECASE,
+)
+
+DATE = re.compile(
+    rf"\b(?:{MONTHS})\b|\b(?:19|20)\d\d\b|\b(?:{DAYS}|yesterday|today|tomorrow|tonight)\b"
+    r"|\b(?:last|next|this)\s+(?:week|month|year|spring|summer|autumn|fall|winter)\b"
+    r"|\b\d+\s+(?:days?|weeks?|months?|years?)\s+(?:ago|earlier|later)\b|\bat\s+the\s+time\b"
+    r"|\b\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\b(?:midnight|noon|midday)\b"
+    r"|\b(?:morning|evening|afternoon|overnight)\b",
+    re.IGNORECASE,
+)
+# "When was X last ..." is answered by "the first X since 2011" or "last ... in 2012".
+LAST_TIME = re.compile(
+    r"\bsince\s+(?:\w+\s+){0,2}(?:19|20)\d\d\b|\blast\s+(?:\w+\s+){0,2}in\s+(?:\w+\s+)?(?:19|20)\d\d",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|dozens|"
+    "hundreds?|thousands?|millions?|billions?|half|third|quarter|fifth|percent|per\\s+cent"
+)
+NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+NUMBER_TOKEN = re.compile(
+    r"^(?:[$£€]?\d[\d,.]*\w*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"dozens?|hundreds?|thousands?|millions?|billions?|half|third|quarter)$",
+    re.IGNORECASE,
+)
+VAGUE_NUMBER = re.compile(r"^(?:dozens|hundreds|thousands|millions|billions)$", re.I)
+MONEY = re.compile(
+    r"[$£€]\s?\d|\b\d[\d,.]*\s*(?:million|billion|bn|m)?\s*(?:euros?|dollars?|pounds?|yen|yuan)\b",
+    re.IGNORECASE,
+)
+MONEY_QUESTION = re.compile(
+    r"\bhow\s+much\b.*\b(?:cost|costs|costing|money|pay|paid|spend|spent|worth|price|fund|"
+    r"funding|save|saving|budget|earn|earns|raise|raised|lose|lost|get|give|giving|receive)\b"
+    r"|\bhow\s+much\s+(?:is|was|are|were|will|would|does|did)\b",
+    re.IGNORECASE,
+)
+PERCENT = re.compile(r"\d\s*(?:%|percent|per\s+cent)|\bby\s+(?:a\s+)?(?:half|third|quarter)", re.I)
+STRONG_CAUSE = re.compile(
+    r"\b(?:because|due\s+to|owing\s+to|as\s+a\s+result|caused|led\s+to|blam\w*|reason|"
+    r"thanks\s+to|result(?:ed)?\s+(?:of|from)|so\s+that|in\s+order\s+to|after|following|"
+    r"amid|when|since|refus\w*|over)\b",
+    re.IGNORECASE,
+)
+SPEECH = re.compile(rf"\b(?:{SPEECH_VERBS})\b", re.IGNORECASE)
+_NAME = r"[A-Z][\w’'-]*\.?(?:\s+[A-Z][\w’'-]*){0,3}"
+NAME_THEN_VERB = re.compile(
+    rf"(?P<name>{_NAME})(?:\s*,[^,.;“”\"]{{1,120}},|,)?\s+(?:\w+\s+)?(?:{SPEECH_VERBS})\b"
+)
+VERB_THEN_NAME = re.compile(rf"\b(?:{SPEECH_VERBS})\s+(?P<name>{_NAME})")
+# A sentence whose speaker is a pronoun or a description: "The Castlegate manager said".
+ANAPHORIC_SPEAKER = re.compile(
+    r"^(?:[“\"‘'][^”\"’]*[”\"’],?\s*)?"
+    r"(?P<np>he|she|they|(?:the|his|her|their)\s+[\w’'\- ]{1,40}?)"
+    rf"\s+(?:(?:also|then|later|has|had|\w+ly)\s+)?(?:{SPEECH_VERBS})\b|[”\"’],?\s+(?P<np2>he|she)\s+(?:{SPEECH_VERBS})\b",
+    re.IGNORECASE,
+)
+PLACE = re.compile(
+    r"\b(?:in|at|near|outside|from|across|around|on)\s+(?:the\s+)?"
+    r"(?P<place>[A-Z][\w’'-]*(?:\s+[A-Z0-9][\w’'-]*)*"
+    r"(?:(?:,\s*|\s+and\s+)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)*)"
+)
+PLACE_NOUN = re.compile(rf"\b(?:{PLACE_NOUNS})\b", re.IGNORECASE)
+NOT_PLACE = re.compile(rf"^(?:{MONTHS}|{DAYS}|I|The|A)\b", re.IGNORECASE)
+ORGANISATION = re.compile(rf"\b(?:{ORGANISATIONS})\b")
+ROLE_WORD = re.compile(rf"\b(?:{ROLES})\b", re.IGNORECASE)
+# What a number must look like to measure what was asked: "what share" wants a percentage.
+MEASURE_EVIDENCE: dict[str, re.Pattern[str]] = {
+    "percent": PERCENT,
+    "score": re.compile(r"\b\d{1,2}\s?[-–]\s?\d{1,2}\b"),
+    "duration": re.compile(
+        r"\b(?:\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+        r"[\s-]+(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|generations?|"
+        r"kilomet\w+|km|miles?|metres?|meters?)\b|\bsince\s+(?:19|20)\d\d\b",
+        re.I,
+    ),
+    "age": re.compile(r",\s*\d{1,3},|\b\d{1,3}-year-old\b|\baged\s+\d", re.I),
+    "frequency": re.compile(
+        r"\bevery\b|\b(?:once|twice)\b|\bper\s+(?:day|week|month|year)\b|\ba\s+(?:day|week|"
+        r"month|year)\b",
+        re.I,
+    ),
+    "size": re.compile(
+        r"\d[\d,.]*[\s-]*(?:metres?|meters?|m|km|kilomet\w+|miles?|feet|ft|tonnes?|kg|mph|"
+        r"km/h|percent)\b",
+        re.I,
+    ),
+}

@@ -1,0 +1,170 @@
+"""Who an article quotes or reports, how it describes them, and which sentences are theirs."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+
+from bot.nlp.answers.indexed import Indexed, Person
+from bot.nlp.answers.patterns import (
+    ANAPHORIC_SPEAKER,
+    DATE,
+    NAME_THEN_VERB,
+    SPEECH,
+    VERB_THEN_NAME,
+)
+from bot.nlp.answers.terms import stem_terms
+from bot.nlp.answers.vocab import CHAT
+from bot.nlp.answers.weights import WEIGHTS as W
+from bot.nlp.lexicon import stop_words
+
+
+def find_people(idx: Indexed) -> None:
+    """Who speaks in the article, how it describes them, and which sentences report them."""
+    for q in idx.quotes:
+        if q.speaker and q.speaker not in idx.people:
+            idx.people[q.speaker] = Person(q.speaker)
+    _credit_reported(idx, _reported_speech(idx))
+    for i, qs in idx.quote_sentence.items():
+        for q in qs:
+            if q.speaker:
+                idx.credit(i, q.speaker, W.partial_quote if q.partial else W.full_quote)
+    _find_mentions(idx)
+    _credit_anaphora(idx)
+    # A sentence reporting someone also mentions them ("he said" names Tanner).
+    for i, who in idx.said.items():
+        for name in who:
+            idx.names[i].add(name)
+            idx.terms[i] = idx.terms[i] + Counter(
+                {t: 1 for t in stem_terms(name) if t not in idx.terms[i]}
+            )
+
+
+def _reported_speech(idx: Indexed) -> list[tuple[int, str]]:
+    """(sentence, name) of every "Maas said" / "said Lim Wei" in the article."""
+    found: list[tuple[int, str]] = []
+    for _round in range(2):  # full names first, then surnames alone ("Maas said")
+        surnames = {p.surname for p in idx.people.values()} | {n.split()[-1] for _, n in found}
+        found = []
+        for i, s in enumerate(idx.sentences):
+            for pattern in (NAME_THEN_VERB, VERB_THEN_NAME):
+                for m in pattern.finditer(s.text):
+                    name = _clean_name(m.group("name"), surnames)
+                    if name:
+                        found.append((i, name))
+    return found
+
+
+def _credit_reported(idx: Indexed, found: list[tuple[int, str]]) -> None:
+    by_surname = {p.surname: p for p in idx.people.values()}
+    for i, name in found:
+        surname = name.split()[-1]
+        if surname not in by_surname:
+            by_surname[surname] = idx.people[name] = Person(name)
+        person = by_surname[surname]
+        person.describe(name, W.describe_name)  # "Transport Minister Ruth Adeyemi"
+        idx.credit(i, person.name, W.reported_speech)
+
+
+def _clean_name(raw: str, known_surnames: set[str]) -> str | None:
+    """A capitalised run as a person's (or organisation's) name, or None."""
+    stops = stop_words("english")
+    toks = raw.split()
+    while toks and (toks[0].lower() in stops or toks[0].lower() in CHAT):
+        toks = toks[1:]
+    if not toks:
+        return None
+    if len(toks) == 1 and toks[0] not in known_surnames:
+        return None
+    if DATE.fullmatch(toks[-1]):
+        return None
+    return " ".join(toks)
+
+
+def _find_mentions(idx: Indexed) -> None:
+    """Who each sentence names, and the words that describe them there."""
+    idx.names = [set() for _ in idx.sentences]
+    starts = [s.start for s in idx.sentences]
+    text = idx.article.text
+    longer = sorted(idx.people.values(), key=lambda p: -len(p.name))
+    for person in idx.people.values():
+        person.describe(person.name, W.describe_name)
+        others = [o for o in longer if o is not person and person.surname in o.name.split()]
+        for m in re.finditer(rf"\b{re.escape(person.surname)}\b(?![’']s\b)", text):
+            if any(_covers(text, o.name, m.start()) for o in others):
+                continue  # "Kim" inside "Kim Yo-jong" is someone else
+            i = bisect.bisect_right(starts, m.start()) - 1
+            if i < 0 or m.start() >= idx.sentences[i].end:
+                continue
+            sent = idx.sentences[i]
+            idx.names[i].add(person.name)
+            local = m.start() - sent.start
+            name_start = _name_start(sent.text, local)
+            before, after = _appositives(sent.text, name_start, local + len(person.surname))
+            person.describe(before, W.describe_name)
+            person.describe(after, W.describe_name)
+            person.describe(sent.text, W.describe_sentence)
+
+
+def _credit_anaphora(idx: Indexed) -> None:
+    """ "The Castlegate manager said ...", "She declined to say ..." right after a
+    sentence naming someone: that person spoke, and the description is theirs."""
+    for i in range(1, len(idx.sentences)):
+        ana = ANAPHORIC_SPEAKER.search(idx.sentences[i].text)
+        if not ana or idx.names[i] - set(idx.said.get(i, {})):
+            continue
+        prev = _last_named(idx, i - 1)
+        if prev is None:
+            continue
+        if idx.said.get(i) and prev.name not in idx.said[i]:
+            continue  # someone else is already credited with this sentence
+        np = ana.group("np") or ana.group("np2") or ""
+        if not re.fullmatch(r"he|she|they", np, re.I):
+            prev.describe(np, W.describe_name)
+        idx.credit(i, prev.name, W.anaphoric_speech)
+
+
+def _covers(text: str, name: str, pos: int) -> bool:
+    """Whether an occurrence of ``name`` in ``text`` covers position ``pos``."""
+    lo = max(0, pos - len(name))
+    for m in re.finditer(re.escape(name), text[lo : pos + len(name)]):
+        if lo + m.start() <= pos < lo + m.end():
+            return True
+    return False
+
+
+def _name_start(sentence: str, pos: int) -> int:
+    """Start of the capitalised run that ends in the surname at ``pos``."""
+    start = pos
+    while True:
+        m = re.search(r"([A-Z][\w’'-]*\.?)\s+$", sentence[:start])
+        if not m:
+            return start
+        start = m.start(1)
+
+
+def _appositives(sentence: str, start: int, end: int) -> tuple[str, str]:
+    """Words that describe a name: the role before it and an appositive after it."""
+    head = sentence[:start]
+    before = re.split(r"[,;:—–(“”\"]", head)[-1]
+    tail = sentence[end:]
+    if not before.strip() and head.rstrip().endswith(",") and tail.lstrip().startswith(","):
+        before = re.split(r"[,;:—–(“”\".]", head.rstrip()[:-1])[-1]  # "Kim's sister, Kim Yo-jong,"
+        before = " ".join(before.split()[-W.comma_role_words :])
+    before = " ".join(before.split()[-W.role_words :])
+    after = ""
+    m = re.match(r"\s*,\s*([^,.;“”\"]{1,160})", tail)
+    if m and not SPEECH.match(m.group(1)):  # "Mark Ellery, said the money ..." is no appositive
+        after = " ".join(m.group(1).split()[: W.appositive_words])
+    return before, after
+
+
+def _last_named(idx: Indexed, i: int) -> Person | None:
+    """The person a sentence ends on: who a following "he" or "the manager" refers to."""
+    names = idx.names[i]
+    if not names:
+        return None
+    s = idx.sentences[i].text
+    best = max(names, key=lambda n: s.rfind(n.split()[-1]))
+    return idx.people.get(best)

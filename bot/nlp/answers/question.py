@@ -1,0 +1,145 @@
+"""What a question asks for: its kind, who it is about, what number or time it wants."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.nlp.answers.patterns import MONEY_QUESTION
+from bot.nlp.answers.terms import term
+from bot.nlp.answers.vocab import NOT_COUNTED
+
+# The first pattern that matches names the kind; none matches: "other".
+KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "say",
+        re.compile(
+            r"\b(?:what|how)\s+(?:did|does|do|has|have|was|is|were)\s+(?P<who>.+?)\s+"
+            r"(?:say|said|saying|tell|told|think|thought|claim|argue|mean|react|respond|"
+            r"reply|add|warn|promise|comment|describe|call|joke)\b"
+            r"|^\W*(?:and\s+)?(?:did|does|has|have)\s+(?P<who4>[\w’'.\- ]+?)\s+"
+            r"(?:say|said|mention|comment|tell|warn|promise)\b"
+            r"|\b(?P<who2>[\w’'.\- ]+?)['’]s\s+(?:reaction|response|comments?|words|quote|view)\b"
+            r"|\bquote\s+(?:from|by)\s+(?P<who3>.+?)\s*\??$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "when",
+        re.compile(
+            r"^\W*(?:and\s+)?(?:so\s+)?when\b|\bwhat\s+(?:year|date|day|month|time)\b"
+            r"|\bsince\s+when\b|\bhow\s+long\s+ago\b|\bwhich\s+(?:year|day|month)\b"
+            r"|\bby\s+when\b|\bwhat\s+time\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "how_many",
+        re.compile(
+            r"\bhow\s+(?:many|much|long|far|big|large|old|high|fast|often|tall|deep|heavy)\b"
+            r"|\bwhat\s+(?:(?:was|is|were|are|'s|’s)\s+)?(?:the\s+)?(?:\w+\s+)?"
+            r"(?:percentage|share|number|amount|proportion|figure|price|cost|score|scoreline|"
+            r"total|margin|size|age|budget|rate|height|level)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "effect",
+        re.compile(
+            r"\bhow\s+(?:well|effective|successful|good|bad)\b|\bdid\s+(?:it|the\s+\w+)\s+work\b",
+            re.I,
+        ),
+    ),
+    (
+        "why",
+        re.compile(
+            r"^\W*(?:and\s+)?(?:so\s+)?why\b|\bwhat\s+(?:caused|led\s+to|made)\b|\breason\b"
+            r"|\bhow\s+come\b",
+            re.I,
+        ),
+    ),
+    ("who", re.compile(r"^\W*(?:and\s+)?(?:so\s+)?(?:who|whom|whose)\b", re.IGNORECASE)),
+    (
+        "where",
+        re.compile(
+            r"^\W*(?:and\s+)?(?:so\s+)?where\b|\bwhich\s+(?:city|town|country|"
+            r"place|street|road)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "yesno",
+        re.compile(
+            r"^\W*(?:and\s+)?(?:so\s+)?(?:did|does|do|is|are|was|were|has|have|had|can|could|"
+            r"will|would|should)\b",
+            re.IGNORECASE,
+        ),
+    ),
+]
+
+# What a number must measure, from how the question asks for it.
+MEASURES: list[tuple[str, re.Pattern[str]]] = [
+    ("percent", re.compile(r"\bwhat\s+(?:\w+\s+){0,3}?(?:share|percentage|proportion|percent)\b")),
+    ("score", re.compile(r"\bwhat\s+(?:\w+\s+){0,3}?(?:score|scoreline)\b")),
+    ("duration", re.compile(r"\bhow\s+long\b(?!\s+ago)")),
+    ("age", re.compile(r"\bhow\s+old\b")),
+    ("frequency", re.compile(r"\bhow\s+often\b")),
+    ("size", re.compile(r"\bhow\s+(?:high|tall|deep|far|big|large|heavy|fast)\b")),
+]
+# A time the answer must be about: "who won the cup last year".
+CONSTRAINT = re.compile(
+    r"\b(?:last|next|this)\s+(?:year|week|month|season|summer|winter|spring|autumn)\b"
+    r"|\b(?:yesterday|today|tomorrow)\b|\bin\s+(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    kind: str
+    who: str | None  # the person a "say" question asks about, as written
+    focus: str | None  # the counted noun of "how many", as a term
+    last: bool  # "when was X last ...": wants "since <date>"
+    measure: str | None  # what a number must measure: percent, money, score, duration, ...
+    constraint: str | None  # a time the answer must be about: "last year", "in 2019"
+
+
+def analyse(question: str) -> Question:
+    """Kind of question, who it asks about (for "say"), and the counted noun (for "how many")."""
+    focus = None
+    m = re.search(r"\bhow\s+(?:many|much)\s+(?P<noun>[a-z][\w-]*)", question, re.I)
+    if m and m.group("noun").lower() not in NOT_COUNTED:
+        focus = term(m.group("noun"))
+    kind = "other"
+    who = None
+    for k, pattern in KIND_PATTERNS:
+        m = pattern.search(question)
+        if m:
+            kind = k
+            if kind == "say":
+                who = next((g for g in m.groups() if g), None)
+                if who:
+                    who = re.sub(r"^(?:the|a)\s+", "", who.strip(), flags=re.I)
+            break
+    return Question(
+        kind=kind,
+        who=who,
+        focus=focus,
+        last=kind == "when" and bool(re.search(r"\blast\b", question, re.I)),
+        measure=_measure(question, kind),
+        constraint=None if kind == "when" else _constraint(question),
+    )
+
+
+def _measure(question: str, kind: str) -> str | None:
+    if kind not in {"how_many", "other"}:
+        return None
+    for name, pattern in MEASURES:
+        if pattern.search(question.lower()):
+            return name
+    return "money" if MONEY_QUESTION.search(question) else None
+
+
+def _constraint(question: str) -> str | None:
+    m = CONSTRAINT.search(question)
+    return m.group(0).lower() if m else None

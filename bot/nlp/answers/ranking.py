@@ -1,0 +1,160 @@
+"""Scoring every sentence of the thread against one question, and picking the answer."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.nlp.answers.bm25 import bm25_idf, concept_idf, concepts
+from bot.nlp.answers.evidence import evidence
+from bot.nlp.answers.indexed import Indexed
+from bot.nlp.answers.question import Question
+from bot.nlp.answers.weights import WEIGHTS as W
+
+Ranked = tuple[float, float, float, int]  # score, coverage, evidence, position in the corpus
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """The question as ranking needs it."""
+
+    question: Question
+    terms: dict[str, float]  # search term -> weight (1 the question's own, less a follow-up's)
+    measures: tuple[str, ...]  # measure words ("score", "share") matched by evidence instead
+    subjects: tuple[str, ...]  # the people it is about
+    follow_up: bool
+    previous: frozenset[tuple[str, str]]  # (article id, text) of the previous answer
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """The sentences that may answer, and the word weights they are scored with."""
+
+    flat: list[tuple[Indexed, int]]  # (article, sentence number) of every candidate
+    idf: dict[str, float]
+    avg: float  # mean sentence length, in terms
+    concept_idf: dict[str, float]  # one weight per question word (see ``concept_idf``)
+    main: set[str]  # the words coverage is measured on
+    total: float  # their summed weight
+
+
+def corpus(asked: Asked, indexes: Sequence[Indexed], flat: list[tuple[Indexed, int]]) -> Corpus:
+    """Word weights from the whole thread: a word every story uses says little."""
+    terms, measures = asked.terms, asked.measures
+    every = [c for idx in indexes for c in idx.terms]
+    idf = bm25_idf(terms, every)
+    avg = sum(sum(d.values()) for d in every) / len(every)
+    absent = math.log(1 + (len(every) + 0.5) / 0.5)
+    weights = {t: concept_idf(t, idf, absent) for t in terms}
+    weights.update(dict.fromkeys(measures, absent))
+    # Coverage is of the question's own words; a bare "how much will that cost?"
+    # leans on the previous question's instead.
+    main = {t for t, w in terms.items() if w >= 1.0} | set(measures)
+    if not main:
+        main = set(terms)
+    total = sum(weights[t] * min(terms.get(t, 1.0), 1.0) for t in main) or 1.0
+    return Corpus(flat, idf, avg, weights, main, total)
+
+
+def rank(asked: Asked, corpus: Corpus) -> list[Ranked]:
+    """Every candidate sentence scored, best first (earlier first among equals)."""
+    ranked = [score_sentence(asked, corpus, n) for n in range(len(corpus.flat))]
+    ranked.sort(key=lambda r: (r[0], -r[3]), reverse=True)
+    return ranked
+
+
+def score_sentence(asked: Asked, corpus: Corpus, n: int) -> Ranked:
+    """BM25, times how much of the question it covers and the evidence its kind needs."""
+    idx, i = corpus.flat[n]
+    context = idx.terms[i - 1] if i else None
+    score, matched = concepts(asked.terms, idx.terms[i], corpus.idf, corpus.avg, context)
+    found = evidence(asked.question, idx.sentences[i].text, set(matched), bool(idx.names[i]))
+    if asked.measures and found >= W.exact_evidence:
+        # "what was the final score": a scoreline is the score.
+        score += sum(corpus.concept_idf[m] for m in asked.measures)
+        matched.update(dict.fromkeys(asked.measures, 1.0))
+    weights = corpus.concept_idf
+    covered = sum(weights[t] * how for t, how in matched.items() if t in corpus.main)
+    coverage = covered / corpus.total
+    score *= W.coverage_base + coverage  # a sentence that answers all of it beats a partial one
+    score, coverage = _speaker(asked, idx, i, score, coverage)
+    score *= W.evidence_floor + W.evidence_gain * found
+    if asked.follow_up and asked.previous and _near_previous(asked, idx, i):
+        score *= W.near_previous
+    score *= 1.0 + W.lead_bonus / (1 + i)  # reporters put the main facts first
+    return score, coverage, found, n
+
+
+def _speaker(
+    asked: Asked, idx: Indexed, i: int, score: float, coverage: float
+) -> tuple[float, float]:
+    """Score and coverage, given whether the people asked about said this sentence."""
+    subjects, say = asked.subjects, asked.question.kind == "say"
+    said = idx.said.get(i, {})
+    if not subjects or not (say or asked.follow_up or any(p in said for p in subjects)):
+        return score, coverage
+    strength = max(said.get(p, 0.0) for p in subjects)
+    if strength:
+        score += W.said_bonus + W.said_gain * strength
+        if say:
+            coverage = max(coverage, W.say_coverage)
+    elif say:
+        score *= W.unsaid_score
+        coverage *= W.unsaid_coverage
+    elif any(p in idx.names[i] for p in subjects):
+        score += W.mention_bonus
+    return score, coverage
+
+
+def _near_previous(asked: Asked, idx: Indexed, i: int) -> bool:
+    """Whether sentence ``i`` is (next to) a sentence of the previous answer."""
+    lo, hi = max(0, i - W.near_window), min(len(idx.sentences), i + W.near_window + 1)
+    return any((idx.article.id, idx.sentences[j].text) in asked.previous for j in range(lo, hi))
+
+
+def confident(asked: Asked, best: Ranked) -> bool:
+    """Whether the best sentence covers the question well enough, with the evidence it needs."""
+    score, coverage, found, _n = best
+    exact = found >= W.exact_evidence and asked.question.kind != "other"
+    needed = W.min_coverage_with_evidence if exact else W.min_coverage
+    return not (score <= 0 or coverage < needed or found < W.min_evidence)
+
+
+def pick(asked: Asked, corpus: Corpus, ranked: list[Ranked], max_sentences: int) -> list[int]:
+    """The best sentence, and the one or two around it that belong to the answer."""
+    flat = corpus.flat
+    best_score, _cov, _ev, best_n = ranked[0]
+    picked = [best_n]
+    idx0, i0 = flat[best_n]
+    if asked.question.kind == "say":
+        start = _quote_start(asked, idx0, i0)
+        if start is not None and max_sentences > 1:
+            picked.append(next(k for k, (ix, j) in enumerate(flat) if ix is idx0 and j == start))
+    for score, cov, _ev, n in ranked[1:]:
+        if len(picked) >= max_sentences:
+            break
+        idx1, i1 = flat[n]
+        # A second sentence only when it continues the first (same article, next
+        # sentence) and scores nearly as well: answers stay short.
+        if (
+            idx1 is idx0
+            and abs(i1 - i0) == 1
+            and score >= W.second_share * best_score
+            and cov >= W.second_coverage
+        ):
+            picked.append(n)
+    picked.sort(key=lambda n: flat[n][1])
+    return picked
+
+
+def _quote_start(asked: Asked, idx: Indexed, i: int) -> int | None:
+    """A quote that began a sentence or two earlier: where it starts (and its attribution)."""
+    starts = [
+        j
+        for qt in idx.quote_sentence.get(i, [])
+        if qt.speaker in asked.subjects or qt.speaker is None
+        for j in range(max(0, i - W.quote_lookback), i)
+        if idx.sentences[j].start <= qt.span[0] < idx.sentences[j].end
+    ]
+    return min(starts) if starts else None

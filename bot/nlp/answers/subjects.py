@@ -1,0 +1,92 @@
+"""Who a question is about: a person named ("mr reid") or described ("Kim's sister")."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from bot.nlp.answers.indexed import Indexed, Person
+from bot.nlp.answers.models import Turn
+from bot.nlp.answers.terms import term, tokens, variants
+from bot.nlp.answers.vocab import NOT_NAMING, POSSESSIVE_PRONOUN
+from bot.nlp.answers.weights import WEIGHTS as W
+from bot.nlp.lexicon import stop_words
+
+
+def resolve_subject(phrase: str, indexes: Sequence[Indexed]) -> tuple[str, ...]:
+    """Who the phrase means: one person by name, or those a description fits best."""
+    people = _all_people(indexes)
+    phrase = phrase.strip(" ?.!,")
+    named = _match_speaker(phrase, people)
+    return (named,) if named else _describe_speaker(phrase, people)
+
+
+def recent_subject(history: Sequence[Turn]) -> str | None:
+    """The person the thread last talked about."""
+    return next((t.answer.subject for t in reversed(history) if t.answer.subject), None)
+
+
+def main_speaker(indexes: Sequence[Indexed]) -> str | None:
+    """The person quoted most: who a bare "he" or "she" most likely means."""
+    counts = Counter(q.speaker for idx in indexes for q in idx.quotes if q.speaker)
+    return min(counts, key=lambda n: (-counts[n], n)) if counts else None
+
+
+def _all_people(indexes: Sequence[Indexed]) -> dict[str, Person]:
+    out: dict[str, Person] = {}
+    for idx in indexes:
+        for name, p in idx.people.items():
+            if name not in out:
+                out[name] = Person(name, dict(p.desc))
+            else:
+                for t, w in p.desc.items():
+                    out[name].desc[t] = max(out[name].desc.get(t, 0.0), w)
+    return out
+
+
+def _match_speaker(phrase: str, people: dict[str, Person]) -> str | None:
+    """A person named by the phrase: "Trump", "kim yo-jong", "mr reid"."""
+    wanted = {t.lower() for t in tokens(phrase) if t.lower() not in POSSESSIVE_PRONOUN}
+    wanted -= NOT_NAMING
+    if not wanted:
+        return None
+    best: tuple[int, int, str] | None = None
+    for name in sorted(people):
+        sp_tokens = {t.lower() for t in tokens(name)}
+        common = len(wanted & sp_tokens)
+        if common == len(wanted) and (best is None or (common, -len(sp_tokens)) > best[:2]):
+            best = (common, -len(sp_tokens), name)
+    return best[2] if best else None
+
+
+def _describe_speaker(phrase: str, people: dict[str, Person]) -> tuple[str, ...]:
+    """The person the articles describe with the phrase: "Kim's sister", "the crane operator".
+
+    Each person carries the words around their mentions (the role before the
+    name, an appositive after it: "Joe Tanner, a crane operator", "Meridia's
+    chief executive, Hendrik Maas"), weighted 1, and the rest of the sentence,
+    weighted less. The phrase must match at least two thirds of its words.
+    Everyone tied at the top is returned (a digest may hold three chief
+    executives): the rest of the question picks among what they said.
+    """
+    wanted = [
+        term(w)
+        for w in tokens(phrase)
+        if w.lower() not in POSSESSIVE_PRONOUN and w.lower() not in stop_words("english")
+    ]
+    if not wanted:
+        return ()
+    scored: list[tuple[float, str]] = []
+    for name in sorted(people):
+        desc = people[name].desc
+        score = 0.0
+        matched = 0
+        for t in wanted:
+            hit = max((desc.get(v, 0.0) * vw for v, vw in variants(t)), default=0.0)
+            score += hit
+            matched += hit > 0
+        if matched >= W.describe_share * len(wanted) and score >= W.describe_min:
+            scored.append((score, name))
+    scored.sort(key=lambda r: (-r[0], r[1]))
+    top = tuple(name for score, name in scored if score >= scored[0][0] - 1e-9) if scored else ()
+    return top if len(top) <= W.describe_max_people else ()

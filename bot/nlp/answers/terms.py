@@ -1,0 +1,61 @@
+"""Words to search terms: chat shorthand expanded, lemma then stem, paraphrases."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+import simplemma
+
+from bot.nlp.answers.vocab import CHAT, CHAT_RE, IRREGULAR, PARAPHRASES, PHRASES
+from bot.nlp.answers.weights import WEIGHTS as W
+from bot.nlp.lexicon import WORD, stemmer, stop_words
+
+
+@lru_cache(maxsize=65536)
+def term(word: str, language: str = "english") -> str:
+    """Lemma, then stem: "broke"/"break", "children"/"child" meet; snowball alone would not."""
+    lower = word.lower()
+    lower = IRREGULAR.get(lower, lower)
+    if language == "english":
+        lower = simplemma.lemmatize(lower, lang="en")
+    return str(stemmer(language)(lower))
+
+
+def normalise(text: str) -> str:
+    """Chat shorthand expanded, curly apostrophes straightened."""
+    text = text.replace("’", "'")
+    text = CHAT_RE.sub(lambda m: CHAT[m.group(1).lower()], text)
+    for pattern, repl in PHRASES:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def tokens(text: str) -> list[str]:
+    """Words without possessive endings; hyphenated compounds also yield their parts."""
+    out: list[str] = []
+    for w in WORD.findall(text):
+        w = re.sub(r"['’]s$", "", w)
+        if "-" in w and not w[0].isdigit():
+            out.extend(p for p in w.split("-") if p)
+        else:
+            out.append(w)
+    return out
+
+
+def stem_terms(text: str, language: str = "english") -> Counter[str]:
+    """The search terms of ``text``: no stop words, no short numbers."""
+    stops = stop_words(language)
+    return Counter(
+        term(w, language)
+        for w in tokens(text)
+        if w.lower() not in stops and not (w.isdigit() and len(w) < W.min_number_digits)
+    )
+
+
+def variants(t: str) -> list[tuple[str, float]]:
+    """The term and its everyday paraphrases, with how much a paraphrase counts."""
+    out = [(t, 1.0)]
+    out.extend((term(alt), W.paraphrase) for alt in PARAPHRASES.get(t, ()) if term(alt) != t)
+    return out

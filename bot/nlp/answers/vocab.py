@@ -1,0 +1,70 @@
+"""The words the answerer reads, drawn from ``bot.nlp.lexicon``.
+
+Every list lives in a data file there; this module only names the parts answers
+uses. Lists that map a word to others are written ``word=other`` (``_`` for a
+space, ``,`` between several), one entry a line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.nlp.lexicon import alternation, word_list, words
+
+
+def _mapping(name: str) -> dict[str, tuple[str, ...]]:
+    """A ``word=a,b`` list as {word: (a, b)}, in file order."""
+    out: dict[str, tuple[str, ...]] = {}
+    for entry in word_list(name):
+        key, sep, values = entry.partition("=")
+        if not sep or not key or not values:
+            raise ValueError(f"word list {name!r}: {entry!r} is not word=other")
+        out[key] = tuple(v.replace("_", " ") for v in values.split(","))
+    return out
+
+
+CHAT: dict[str, str] = {k: v[0] for k, v in _mapping("chat_shorthand").items()}
+"""Chat shorthand and dropped apostrophes, expanded before anything else."""
+CHAT_RE = re.compile(r"(?<![\w$£€])(" + "|".join(map(re.escape, CHAT)) + r")(?![\w])", re.I)
+# Phrasal verbs people use where reporters write one word.
+PHRASES: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(
+            r"\b(?:go|going|went|come|coming|came|get|getting|got|move|moving)\s+back\b", re.I
+        ),
+        "return",
+    ),
+    (re.compile(r"\bset\s+off\b", re.I), "trigger"),
+    (re.compile(r"\bcall(?:ed)?\s+off\b", re.I), "cancel"),
+]
+IRREGULAR: dict[str, str] = {k: v[0] for k, v in _mapping("irregular_past").items()}
+"""Past forms the lemmatizer leaves alone ("broke" is also an adjective)."""
+PARAPHRASES: dict[str, tuple[str, ...]] = _mapping("paraphrases")
+"""Everyday paraphrases between how people ask and how reporters write."""
+
+QUESTION_WORDS = words("question_words")
+"""What a question asks, not what it is about: no search terms."""
+MEASURE_WORDS = words("measure_words")
+"""Words that name the measure rather than the thing measured: matched by evidence."""
+POSSESSIVE_PRONOUN = frozenset("their his her its our my your the a an".split())
+"""Dropped from a phrase that describes a person ("their boss")."""
+NOT_COUNTED = frozenset(
+    "is are was were will would did does do has have had can could should of more less "
+    "longer money the".split()
+)
+"""After "how many/much": words that are not the counted noun."""
+NOT_NAMING = frozenset("mr mrs ms dr s of professor prof".split())
+"""Titles and joiners that don't pick a person out ("mr reid", "kim's sister")."""
+
+SPEECH_VERBS = alternation("speech_verbs", "answers")
+"""Verbs of saying that mark reported speech, as a regex alternation."""
+MONTHS = alternation("months") + "|" + alternation("month_abbreviations")
+DAYS = alternation("days")
+ORGANISATIONS = "|".join(re.escape(w.capitalize()) for w in word_list("organisations", "answers"))
+"""Title Case words that make a capitalised phrase an organisation ("Port Authority")."""
+ROLES = "|".join(
+    (alternation("titles", "answers"), r"spokes\w+", alternation("organisations", "answers_role"))
+)
+"""Words that describe someone by role or by the body they speak for ("the union leader")."""
+PLACE_NOUNS = alternation("places", "answers")
+"""Nouns of a kind of place ("the station")."""
