@@ -78,7 +78,9 @@ def setup(db: str, subs: int, seed: int) -> None:
         times = sorted({f"{rng.randrange(24):02d}:{rng.randrange(60):02d}" for _ in range(1)})
         topics = rng.choice(["everything", "korea", "strike, port", "malaria", "tram"])
         spec = f"{topics} at {', '.join(times)} {zone} {days} always"
-        store.add_subscription("console", "soak", parse_subscription(spec).to_json(), now=START)
+        store.outbox.add_subscription(
+            "console", "soak", parse_subscription(spec).to_json(), now=START
+        )
     store.close()
 
 
@@ -90,7 +92,7 @@ def due_instants(db: str, end: datetime) -> list[datetime]:
     out = sorted(
         {
             slot.due
-            for sub in store.subscriptions()
+            for sub in store.outbox.subscriptions()
             for slot in slots_between(Schedule.from_json(sub.schedule), START, end)
         }
     )
@@ -180,11 +182,11 @@ def report(db: str, record: str, end: datetime, downtime: timedelta, wall: float
     store = Store.open(db)
     due = [
         (sub.id, slot)
-        for sub in store.subscriptions()
+        for sub in store.outbox.subscriptions()
         for slot in slots_between(Schedule.from_json(sub.schedule), START, end)
     ]
     posts = Counter(json.loads(line)["key"] for line in Path(record).read_text().splitlines())
-    rows = {(r.subscription_id, r.slot_key): r for r in store.outbox()}
+    rows = {(r.subscription_id, r.slot_key): r for r in store.outbox.entries()}
     once = sum(posts[slot_key(s, slot)] == 1 for s, slot in due)
     twice = sum(posts[slot_key(s, slot)] >= 2 for s, slot in due)
     missed = sum(posts[slot_key(s, slot)] == 0 for s, slot in due)

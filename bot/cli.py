@@ -242,13 +242,17 @@ def _cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
                 a = store.get_article(args.article)
                 if a is None or a.text is None:
                     raise BadInputError(f"there is no stored article {args.article}")
-                arts = [SourceArticle(id=str(a.id), text=a.text, url=a.url, title=a.title)]
+                arts = [
+                    SourceArticle.from_analysis(
+                        str(a.id), a.text, a.analysis, url=a.url, title=a.title
+                    )
+                ]
                 result = answer(args.question, arts)
             else:
                 platform, _, rest = args.thread.partition(":")
                 channel, _, tid = rest.rpartition(":")
                 ref = ThreadRef(platform, channel, tid)
-                if store.get_thread(ref) is None:
+                if store.threads.get(ref) is None:
                     raise BadInputError(
                         f"there is no thread {args.thread} (use PLATFORM:CHANNEL:THREAD, "
                         "e.g. console:console:3)"

@@ -75,7 +75,7 @@ class DigestCommands:
         self._require_manager(event, "change its digests")
         schedule = parse_subscription(rest)
         sub = await asyncio.to_thread(
-            self.store.add_subscription,
+            self.store.outbox.add_subscription,
             event.channel.platform,
             event.channel.id,
             schedule.to_json(),
@@ -111,7 +111,7 @@ class DigestCommands:
             if not targets:
                 raise NewsbriefError(f"This channel has no digest #{wanted}: see /digest list")
         for s in targets:
-            await asyncio.to_thread(self.store.deactivate_subscription, s.id)
+            await asyncio.to_thread(self.store.outbox.deactivate_subscription, s.id)
         if self.resync:
             await self.resync()
         ids = ", ".join(f"#{s.id}" for s in targets) or "nothing"
@@ -141,7 +141,7 @@ class DigestCommands:
             raise NewsbriefError("Nothing to post right now.")
         ref = await platform.post(event.channel, post)
         ids = [int(i) for i in post.article_ids]
-        await asyncio.to_thread(self.store.save_thread, ref, post.kind, post.title, ids)
+        await asyncio.to_thread(self.store.threads.save, ref, post.kind, post.title, ids)
 
     async def _preview(self, platform: Platform, event: CommandEvent, rest: str) -> None:
         sub = await self._pick(event, rest)
@@ -159,7 +159,7 @@ class DigestCommands:
     # ------------------------------------------------------------- helpers
     async def _channel_subs(self, event: CommandEvent) -> list[SubscriptionRow]:
         return await asyncio.to_thread(
-            self.store.subscriptions, event.channel.platform, event.channel.id
+            self.store.outbox.subscriptions, event.channel.platform, event.channel.id
         )
 
     async def _pick(self, event: CommandEvent, rest: str) -> SubscriptionRow:

@@ -94,10 +94,10 @@ def compose_for(
     store: Store, sub_id: int, schedule: Schedule, now: datetime, slot: Slot | None
 ) -> Post | None:
     """The digest of one subscription: new since its last digest, nothing repeated."""
-    last = store.last_delivered(sub_id)
+    last = store.outbox.last_delivered(sub_id)
     since = last - LATE_ARRIVAL if last else (slot.due if slot else now) - FIRST_DIGEST_LOOKBACK
-    already = store.last_digest_articles(sub_id)
-    missed = store.unmentioned_missed(sub_id)
+    already = store.outbox.last_digest_articles(sub_id)
+    missed = store.outbox.unmentioned_missed(sub_id)
     return compose_digest(
         store, schedule, since=since, now=now, slot=slot, missed=missed, exclude=already
     )

@@ -85,9 +85,9 @@ class DigestDelivery:
         async with self._lock:
             now = self.clock()
             done: list[Delivered] = []
-            subs = await asyncio.to_thread(self.store.subscriptions)
+            subs = await asyncio.to_thread(self.store.outbox.subscriptions)
             by_id = {s.id: s for s in subs}
-            for row in await asyncio.to_thread(self.store.pending_slots):
+            for row in await asyncio.to_thread(self.store.outbox.pending_slots):
                 sub = by_id.get(row.subscription_id)
                 if sub is not None:
                     slot = Slot.from_key(row.slot_key, row.due)
@@ -95,7 +95,7 @@ class DigestDelivery:
             # Only subscriptions whose next slot may be due need the outbox; the
             # cache of next due times is an optimisation, the outbox stays the truth.
             stale = [s for s in subs if self._next_due.get(s.id, now) <= now]
-            latest = await asyncio.to_thread(self.store.latest_slot_dues) if stale else {}
+            latest = await asyncio.to_thread(self.store.outbox.latest_slot_dues) if stale else {}
             for sub in stale:
                 schedule = Schedule.from_json(sub.schedule)
                 # 1 µs back: a slot in a DST gap can share its due instant with the
@@ -132,7 +132,7 @@ class DigestDelivery:
         channel = ChannelRef(sub.platform, sub.channel_id, sub.channel_name)
         too_late = now - slot.due > self.grace
         claim: Claim = await asyncio.to_thread(
-            self.store.claim_slot,
+            self.store.outbox.claim_slot,
             sub.id,
             slot.key,
             slot.due,
@@ -159,7 +159,7 @@ class DigestDelivery:
                 await self._complete(claim, "skipped", None)
                 return Delivered(sub.id, slot.key, "skipped")
             if not await asyncio.to_thread(
-                self.store.renew_claim, claim.outbox_id, self.holder, self.clock()
+                self.store.outbox.renew_claim, claim.outbox_id, self.holder, self.clock()
             ):
                 return Delivered(sub.id, slot.key, "busy")  # our lease was taken over
             _fault("before_post")
@@ -170,12 +170,12 @@ class DigestDelivery:
         await self._mark_missed_mentioned(sub.id)
         # The digest's thread takes follow-up questions about its articles.
         ids = [int(i) for i in post.article_ids]
-        await asyncio.to_thread(self.store.save_thread, ref, post.kind, post.title, ids)
+        await asyncio.to_thread(self.store.threads.save, ref, post.kind, post.title, ids)
         return Delivered(sub.id, slot.key, "sent")
 
     async def _mark_missed_mentioned(self, sub_id: int) -> None:
-        missed = await asyncio.to_thread(self.store.unmentioned_missed, sub_id)
-        await asyncio.to_thread(self.store.mark_mentioned, [m.id for m in missed])
+        missed = await asyncio.to_thread(self.store.outbox.unmentioned_missed, sub_id)
+        await asyncio.to_thread(self.store.outbox.mark_mentioned, [m.id for m in missed])
 
     async def _compose(
         self, sub: SubscriptionRow, schedule: Schedule, slot: Slot, now: datetime
@@ -184,7 +184,7 @@ class DigestDelivery:
 
     async def _complete(self, claim: Claim, status: str, ref: str | None) -> None:
         ok = await asyncio.to_thread(
-            self.store.complete_slot,
+            self.store.outbox.complete_slot,
             claim.outbox_id,
             self.holder,
             status,
@@ -202,7 +202,7 @@ class DigestDelivery:
             while True:
                 await asyncio.sleep(self.lease.total_seconds() / 3)
                 await asyncio.to_thread(
-                    self.store.renew_claim, claim.outbox_id, self.holder, self.clock()
+                    self.store.outbox.renew_claim, claim.outbox_id, self.holder, self.clock()
                 )
 
         task = asyncio.create_task(renew())

@@ -48,7 +48,7 @@ class DigestScheduler:
 
     async def sync(self) -> None:
         """Rebuild the wake-up jobs from the subscription rows (the source of truth)."""
-        subs = await asyncio.to_thread(self.store.subscriptions)
+        subs = await asyncio.to_thread(self.store.outbox.subscriptions)
         wanted: set[str] = set()
         for sub in subs:
             schedule = Schedule.from_json(sub.schedule)

@@ -159,7 +159,7 @@ async def test_a_brief_posts_publicly_and_anchors_a_thread(
     thread = _thread_of(post)
     assert thread.platform == harness.name and thread.channel_id == harness.channel.id
     # The core remembered the thread under the very reference the adapter gave back.
-    remembered = await asyncio.to_thread(handler.store.get_thread, thread)
+    remembered = await asyncio.to_thread(handler.store.threads.get, thread)
     assert remembered is not None and remembered[0] == "brief" and remembered[2]
     assert not harness.seen.matching(lambda s: s.where != "channel" and "Brief: korea" in s.text)
 
@@ -229,11 +229,11 @@ async def test_manager_only_commands_are_refused_to_others(
     await harness.command(harness.guest, "/digest subscribe korea at 07:30 Asia/Seoul")
     refused = await harness.seen.wait_for(lambda s: "Only people who manage" in s.text)
     assert refused.where == "user" and refused.user_id == harness.guest.id
-    assert await asyncio.to_thread(handler.store.subscriptions) == []
+    assert await asyncio.to_thread(handler.store.outbox.subscriptions) == []
     await harness.command(harness.manager, "/digest subscribe korea at 07:30 Asia/Seoul")
     done = await harness.seen.wait_for(lambda s: "Subscribed (#1)" in s.text)
     assert done.where == "user" and done.user_id == harness.manager.id
-    [sub] = await asyncio.to_thread(handler.store.subscriptions)
+    [sub] = await asyncio.to_thread(handler.store.outbox.subscriptions)
     assert (sub.platform, sub.channel_id) == (harness.name, harness.channel.id)
     assert sub.created_by == harness.manager.id
     await harness.command(harness.guest, "/digest now")

@@ -156,7 +156,7 @@ def _keys(record: Path) -> list[str | None]:
 
 def _subscribe(store: Store, text: str, created: datetime) -> int:
     schedule = parse_subscription(text)
-    return store.add_subscription("console", CHANNEL.id, schedule.to_json(), now=created).id
+    return store.outbox.add_subscription("console", CHANNEL.id, schedule.to_json(), now=created).id
 
 
 async def test_each_slot_posts_once_and_passes_are_idempotent(
@@ -176,10 +176,10 @@ async def test_each_slot_posts_once_and_passes_are_idempotent(
     for _ in range(3):
         assert await delivery.deliver_due() == []
     assert _keys(record) == [slot_key(sub, slot)]
-    row = sample_store.outbox(sub)[0]
+    row = sample_store.outbox.entries(sub)[0]
     assert row.status == "sent" and row.message_ref == "1"
     # The digest's thread is remembered, so follow-up questions there have articles.
-    remembered = sample_store.get_thread(ThreadRef("console", CHANNEL.id, "1"))
+    remembered = sample_store.threads.get(ThreadRef("console", CHANNEL.id, "1"))
     assert remembered is not None and remembered[0] == "digest" and remembered[2]
 
 
@@ -219,7 +219,7 @@ async def test_skip_when_nothing_is_new(sample_store: Store, tmp_path: Path) -> 
     )
     assert [r.outcome for r in await delivery.deliver_due()] == ["skipped"]
     assert _keys(record) == []
-    assert sample_store.outbox(sub)[0].status == "skipped"
+    assert sample_store.outbox.entries(sub)[0].status == "skipped"
 
 
 async def test_a_week_across_dst_with_a_fake_clock(sample_store: Store, tmp_path: Path) -> None:
@@ -297,7 +297,7 @@ def test_sigkill_at_each_point_still_posts_exactly_once(
     restarted = _worker(db, record, due + timedelta(minutes=1), holder="second")
     assert restarted.returncode == 0, restarted.stderr
     assert _keys(record) == ["newsbrief-digest:1:2026-11-23T07:30"]
-    row = sample_store.outbox()[0]
+    row = sample_store.outbox.entries()[0]
     assert row.status == "sent" and row.message_ref == "1"
     expected = {"before_post": "sent", "after_post": "recovered", "after_complete": None}[fault]
     assert (expected or "") in restarted.stdout
@@ -357,15 +357,15 @@ async def test_only_channel_managers_change_digests(sample_store: Store, tmp_pat
 
     await say(guest, "subscribe korea at 07:30 Asia/Seoul")
     assert "Only people who manage this channel" in out.getvalue()
-    assert sample_store.subscriptions() == []
+    assert sample_store.outbox.subscriptions() == []
     await say(manager, "subscribe korea at 07:30 Asia/Seoul weekdays")
     assert "Subscribed (#1)" in out.getvalue() and "(Asia/Seoul)" in out.getvalue()
     await say(guest, "list")
     assert "#1: korea at 07:30 Asia/Seoul, weekdays" in out.getvalue()
     await say(guest, "unsubscribe 1")
-    assert len(sample_store.subscriptions()) == 1
+    assert len(sample_store.outbox.subscriptions()) == 1
     await say(manager, "unsubscribe 1")
-    assert sample_store.subscriptions() == []
+    assert sample_store.outbox.subscriptions() == []
     await say(manager, "subscribe korea at 25:00")
     assert "hours run 00–23" in out.getvalue()
     await say(manager, "subscribe strike, port at 18:00 Europe/London")
@@ -377,11 +377,11 @@ async def test_only_channel_managers_change_digests(sample_store: Store, tmp_pat
     assert "[1] Digest" not in out.getvalue()  # on-demand posts are for managers
     await say(manager, "now")
     assert "[1] Digest: strike, port" in out.getvalue()
-    assert sample_store.get_thread(ThreadRef("console", CHANNEL.id, "1")) is not None
+    assert sample_store.threads.get(ThreadRef("console", CHANNEL.id, "1")) is not None
     await say(manager, "now #99")
     assert "no digest #99" in out.getvalue()
     await say(manager, "unsubscribe all")
-    assert sample_store.subscriptions() == []
+    assert sample_store.outbox.subscriptions() == []
     await say(manager, "unsubscribe ²")
     assert "Say which digest to stop" in out.getvalue()
 
@@ -411,7 +411,7 @@ async def test_one_failing_slot_never_blocks_the_others(
     # A pending row of a crashed process whose lease has run out: recovering it
     # asks the platform, which fails.
     due = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
-    sample_store.claim_slot(
+    sample_store.outbox.claim_slot(
         first, "2026-11-23T07:30", due, "dead", now=due, lease=timedelta(seconds=60)
     )
     record = tmp_path / "posts.jsonl"
@@ -432,14 +432,14 @@ async def test_late_arrivals_reach_the_next_digest_and_nothing_repeats(
     out = io.StringIO()
     console = ConsolePlatform(record, stdin=io.StringIO(), stdout=out)
     delivery = DigestDelivery(sample_store, {"console": console}, clock=lambda: now)
-    first = await delivery.digest_now(sample_store.subscriptions()[0])
+    first = await delivery.digest_now(sample_store.outbox.subscriptions()[0])
     assert first is not None and first.items
     ref = await console.post(CHANNEL, first)
-    row = sample_store.claim_slot(
+    row = sample_store.outbox.claim_slot(
         sub, "x", now - timedelta(minutes=5), "me", now=now, lease=timedelta(seconds=60)
     )
-    sample_store.complete_slot(row.outbox_id, "me", "sent", message_ref=ref.id)
-    sample_store.save_thread(ref, "digest", first.title, [int(i) for i in first.article_ids])
+    sample_store.outbox.complete_slot(row.outbox_id, "me", "sent", message_ref=ref.id)
+    sample_store.threads.save(ref, "digest", first.title, [int(i) for i in first.article_ids])
     # A story published before that digest but ingested after it...
     late = ArticleRecord(
         url="https://late.example/volcano",
@@ -449,7 +449,7 @@ async def test_late_arrivals_reach_the_next_digest_and_nothing_repeats(
         analysis={"summary": [{"text": "A volcano erupted near the harbour.", "index": 0}]},
     )
     sample_store.upsert_article(late)
-    second = await delivery.digest_now(sample_store.subscriptions()[0])
+    second = await delivery.digest_now(sample_store.outbox.subscriptions()[0])
     assert second is not None
     headlines = [i.headline for i in second.items]
     assert "Volcano erupts near Kessington harbour" in headlines

@@ -81,7 +81,7 @@ class Conversation:
 
     async def on_thread_reply(self, platform: Platform, event: ThreadReplyEvent) -> bool:
         try:
-            thread = await asyncio.to_thread(self.store.get_thread, event.thread)
+            thread = await asyncio.to_thread(self.store.threads.get, event.thread)
         except Exception:
             log.exception("looking up thread %s failed", event.thread)
             return False
@@ -126,18 +126,18 @@ class Conversation:
         """Keep what a post covered, so follow-ups in its thread can be answered."""
         if post.article_ids:
             ids = [int(i) for i in post.article_ids]
-            await asyncio.to_thread(self.store.save_thread, ref, post.kind, post.title, ids)
+            await asyncio.to_thread(self.store.threads.save, ref, post.kind, post.title, ids)
 
     # ------------------------------------------------------------- answers
     def answer_in_thread(self, ref: ThreadRef, question: str) -> Answer:
         """Answer from the thread's articles, with its last turns as context; remember the turn."""
         articles = [
-            SourceArticle(id=str(a.id), text=a.text or "", url=a.url, title=a.title)
-            for a in self.store.thread_articles(ref)
+            SourceArticle.from_analysis(str(a.id), a.text or "", a.analysis, url=a.url, title=a.title)
+            for a in self.store.threads.articles(ref)
         ]
-        history = [Turn(q, Answer.from_record(a)) for q, a in self.store.thread_turns(ref)][-3:]
+        history = [Turn(q, Answer.from_record(a)) for q, a in self.store.threads.turns(ref)][-3:]
         result = answer(question, articles, history)
-        self.store.add_thread_turn(ref, question, result.to_record())
+        self.store.threads.add_turn(ref, question, result.to_record())
         return result
 
 

@@ -2,7 +2,9 @@
 
 ``Store.open(url)`` migrates to head and gives the ingest side ``upsert_article``
 (dedupe by canonical URL and feed guid, story clustering) and the brief side
-``search`` / ``recent`` (ranked stories, one per cluster, every source link).
+``search`` / ``recent`` (ranked stories, one per cluster, every source link);
+its parts ``store.threads`` (thread memory) and ``store.outbox`` (digest
+subscriptions and delivery) share its database.
 """
 
 from bot.store.migrate import migrate
@@ -11,6 +13,7 @@ from bot.store.records import (
     ArticleRecord,
     ArticleStatus,
     FeedState,
+    RememberedThread,
     SourceLink,
     StoreCounts,
     StoredArticle,
@@ -29,6 +32,7 @@ __all__ = [
     "Claim",
     "FeedState",
     "OutboxRow",
+    "RememberedThread",
     "SourceLink",
     "Store",
     "StoreCounts",

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import CursorResult, Engine, func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.schema import OutboxEntry, Subscription, Thread
 
@@ -77,9 +77,10 @@ def _out(row: OutboxEntry) -> OutboxRow:
 
 
 class DigestOutbox:
-    """Mixed into ``Store``."""
+    """A part of ``Store`` (``store.outbox``), sharing its session factory."""
 
-    engine: Engine
+    def __init__(self, session: sessionmaker[Session]) -> None:
+        self._session = session
 
     # ------------------------------------------------------------ subscriptions
     def add_subscription(
@@ -92,7 +93,7 @@ class DigestOutbox:
         created_by: str | None = None,
         now: datetime | None = None,
     ) -> SubscriptionRow:
-        with Session(self.engine) as s, s.begin():
+        with self._session() as s, s.begin():
             row = Subscription(
                 platform=platform,
                 channel_id=channel_id,
@@ -114,11 +115,11 @@ class DigestOutbox:
             q = q.where(Subscription.platform == platform)
         if channel_id is not None:
             q = q.where(Subscription.channel_id == channel_id)
-        with Session(self.engine) as s:
+        with self._session() as s:
             return [_sub(r) for r in s.scalars(q.order_by(Subscription.id))]
 
     def deactivate_subscription(self, sub_id: int) -> bool:
-        with Session(self.engine) as s, s.begin():
+        with self._session() as s, s.begin():
             n = _rowcount(
                 s.execute(
                     update(Subscription)
@@ -141,7 +142,7 @@ class DigestOutbox:
     ) -> Claim:
         """Take the slot: a new row, a takeover of an expired lease, or nothing."""
         try:
-            with Session(self.engine) as s, s.begin():
+            with self._session() as s, s.begin():
                 row = OutboxEntry(
                     subscription_id=sub_id,
                     slot_key=slot_key,
@@ -157,7 +158,7 @@ class DigestOutbox:
                 return Claim("new", row.id, "pending")
         except IntegrityError:
             pass
-        with Session(self.engine) as s, s.begin():
+        with self._session() as s, s.begin():
             existing = s.scalar(
                 select(OutboxEntry).where(
                     OutboxEntry.subscription_id == sub_id, OutboxEntry.slot_key == slot_key
@@ -181,7 +182,7 @@ class DigestOutbox:
             return Claim("recover" if taken else "busy", existing.id, "pending")
 
     def renew_claim(self, outbox_id: int, holder: str, now: datetime) -> bool:
-        with Session(self.engine) as s, s.begin():
+        with self._session() as s, s.begin():
             n = _rowcount(
                 s.execute(
                     update(OutboxEntry)
@@ -204,7 +205,7 @@ class DigestOutbox:
         message_ref: str | None = None,
         now: datetime | None = None,
     ) -> bool:
-        with Session(self.engine) as s, s.begin():
+        with self._session() as s, s.begin():
             n = _rowcount(
                 s.execute(
                     update(OutboxEntry)
@@ -224,7 +225,7 @@ class DigestOutbox:
 
     def latest_slot_dues(self) -> dict[int, datetime]:
         """Per subscription, the newest slot with an outbox row: where catch-up resumes."""
-        with Session(self.engine) as s:
+        with self._session() as s:
             rows = s.execute(
                 select(OutboxEntry.subscription_id, func.max(OutboxEntry.due)).group_by(
                     OutboxEntry.subscription_id
@@ -234,7 +235,7 @@ class DigestOutbox:
 
     def last_delivered(self, sub_id: int) -> datetime | None:
         """When the last digest actually reached the channel (sent or skipped as empty)."""
-        with Session(self.engine) as s:
+        with self._session() as s:
             return s.scalar(
                 select(func.max(OutboxEntry.due)).where(
                     OutboxEntry.subscription_id == sub_id,
@@ -244,7 +245,7 @@ class DigestOutbox:
 
     def last_digest_articles(self, sub_id: int) -> set[int]:
         """Articles the subscription's last posted digest carried (its thread's memory)."""
-        with Session(self.engine) as s:
+        with self._session() as s:
             row = s.execute(
                 select(Subscription.platform, Subscription.channel_id, OutboxEntry.message_ref)
                 .join(Subscription, Subscription.id == OutboxEntry.subscription_id)
@@ -264,7 +265,7 @@ class DigestOutbox:
             return {int(i) for i in (ids or {}).get("ids", [])}
 
     def unmentioned_missed(self, sub_id: int) -> list[OutboxRow]:
-        with Session(self.engine) as s:
+        with self._session() as s:
             rows = s.scalars(
                 select(OutboxEntry)
                 .where(
@@ -279,20 +280,21 @@ class DigestOutbox:
     def mark_mentioned(self, outbox_ids: list[int]) -> None:
         if not outbox_ids:
             return
-        with Session(self.engine) as s, s.begin():
+        with self._session() as s, s.begin():
             s.execute(
                 update(OutboxEntry).where(OutboxEntry.id.in_(outbox_ids)).values(mentioned=True)
             )
 
-    def outbox(self, sub_id: int | None = None) -> list[OutboxRow]:
+    def entries(self, sub_id: int | None = None) -> list[OutboxRow]:
+        """Outbox rows, by due time (of one subscription, or all)."""
         q = select(OutboxEntry).order_by(OutboxEntry.due, OutboxEntry.id)
         if sub_id is not None:
             q = q.where(OutboxEntry.subscription_id == sub_id)
-        with Session(self.engine) as s:
+        with self._session() as s:
             return [_out(r) for r in s.scalars(q)]
 
     def pending_slots(self) -> list[OutboxRow]:
-        with Session(self.engine) as s:
+        with self._session() as s:
             return [
                 _out(r)
                 for r in s.scalars(select(OutboxEntry).where(OutboxEntry.status == "pending"))

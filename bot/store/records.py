@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from bot.models import Analysis
 
@@ -123,3 +123,11 @@ class StoreCounts:
     clusters: int
     feeds: int
     failures: int
+
+
+class RememberedThread(NamedTuple):
+    """What a posted brief or digest covered, kept for follow-up questions in its thread."""
+
+    kind: str
+    title: str | None
+    article_ids: tuple[int, ...]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -33,10 +32,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.errors import NewsbriefError
+from bot.nlp.lexicon import word_pattern, words
 from bot.store.migrate import migrate
 from bot.store.outbox import DigestOutbox
 from bot.store.records import (
@@ -82,17 +82,8 @@ PREFIX_MIN = 4  # query words this long also match as prefixes ("korea" -> "kore
 
 # PostgreSQL's english stop list, dropped from queries on both databases so that
 # they agree ("the fed" searches "fed"); a topic of stop words only finds nothing.
-SEARCH_STOPWORDS = frozenset(
-    """i me my myself we our ours ourselves you your yours yourself yourselves he him his
-    himself she her hers herself it its itself they them their theirs themselves what which
-    who whom this that these those am is are was were be been being have has had having do
-    does did doing a an the and but if or because as until while of at by for with about
-    against between into through during before after above below to from up down in out on
-    off over under again further then once here there when where why how all any both each
-    few more most other some such no nor not only own same so than too very s t can will
-    just don should now""".split()
-)
-_QUERY_WORD = re.compile(r"[^\W_]+")
+SEARCH_STOPWORDS = words("search_stop_words")
+_QUERY_WORD = word_pattern("")
 
 
 _UPSERT_LOCK = 0x6E6273  # "nbs": the advisory lock key of article upserts
@@ -188,12 +179,19 @@ def _summary(analysis: dict[str, Any] | None) -> tuple[str, ...]:
     return tuple(str(s["text"]) for s in (analysis or {}).get("summary", []) if s.get("text"))
 
 
-class Store(ThreadMemory, DigestOutbox):
-    """Articles, story clusters, feed state, failures, threads and digests in one database."""
+class Store:
+    """Articles, story clusters, feed state, failures, threads and digests in one database.
+
+    The articles side is here; ``threads`` (thread memory) and ``outbox`` (digest
+    subscriptions and delivery) are parts sharing the engine's session factory.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        session = sessionmaker(engine)
+        self.threads = ThreadMemory(session, self.articles)
+        self.outbox = DigestOutbox(session)
 
     @classmethod
     def open(cls, url: str | URL | None = None, *, upgrade: bool = True) -> Store:
@@ -664,6 +662,13 @@ class Store(ThreadMemory, DigestOutbox):
         with Session(self.engine) as s:
             a = s.get(Article, article_id)
             return None if a is None else _stored(a)
+
+    def articles(self, ids: Sequence[int]) -> list[StoredArticle]:
+        """The readable ("ok") articles among ``ids``, in the order given."""
+        with Session(self.engine) as s:
+            rows = s.scalars(select(Article).where(Article.id.in_(ids))).all()
+            by_id = {a.id: _stored(a) for a in rows if a.status == "ok"}
+        return [by_id[i] for i in ids if i in by_id]
 
     def find_article(
         self, url: str | None = None, *, feed_url: str | None = None, guid: str | None = None

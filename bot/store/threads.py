@@ -1,41 +1,50 @@
-"""Thread memory: which articles a posted brief or digest covered, and what was asked."""
+"""Thread memory: which articles a posted brief or digest covered, and what was asked.
+
+A part of ``Store`` (``store.threads``), sharing its session factory: follow-ups
+survive restarts because they live in the database.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat.messages import ThreadRef
-from bot.store.records import StoredArticle
-from bot.store.schema import Article, Thread, ThreadTurn
+from bot.store.records import RememberedThread, StoredArticle
+from bot.store.schema import Thread, ThreadTurn
+
+ArticleReader = Callable[[Sequence[int]], list[StoredArticle]]
+
+
+def _thread(s: Session, ref: ThreadRef) -> Thread | None:
+    return s.scalar(
+        select(Thread).where(
+            Thread.platform == ref.platform,
+            Thread.channel_id == ref.channel_id,
+            Thread.thread_id == ref.id,
+        )
+    )
 
 
 class ThreadMemory:
-    """Mixed into ``Store``: follow-ups survive restarts because they live in the database."""
+    """Threads and their turns; ``read_articles`` is the store's reader of articles by id."""
 
-    engine: Engine
+    def __init__(self, session: sessionmaker[Session], read_articles: ArticleReader) -> None:
+        self._session = session
+        self._read_articles = read_articles
 
-    def _thread(self, s: Session, ref: ThreadRef) -> Thread | None:
-        return s.scalar(
-            select(Thread).where(
-                Thread.platform == ref.platform,
-                Thread.channel_id == ref.channel_id,
-                Thread.thread_id == ref.id,
-            )
-        )
-
-    def save_thread(
+    def save(
         self, ref: ThreadRef, kind: str, title: str | None, article_ids: Sequence[int]
     ) -> None:
         now = datetime.now(UTC)
         try:
-            with Session(self.engine) as s, s.begin():
-                row = self._thread(s, ref)
+            with self._session() as s, s.begin():
+                row = _thread(s, ref)
                 if row is None:
                     s.add(
                         Thread(
@@ -54,29 +63,22 @@ class ThreadMemory:
         except IntegrityError:  # saved concurrently by another process: same content
             pass
 
-    def get_thread(self, ref: ThreadRef) -> tuple[str, str | None, list[int]] | None:
-        """(kind, title, article ids) of a remembered thread, or None."""
-        with Session(self.engine) as s:
-            row = self._thread(s, ref)
+    def get(self, ref: ThreadRef) -> RememberedThread | None:
+        with self._session() as s:
+            row = _thread(s, ref)
             if row is None:
                 return None
-            return row.kind, row.title, [int(i) for i in row.article_ids.get("ids", [])]
+            ids = tuple(int(i) for i in row.article_ids.get("ids", []))
+            return RememberedThread(row.kind, row.title, ids)
 
-    def thread_articles(self, ref: ThreadRef) -> list[StoredArticle]:
-        from bot.store.store import _stored  # a cycle at import time otherwise
+    def articles(self, ref: ThreadRef) -> list[StoredArticle]:
+        """The thread's articles that are still readable, in the order it listed them."""
+        found = self.get(ref)
+        return self._read_articles(found.article_ids) if found else []
 
-        found = self.get_thread(ref)
-        if not found:
-            return []
-        ids = found[2]
-        with Session(self.engine) as s:
-            rows = s.scalars(select(Article).where(Article.id.in_(ids))).all()
-            by_id = {a.id: _stored(a) for a in rows if a.status == "ok"}
-        return [by_id[i] for i in ids if i in by_id]
-
-    def add_thread_turn(self, ref: ThreadRef, question: str, answer: dict[str, Any]) -> None:
-        with Session(self.engine) as s, s.begin():
-            row = self._thread(s, ref)
+    def add_turn(self, ref: ThreadRef, question: str, answer: dict[str, Any]) -> None:
+        with self._session() as s, s.begin():
+            row = _thread(s, ref)
             if row is None:
                 return
             s.add(
@@ -88,10 +90,10 @@ class ThreadMemory:
                 )
             )
 
-    def thread_turns(self, ref: ThreadRef, limit: int = 5) -> list[tuple[str, dict[str, Any]]]:
+    def turns(self, ref: ThreadRef, limit: int = 5) -> list[tuple[str, dict[str, Any]]]:
         """The last ``limit`` questions and answers, oldest first."""
-        with Session(self.engine) as s:
-            row = self._thread(s, ref)
+        with self._session() as s:
+            row = _thread(s, ref)
             if row is None:
                 return []
             turns = s.scalars(
