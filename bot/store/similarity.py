@@ -23,6 +23,9 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
+from bot.nlp import lexicon
+from bot.nlp.lexicon import light_stem, word_pattern
+
 NUM_PERM = 64
 BANDS = 16  # 16 bands of 4 rows: candidate pairs from a Jaccard of ~0.5
 ROWS = NUM_PERM // BANDS
@@ -49,43 +52,23 @@ def _perm_params() -> list[tuple[int, int]]:
 
 _PERMS = _perm_params()
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_WORD = word_pattern("'’")  # contractions whole; hyphenated words split
 _CAP = re.compile(r"\b[A-Z][\w’'-]*[\w]|\b[A-Z]\b")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;][\"”’)]*\s+|[\"“‘(]|\n\s*)$")
 
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are aren't as at be because
-    been before being below between both but by can can't cannot could couldn't did didn't
-    do does doesn't doing don't down during each few for from further had hadn't has hasn't
-    have haven't having he he'd he'll he's her here here's hers herself him himself his how
-    how's i i'd i'll i'm i've if in into is isn't it it's its itself let's me more most
-    mustn't my myself no nor not of off on once only or other ought our ours ourselves out
-    over own same shan't she she'd she'll she's should shouldn't so some such than that
-    that's the their theirs them themselves then there there's these they they'd they'll
-    they're they've this those through to too under until up very was wasn't we we'd we'll
-    we're we've were weren't what what's when when's where where's which while who who's
-    whom why why's will with won't would wouldn't you you'd you'll you're you've your yours
-    yourself yourselves said says say new""".split()
-)
+STOPWORDS = lexicon.words("story_stop_words")
 # Capitalised words that are not names: sentence openers, titles, days and months.
-_NOT_ENTITIES = STOPWORDS | frozenset(
-    """mr mrs ms dr sir president minister prime chief officials official monday tuesday
-    wednesday thursday friday saturday sunday january february march april may june july
-    august september october november december but also after however meanwhile still
-    yet according""".split()
+_NOT_ENTITIES = (
+    STOPWORDS
+    | lexicon.words("titles", "similarity")
+    | lexicon.words("days")
+    | lexicon.words("months")
+    | lexicon.words("sentence_openers")
 )
 
 
 def words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
-
-
-def light_stem(word: str) -> str:
-    """Crude plural/tense folding, enough to match "talks"/"talk", "elections"/"election"."""
-    for suffix, keep in (("ies", 3), ("ing", 4), ("ed", 4), ("es", 4), ("s", 3)):
-        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
 
 
 def content_terms(text: str) -> set[str]:

@@ -18,7 +18,8 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 
 from bot.errors import NewsbriefError
 from bot.models import Sentence
-from bot.nlp.summarize.document import build_document, stemmer, stop_words
+from bot.nlp.lexicon import stemmer, stop_words
+from bot.nlp.summarize.document import build_document
 from bot.nlp.summarize.news import NewsSummarizer
 from bot.nlp.text.sentences import check_language, words
 

@@ -1,4 +1,4 @@
-"""One place that hides sumy's setup: document model, stemmer and stop words."""
+"""One place that hides sumy's document model (stemmer and stop words: bot.nlp.lexicon)."""
 
 from __future__ import annotations
 
@@ -7,26 +7,19 @@ from functools import cache
 
 from sumy.models.dom import ObjectDocumentModel, Paragraph
 from sumy.models.dom import Sentence as SumySentence
-from sumy.nlp.stemmers import Stemmer
-from sumy.utils import get_stop_words
 
 from bot.models import Sentence
+from bot.nlp.lexicon import stemmer, stop_words
 from bot.nlp.text.sentences import SumyTokenizer
+
+# stemmer and stop_words live in bot.nlp.lexicon; named here for answers, which still
+# imports them from this module.
+__all__ = ["build_document", "stemmer", "stop_words", "tokenizer"]
 
 
 @cache
 def tokenizer(language: str) -> SumyTokenizer:
     return SumyTokenizer(language)
-
-
-@cache
-def stemmer(language: str) -> Stemmer:
-    return Stemmer(language)
-
-
-@cache
-def stop_words(language: str) -> frozenset[str]:
-    return frozenset(get_stop_words(language))
 
 
 def build_document(

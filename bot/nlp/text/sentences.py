@@ -25,6 +25,7 @@ from functools import cache
 from typing import Protocol
 
 from bot.errors import NewsbriefError
+from bot.nlp.lexicon import WORD, alternation
 
 # Languages for which sumy ships stop words and a stemmer, and a bundled Punkt
 # model exists. Anything else gets a clear error instead of silent garbage.
@@ -41,15 +42,9 @@ SUPPORTED_LANGUAGES: tuple[str, ...] = (
     "swedish",
 )
 
-_WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
-
 _OPENERS = "\"'“‘«(["
 _CLOSING_QUOTE_END = re.compile(r"[?!,][\"'”’»]\s*$")
-_SPEECH_VERBS = (
-    "said|says|asked|asks|added|adds|told|tells|shouted|yelled|replied|explained|joked|"
-    "wrote|writes|insisted|declared|continued|recalled|noted|cried|laughed|whispered|"
-    "warned|argued|claimed|tweeted|quipped|exclaimed|responded|demanded|wondered|admitted"
-)
+_SPEECH_VERBS = alternation("speech_verbs", "sentences")
 # After a quote that closes with ?”, !” or ,” — "Trump asked with a grin." / "he said".
 _ATTRIBUTION_START = re.compile(
     rf"^(?:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,3}}|he|she|they|it|we|I)\s+(?:{_SPEECH_VERBS})\b"
@@ -132,11 +127,11 @@ def split_spans(text: str, language: str = "english") -> list[tuple[int, int]]:
 
 def words(text: str) -> list[str]:
     """Word tokens, keeping hyphenated names and contractions whole."""
-    return _WORD.findall(text)
+    return WORD.findall(text)
 
 
 def iter_words(text: str) -> Iterator[re.Match[str]]:
-    return _WORD.finditer(text)
+    return WORD.finditer(text)
 
 
 class SumyTokenizer:
