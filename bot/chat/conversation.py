@@ -132,7 +132,10 @@ class Conversation:
     def answer_in_thread(self, ref: ThreadRef, question: str) -> Answer:
         """Answer from the thread's articles, with its last turns as context; remember the turn."""
         articles = [
-            SourceArticle.from_analysis(str(a.id), a.text or "", a.analysis, url=a.url, title=a.title)
+            # Their analysis as ingest stored it: quotes are not extracted again.
+            SourceArticle.from_analysis(
+                str(a.id), a.text or "", a.analysis, url=a.url, title=a.title
+            )
             for a in self.store.threads.articles(ref)
         ]
         history = [Turn(q, Answer.from_record(a)) for q, a in self.store.threads.turns(ref)][-3:]
