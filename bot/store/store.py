@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.errors import NewsbriefError
@@ -179,12 +179,19 @@ def _summary(analysis: dict[str, Any] | None) -> tuple[str, ...]:
     return tuple(str(s["text"]) for s in (analysis or {}).get("summary", []) if s.get("text"))
 
 
-class Store(ThreadMemory, DigestOutbox):
-    """Articles, story clusters, feed state, failures, threads and digests in one database."""
+class Store:
+    """Articles, story clusters, feed state, failures, threads and digests in one database.
+
+    The articles side is here; ``threads`` (thread memory) and ``outbox`` (digest
+    subscriptions and delivery) are parts sharing the engine's session factory.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        session = sessionmaker(engine)
+        self.threads = ThreadMemory(session, self.articles)
+        self.outbox = DigestOutbox(session)
 
     @classmethod
     def open(cls, url: str | URL | None = None, *, upgrade: bool = True) -> Store:
@@ -655,6 +662,13 @@ class Store(ThreadMemory, DigestOutbox):
         with Session(self.engine) as s:
             a = s.get(Article, article_id)
             return None if a is None else _stored(a)
+
+    def articles(self, ids: Sequence[int]) -> list[StoredArticle]:
+        """The readable ("ok") articles among ``ids``, in the order given."""
+        with Session(self.engine) as s:
+            rows = s.scalars(select(Article).where(Article.id.in_(ids))).all()
+            by_id = {a.id: _stored(a) for a in rows if a.status == "ok"}
+        return [by_id[i] for i in ids if i in by_id]
 
     def find_article(
         self, url: str | None = None, *, feed_url: str | None = None, guid: str | None = None
