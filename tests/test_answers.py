@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.nlp.answers import Answer, SourceArticle, Turn, answer
+from bot.chat.conversation import Conversation
+from bot.chat.messages import ThreadRef
+from bot.nlp.analyze import analyze
+from bot.nlp.answers import Answer, SourceArticle, Turn, answer, index_article
+from bot.store import ArticleRecord, Store, analysis_payload
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "data" / "sample" / "articles"
@@ -99,16 +105,20 @@ def test_to_json_round_trip() -> None:
     assert json.loads(json.dumps(data))["answer"] == a.text
 
 
+def _dev_rows() -> list[dict[str, Any]]:
+    return [
+        json.loads(line)
+        for line in (FIXTURES / "qa_dev.jsonl").read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+
+
 def _dev_metrics() -> tuple[float, float]:
     arts = {
         p.name: SourceArticle(id=p.stem, text=p.read_text(encoding="utf-8"), url=p.stem)
         for p in sorted(SAMPLE.glob("*.txt"))
     }
-    rows = [
-        json.loads(line)
-        for line in (FIXTURES / "qa_dev.jsonl").read_text(encoding="utf-8").splitlines()
-        if line
-    ]
+    rows = _dev_rows()
     by_id = {r["id"]: r for r in rows}
     answers: dict[str, Answer] = {}
     correct = answerable = idk = idk_right = 0
@@ -135,3 +145,106 @@ def test_dev_set_regression() -> None:
     assert accuracy >= 0.80, f"top-1 accuracy {accuracy:.1%}"
     assert idk_precision >= 0.90, f"I-don't-know precision {idk_precision:.1%}"
     assert time.perf_counter() - t0 < 10.0
+
+
+# ------------------------------------------------------------ from the stored analysis
+
+
+def _payload(text: str) -> dict[str, Any]:
+    """What ingest stores with an article."""
+    return analysis_payload(analyze(text))
+
+
+def _stored(article: SourceArticle) -> SourceArticle:
+    return SourceArticle.from_analysis(
+        article.id, article.text, _payload(article.text), url=article.url, title=article.title
+    )
+
+
+def test_stored_analysis_gives_the_same_answers() -> None:
+    """Every dev question, in a thread of all samples: the stored quotes change no answer."""
+    plain = [
+        SourceArticle(id=p.stem, text=p.read_text(encoding="utf-8"), url=p.stem, title=p.stem)
+        for p in sorted(SAMPLE.glob("*.txt"))
+    ]
+    stored = [_stored(a) for a in plain]
+    assert all(a.quotes is not None and a.sentences is None for a in stored)
+    assert sum(len(a.quotes or ()) for a in stored) > 20
+    for r in _dev_rows():
+        assert answer(r["question"], stored) == answer(r["question"], plain), r["id"]
+
+
+def test_stored_quotes_are_read_not_extracted_again() -> None:
+    payload = _payload(KOREA.text)
+    for q in payload["all_quotes"]:
+        if q["speaker"] == "Kim Yo-jong":
+            q["speaker"] = "Ada Lovelace"
+    article = SourceArticle.from_analysis("korea", KOREA.text, payload, url=KOREA.url)
+    a = answer("what did Ada Lovelace say?", [article])
+    assert a.confident and a.subject == "Ada Lovelace"
+    assert "no will to improve relations" in a.text
+    assert not answer("what did Ada Lovelace say?", [KOREA]).confident
+
+
+def test_stored_sentences_are_read_not_split_again() -> None:
+    sentences = tuple(index_article(KOREA).sentences)
+    why = "why did the Hanoi summit end?"
+    assert "sanctions relief" in answer(why, [KOREA]).text
+    without = tuple(s for s in sentences if "sanctions relief" not in s.text)
+    assert len(without) == len(sentences) - 1
+    given = dataclasses.replace(KOREA, sentences=without, quotes=())
+    assert "sanctions relief" not in answer(why, [given]).text
+    # A payload that carries every sentence (English) is read too.
+    payload = _payload(KOREA.text) | {
+        "sentences": [dataclasses.asdict(s) for s in without],
+    }
+    article = SourceArticle.from_analysis("korea", KOREA.text, payload, url=KOREA.url)
+    assert article.sentences == without
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        pytest.param(lambda p: p.pop("all_quotes"), id="stored before every quote was kept"),
+        pytest.param(lambda p: p.update(all_quotes="?"), id="not a list"),
+        pytest.param(lambda p: p["all_quotes"][0].pop("span"), id="a quote without span"),
+        pytest.param(
+            lambda p: p["all_quotes"][0].update(span=[10**6, 10**6 + 5]), id="span past the text"
+        ),
+        pytest.param(lambda p: p["all_quotes"][0].update(span=[0, 5]), id="span not at the quote"),
+    ],
+)
+def test_stored_analysis_that_does_not_fit_is_ignored(spoil: Any) -> None:
+    payload = _payload(KOREA.text)
+    spoil(payload)
+    article = SourceArticle.from_analysis("korea", KOREA.text, payload, url=KOREA.url)
+    assert article.quotes is None and article.sentences is None
+    a = answer("what did Kim's sister say?", [article])
+    assert a == answer("what did Kim's sister say?", [KOREA])
+    assert a.confident
+
+
+def test_stored_sentences_of_another_language_are_split_again() -> None:
+    sentences = [dataclasses.asdict(s) for s in index_article(KOREA).sentences]
+    for language, expect in (("english", True), ("german", False)):
+        payload = _payload(KOREA.text) | {"sentences": sentences, "language": language}
+        article = SourceArticle.from_analysis("korea", KOREA.text, payload)
+        assert (article.sentences is not None) is expect
+    assert SourceArticle.from_analysis("x", "text", None).quotes is None
+
+
+def test_conversation_answers_from_the_stored_analysis(store: Store) -> None:
+    """A thread's articles come with the analysis ingest stored: its quotes are the ones read."""
+    payload = _payload(KOREA.text)
+    for q in payload["all_quotes"]:
+        if q["speaker"] == "Kim Yo-jong":
+            q["speaker"] = "Ada Lovelace"  # only the stored analysis says so
+    record = ArticleRecord(
+        url="https://example.com/korea", title=KOREA.title, text=KOREA.text, analysis=payload
+    )
+    article_id = store.upsert_article(record).article_id
+    ref = ThreadRef("console", "console", "1")
+    store.threads.save(ref, "brief", "Korea", [article_id])
+    a = Conversation(store).answer_in_thread(ref, "what did Ada Lovelace say?")
+    assert a.confident and "no will to improve relations" in a.text
+    assert a.sentences[0].article_id == str(article_id)
