@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from bot.chat.conversation import remember
 from bot.chat.messages import CommandEvent, Post
 from bot.chat.platform import Platform
 from bot.errors import NewsbriefError
@@ -140,8 +141,7 @@ class DigestCommands:
         if post is None:  # digest_now never skips, but stay safe
             raise NewsbriefError("Nothing to post right now.")
         ref = await platform.post(event.channel, post)
-        ids = [int(i) for i in post.article_ids]
-        await asyncio.to_thread(self.store.threads.save, ref, post.kind, post.title, ids)
+        await remember(self.store, ref, post)
 
     async def _preview(self, platform: Platform, event: CommandEvent, rest: str) -> None:
         sub = await self._pick(event, rest)

@@ -73,7 +73,7 @@ def compose_digest(
     footer = "Reply in this thread to ask about these stories."
     if note:
         footer = f"{note} {footer}"
-    article_ids = tuple(str(s.article_id) for h in hits for s in h.sources)
+    article_ids = tuple(s.article_id for h in hits for s in h.sources)
     if not hits:
         return Post(
             kind="digest",

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from bot.chat.conversation import remember
 from bot.chat.messages import ChannelRef, Post
 from bot.chat.platform import Platform
 from bot.store import Claim, Store, SubscriptionRow
@@ -168,9 +169,7 @@ class DigestDelivery:
             await self._complete(claim, "sent", ref.id)
             _fault("after_complete")
         await self._mark_missed_mentioned(sub.id)
-        # The digest's thread takes follow-up questions about its articles.
-        ids = [int(i) for i in post.article_ids]
-        await asyncio.to_thread(self.store.threads.save, ref, post.kind, post.title, ids)
+        await remember(self.store, ref, post)  # its thread takes follow-up questions
         return Delivered(sub.id, slot.key, "sent")
 
     async def _mark_missed_mentioned(self, sub_id: int) -> None:

@@ -439,7 +439,7 @@ async def test_late_arrivals_reach_the_next_digest_and_nothing_repeats(
         sub, "x", now - timedelta(minutes=5), "me", now=now, lease=timedelta(seconds=60)
     )
     sample_store.outbox.complete_slot(row.outbox_id, "me", "sent", message_ref=ref.id)
-    sample_store.threads.save(ref, "digest", first.title, [int(i) for i in first.article_ids])
+    sample_store.threads.save(ref, "digest", first.title, first.article_ids)
     # A story published before that digest but ingested after it...
     late = ArticleRecord(
         url="https://late.example/volcano",

@@ -77,8 +77,8 @@ class Brief:
         }
 
     @property
-    def article_ids(self) -> tuple[str, ...]:
-        return tuple(str(s.article_id) for h in self.stories or self.instead for s in h.sources)
+    def article_ids(self) -> tuple[int, ...]:
+        return tuple(s.article_id for h in self.stories or self.instead for s in h.sources)
 
     def to_post(self) -> Post:
         if self.stories:

@@ -120,13 +120,7 @@ class Conversation:
         )
         post = brief.to_post()
         ref = await platform.post(event.channel, post)
-        await self.remember(ref, post)
-
-    async def remember(self, ref: ThreadRef, post: Post) -> None:
-        """Keep what a post covered, so follow-ups in its thread can be answered."""
-        if post.article_ids:
-            ids = [int(i) for i in post.article_ids]
-            await asyncio.to_thread(self.store.threads.save, ref, post.kind, post.title, ids)
+        await remember(self.store, ref, post)
 
     # ------------------------------------------------------------- answers
     def answer_in_thread(self, ref: ThreadRef, question: str) -> Answer:
@@ -142,6 +136,12 @@ class Conversation:
         result = answer(question, articles, history)
         self.store.threads.add_turn(ref, question, result.to_record())
         return result
+
+
+async def remember(store: Store, ref: ThreadRef, post: Post) -> None:
+    """Keep what a posted brief or digest covered, so follow-ups in its thread are answered."""
+    if post.article_ids:
+        await asyncio.to_thread(store.threads.save, ref, post.kind, post.title, post.article_ids)
 
 
 def answer_post(result: Answer) -> Post:

@@ -46,7 +46,7 @@ class Post:
     items: tuple[PostItem, ...] = ()
     footer: str | None = None
     # What the post covered; the core remembers it per thread for follow-ups.
-    article_ids: tuple[str, ...] = field(default=(), compare=False)
+    article_ids: tuple[int, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
