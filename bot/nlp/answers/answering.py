@@ -39,7 +39,6 @@ def answer(
     previous = history[-1] if history else None
     follow_up = bool(previous and FOLLOW_UP.search(norm))
     subjects, pronoun_who = _subjects(q, history, indexes)
-    subject = subjects[0] if len(subjects) == 1 else None
     if q.kind == "say" and not subjects:
         return unsure(
             f"I don't know: I can't find {q.who or 'that person'} quoted in these articles. "
@@ -49,24 +48,12 @@ def answer(
         )
     terms = _question_terms(norm, q, pronoun_who)
     if follow_up and previous:
-        if q.kind != "say" and previous.answer.subject and not subjects:
-            subject = previous.answer.subject
-            subjects = (subject,)
-        for t in stem_terms(normalise(previous.question)):
-            terms.setdefault(t, W.previous_question)
+        subjects = _follow_up(previous, q, subjects, terms)
+    subject = subjects[0] if len(subjects) == 1 else None
     measures = _measures(q, terms)
     if q.kind == "how_many" and q.focus and q.focus not in terms:
         terms[q.focus] = 1.0
-    asked = Asked(
-        question=q,
-        terms=terms,
-        measures=measures,
-        subjects=subjects,
-        follow_up=follow_up,
-        previous=frozenset(
-            (s.article_id, s.text) for s in (previous.answer.sentences if previous else ())
-        ),
-    )
+    asked = Asked(q, terms, measures, subjects, follow_up, _answered(previous))
     # In a digest thread, only the stories the question is about answer it (and
     # weigh its words): a look-alike sentence from another story is not an answer.
     focus = focus_articles(terms, articles, indexes, subjects, previous if follow_up else None)
@@ -97,6 +84,24 @@ def _subjects(
         # "their boss": describe with the previous question's words too.
         subjects = resolve_subject(f"{who} {previous.question}", indexes)
     return subjects, False
+
+
+def _follow_up(
+    previous: Turn, q: Question, subjects: tuple[str, ...], terms: dict[str, float]
+) -> tuple[str, ...]:
+    """A follow-up keeps the previous answer's person and leans on the previous question's
+    words (added to ``terms``, weighing less); returns the people it is about."""
+    if q.kind != "say" and previous.answer.subject and not subjects:
+        subjects = (previous.answer.subject,)
+    for t in stem_terms(normalise(previous.question)):
+        terms.setdefault(t, W.previous_question)
+    return subjects
+
+
+def _answered(previous: Turn | None) -> frozenset[tuple[str, str]]:
+    """(article id, text) of the previous answer's sentences."""
+    sentences = previous.answer.sentences if previous else ()
+    return frozenset((s.article_id, s.text) for s in sentences)
 
 
 def _question_terms(norm: str, q: Question, pronoun_who: bool) -> dict[str, float]:
