@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from bot.chat.conversation import remember
+from bot.chat.conversation import HelpLine, remember
 from bot.chat.messages import CommandEvent, Post
 from bot.chat.platform import Platform
 from bot.errors import NewsbriefError
@@ -29,6 +29,10 @@ Resync = Callable[[], Awaitable[None]]
 
 
 class DigestCommands:
+    """``/digest ...``, plugged into the ``Conversation`` as one ``CommandGroup``."""
+
+    help_line = HelpLine("/digest ...", "morning digests for this channel: /digest help")
+
     def __init__(
         self,
         store: Store,

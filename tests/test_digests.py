@@ -31,6 +31,7 @@ from digests.schedule import (
     parse_subscription,
     slots_between,
 )
+from tests.fakes.platform import FakePlatform
 
 WORKER = Path(__file__).parent / "digest_worker.py"
 
@@ -384,6 +385,17 @@ async def test_only_channel_managers_change_digests(sample_store: Store, tmp_pat
     assert sample_store.outbox.subscriptions() == []
     await say(manager, "unsubscribe ²")
     assert "Say which digest to stop" in out.getvalue()
+
+
+async def test_help_lists_the_digest_commands_only_once_plugged_in(sample_store: Store) -> None:
+    conversation = Conversation(sample_store)
+    fake = FakePlatform(handler=conversation)
+    await fake.command(User("u1", "owner"), "/help")
+    conversation.commands["digest"] = DigestCommands(sample_store, DigestDelivery(sample_store, {}))
+    await fake.command(User("u1", "owner"), "/help")
+    before, after = (p.text or "" for p in fake.workspace.posts("user"))
+    assert "/brief TOPIC" in before and "/digest" not in before
+    assert "/digest ...          morning digests for this channel" in after
 
 
 def test_next_slot_is_computed_in_the_subscription_zone() -> None:

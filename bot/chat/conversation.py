@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol, runtime_checkable
 
 from bot.chat.briefs import build_brief, parse_brief_args
 from bot.chat.messages import CommandEvent, Post, ThreadRef, ThreadReplyEvent
@@ -24,10 +26,33 @@ log = logging.getLogger(__name__)
 
 CommandFn = Callable[[Platform, CommandEvent], Awaitable[None]]
 
-HELP = """\
-/brief TOPIC [SPAN]  a short brief on TOPIC from recent news, e.g. /brief korea or /brief trade 7d
-/digest ...          morning digests for this channel: /digest help
-/help                this list
+
+@dataclass(frozen=True, slots=True)
+class HelpLine:
+    """A command's line in /help: how to type it and what it does."""
+
+    usage: str
+    does: str
+
+    def __str__(self) -> str:
+        return f"{self.usage:<19}  {self.does}"
+
+
+@runtime_checkable
+class CommandGroup(Protocol):
+    """Commands plugged in from outside the core (``/digest ...``), bringing their help line."""
+
+    help_line: HelpLine
+
+    async def __call__(self, platform: Platform, event: CommandEvent) -> None: ...
+
+
+BRIEF_HELP = HelpLine(
+    "/brief TOPIC [SPAN]",
+    "a short brief on TOPIC from recent news, e.g. /brief korea or /brief trade 7d",
+)
+HELP_HELP = HelpLine("/help", "this list")
+REPLY_HELP = """\
 Reply in the thread under a brief or digest to ask a follow-up question, e.g.
 "what did Kim's sister say?" or "why did the talks end?"."""
 
@@ -49,12 +74,10 @@ class Conversation:
         default_since: timedelta = timedelta(hours=48),
         brief_limit: int = 5,
         extra_commands: dict[str, CommandFn] | None = None,
-        help_text: str = HELP,
     ) -> None:
         self.store = store
         self.default_since = default_since
         self.brief_limit = brief_limit
-        self.help_text = help_text
         self.commands: dict[str, CommandFn] = {
             "brief": self._brief,
             "help": self._help,
@@ -106,6 +129,12 @@ class Conversation:
             return True
         await platform.reply(event.thread, answer_post(result))
         return True
+
+    @property
+    def help_text(self) -> str:
+        """The core's commands, then each plugged-in group's own line."""
+        groups = [str(c.help_line) for c in self.commands.values() if isinstance(c, CommandGroup)]
+        return "\n".join([str(BRIEF_HELP), *groups, str(HELP_HELP), REPLY_HELP])
 
     # ------------------------------------------------------------- commands
     async def _help(self, platform: Platform, event: CommandEvent) -> None:

@@ -50,7 +50,7 @@ class UpsertOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class SourceLink:
+class StorySource:
     """One outlet's article within a story cluster."""
 
     article_id: int
@@ -75,7 +75,7 @@ class StoryHit:
     article_id: int  # the representative: best-ranked member for the query
     summary: tuple[str, ...]
     quote: StoredQuote | None
-    sources: tuple[SourceLink, ...]  # every member, oldest first
+    sources: tuple[StorySource, ...]  # every member, oldest first
     score: float
     published: datetime  # the representative's
 

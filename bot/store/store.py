@@ -43,11 +43,11 @@ from bot.store.records import (
     ArticleRecord,
     ArticleStatus,
     FeedState,
-    SourceLink,
     StoreCounts,
     StoredArticle,
     StoredQuote,
     StoryHit,
+    StorySource,
     UpsertOutcome,
 )
 from bot.store.schema import (
@@ -647,7 +647,7 @@ class Store:
                     summary=_summary(rep.analysis),
                     quote=quote,
                     sources=tuple(
-                        SourceLink(a.id, a.title, a.url, a.site, a.published) for a in group
+                        StorySource(a.id, a.title, a.url, a.site, a.published) for a in group
                     ),
                     score=score,
                     published=rep.published,

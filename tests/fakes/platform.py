@@ -65,9 +65,11 @@ class FakePlatform:
 
     name = NAME
 
-    def __init__(self, workspace: FakeWorkspace | None = None) -> None:
+    def __init__(
+        self, workspace: FakeWorkspace | None = None, *, handler: EventHandler | None = None
+    ) -> None:
         self.workspace = workspace or FakeWorkspace()
-        self._handler: EventHandler | None = None
+        self._handler = handler  # or the one ``start`` is given
         self._stopped = asyncio.Event()
         self.ready = asyncio.Event()
 
@@ -101,7 +103,7 @@ class FakePlatform:
     @property
     def handler(self) -> EventHandler:
         if self._handler is None:
-            raise RuntimeError("FakePlatform.start() has not been called")
+            raise RuntimeError("FakePlatform has no handler: pass one, or call start()")
         return self._handler
 
     async def command(self, user: User, line: str, channel: ChannelRef = CHANNEL) -> None:
