@@ -1,27 +1,41 @@
 """`newsbrief run`: wire the store, the conversation core, the scheduler and the platforms.
 
 This is the composition root (with ``bot.cli``): the only core module that
-imports adapters, and only inside ``run_app``, so the core never depends on
-a platform SDK at import time.
+imports adapters, and only inside ``platforms``, so the core never depends on a
+platform SDK at import time.
+
+What runs: each platform whose credentials are set (Slack today; Discord joins the
+list in ``platforms``), and the console only when none is, or with ``--console``.
+The console alone ends at the end of its input; with a platform configured the
+run goes on until SIGTERM or SIGINT, then stops cleanly: no new events, commands
+in flight finish, then the connections close.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from datetime import timedelta
+import signal
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.engine import make_url
 
+from bot import redact
 from bot.chat.conversation import Conversation
 from bot.chat.platform import Platform
 from bot.config import Settings
 from bot.news.ingest import Ingester
 from bot.news.net import Fetcher
+from bot.server import HttpServer
 from bot.store import Store
 
 log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
 
 
 def open_store(settings: Settings) -> Store:
@@ -37,55 +51,175 @@ async def load_sample_if_empty(store: Store) -> int:
     return sum(1 for i in report.items if i.status == "new")
 
 
-def platforms(settings: Settings, out: TextIO | None = None) -> list[Platform]:
-    """The platforms to run: the console, until the Slack and Discord adapters land
-    (they will start here when their tokens are set, and the console only without)."""
-    from adapters.console.adapter import ConsolePlatform
+def secrets_of(settings: Settings) -> list[str | None]:
+    """Every secret value the settings hold, for the log scrubber."""
+    values = [
+        s.get_secret_value() if s is not None else None
+        for s in (
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_app_token,
+            settings.slack_client_secret,
+            settings.discord_token,
+            settings.secret_key,
+        )
+    ]
+    with contextlib.suppress(Exception):
+        values.append(make_url(settings.effective_database_url()).password)  # type: ignore[arg-type]
+    return values
 
-    return [ConsolePlatform(settings.data_dir / "console-posts.jsonl", stdout=out)]
+
+def platforms(
+    settings: Settings, *, store: Store, server: HttpServer, out: TextIO | None = None
+) -> list[Platform]:
+    """The platforms to run, in start order: every configured one, then the console."""
+    running: list[Platform] = []
+    if settings.slack_configured:
+        from adapters.slack.adapter import SlackPlatform
+        from bot.crypto import SecretBox
+
+        box = SecretBox.from_settings(settings)
+        running.append(SlackPlatform(settings, server=server, engine=store.engine, box=box))
+    if settings.console_enabled():
+        from adapters.console.adapter import ConsolePlatform
+
+        running.append(ConsolePlatform(settings.data_dir / "console-posts.jsonl", stdout=out))
+    return running
+
+
+class NewsbriefApp:
+    """Everything ``run`` starts, opened and closed in order (tests drive it in-process)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        out: TextIO | None = None,
+        sample: bool = True,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings
+        self.out = out
+        self.sample = sample
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.server = HttpServer(settings.http_host, settings.http_port)
+        self.running: list[Platform] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closers: list[Callable[[], object]] = []
+
+    def platform(self, name: str) -> Platform:
+        return next(p for p in self.running if p.name == name)
+
+    async def open(self) -> None:
+        from digests.commands import DigestCommands
+        from digests.delivery import DigestDelivery
+        from digests.scheduler import DigestScheduler
+
+        settings = self.settings
+        redact.install(secrets_of(settings))
+        if settings.allow_private_hosts:
+            log.warning(
+                "NEWSBRIEF_ALLOW_PRIVATE_HOSTS is on: user-supplied URLs may reach private and "
+                "loopback addresses. Use it only for local tests and demos."
+            )
+        self.store = open_store(settings)
+        self._closers.append(self.store.close)
+        if self.sample and (loaded := await load_sample_if_empty(self.store)):
+            log.info("loaded %d sample articles into an empty store", loaded)
+        self.conversation = Conversation(self.store)
+        self.running = platforms(settings, store=self.store, server=self.server, out=self.out)
+        self.delivery = DigestDelivery(
+            self.store,
+            {p.name: p for p in self.running},
+            clock=self.clock,
+            grace=timedelta(seconds=settings.digest_grace_period_s),
+        )
+        self.scheduler = DigestScheduler(self.delivery, self.store)
+        self.conversation.commands["digest"] = DigestCommands(
+            self.store, self.delivery, resync=self.scheduler.sync, clock=self.clock
+        )
+        fetcher = Fetcher(settings)
+        self._closers.append(fetcher.aclose)
+        poller = Ingester(self.store, fetcher)
+        self.scheduler.scheduler.add_job(
+            poller.poll_due, IntervalTrigger(seconds=60), id="poll-feeds", name="poll-feeds"
+        )
+        if self.server.has_routes:
+            await self.server.start()
+            self._closers.append(self.server.stop)
+        await self.scheduler.start()
+        if not self.running:
+            log.warning("no platform is configured and the console is off: nothing to run")
+        self._tasks = [
+            asyncio.create_task(p.start(self.conversation), name=f"platform-{p.name}")
+            for p in self.running
+        ]
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Until ``stop`` is set, or the console alone reached the end of its input.
+
+        A platform that fails (a token Slack refuses) ends the run with its error.
+        """
+        waiter = asyncio.create_task(stop.wait())
+        pending: set[asyncio.Task[None] | asyncio.Task[bool]] = {waiter, *self._tasks}
+        console_only = all(p.name == "console" for p in self.running)
+        try:
+            while not waiter.done():
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    if task is not waiter and task.exception() is not None:
+                        raise task.exception()  # type: ignore[misc]
+                if console_only and all(t.done() for t in self._tasks):
+                    return
+        finally:
+            waiter.cancel()
+
+    async def close(self) -> None:
+        """New events stop first; platforms finish what is in flight; then everything closes."""
+        scheduler = getattr(self, "scheduler", None)
+        if scheduler is not None:
+            await scheduler.stop()  # no new digest passes
+        for p in self.running:
+            try:
+                await p.stop()
+            except Exception:
+                log.exception("stopping %s failed", p.name)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for close in reversed(self._closers):
+            result = close()
+            if asyncio.iscoroutine(result):
+                await result
+
+
+@contextlib.contextmanager
+def _signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set ``stop`` (a second one is the default again: quit now)."""
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+
+    def handle(sig: signal.Signals) -> None:
+        log.info("%s: stopping", sig.name)
+        stop.set()
+        loop.remove_signal_handler(sig)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, handle, sig)
+            installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
 
 
 async def run_app(settings: Settings, *, out: TextIO | None = None, sample: bool = True) -> int:
-    from digests.commands import DigestCommands
-    from digests.delivery import DigestDelivery
-    from digests.scheduler import DigestScheduler
-
-    if settings.allow_private_hosts:
-        log.warning(
-            "NEWSBRIEF_ALLOW_PRIVATE_HOSTS is on: user-supplied URLs may reach private and "
-            "loopback addresses. Use it only for local tests and demos."
-        )
-    store = open_store(settings)
-    scheduler: DigestScheduler | None = None
-    fetcher: Fetcher | None = None
-    try:
-        if sample:
-            loaded = await load_sample_if_empty(store)
-            if loaded:
-                log.info("loaded %d sample articles into an empty store", loaded)
-        conversation = Conversation(store)
-        running = platforms(settings, out)
-        delivery = DigestDelivery(
-            store,
-            {p.name: p for p in running},
-            grace=timedelta(seconds=settings.digest_grace_period_s),
-        )
-        scheduler = DigestScheduler(delivery, store)
-        conversation.commands["digest"] = DigestCommands(store, delivery, resync=scheduler.sync)
-        fetcher = Fetcher(settings)
-        poller = Ingester(store, fetcher)
-        scheduler.scheduler.add_job(
-            poller.poll_due, IntervalTrigger(seconds=60), id="poll-feeds", name="poll-feeds"
-        )
-        await scheduler.start()
-        # Each platform runs until it stops (the console at the end of its input).
-        await asyncio.gather(*(p.start(conversation) for p in running))
-        for p in running:
-            await p.stop()
-    finally:
-        if scheduler is not None:
-            await scheduler.stop()
-        if fetcher is not None:
-            await fetcher.aclose()
-        store.close()
+    app = NewsbriefApp(settings, out=out, sample=sample)
+    stop = asyncio.Event()
+    with _signals(stop):
+        try:
+            await app.open()
+            await app.serve(stop)
+        finally:
+            await app.close()
     return 0

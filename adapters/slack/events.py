@@ -1,0 +1,150 @@
+"""Slack payloads → the core's neutral events; everything else is ignored here.
+
+Only this module reads Slack's payload fields (``thread_ts``, ``subtype``,
+``bot_id``…). What reaches the core: slash commands, and a person's message or mention of
+the bot inside a thread (the core says whether the thread is ours). What never
+does: the bot's own messages, other bots, edits and deletions, joins and other
+subtypes, and top-level chatter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.chat.messages import ChannelRef, CommandEvent, ThreadRef, ThreadReplyEvent, User
+
+PLATFORM = "slack"
+COMMANDS = ("brief", "digest", "feeds", "newsbrief")  # the slash commands the manifest declares
+# A person's reply sent "also to the channel" is still a reply in the thread.
+_REPLY_SUBTYPES = frozenset({None, "thread_broadcast"})
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Who typed something, before the adapter knows whether they manage the channel."""
+
+    team: str | None
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A slash command, with the delivery details the adapter keeps to itself."""
+
+    person: Person
+    channel: ChannelRef
+    command: str
+    text: str
+    trigger_id: str | None
+    response_url: str | None
+
+    def event(self, user: User) -> CommandEvent:
+        return CommandEvent(self.channel, user, self.command, self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message in a thread, addressed to the bot or in a thread it started."""
+
+    person: Person
+    thread: ThreadRef
+    text: str
+    message_key: str  # the same for a message's `message` and `app_mention` events
+
+    def event(self, user: User) -> ThreadReplyEvent:
+        return ThreadReplyEvent(self.thread, user, self.text)
+
+
+def command(body: Mapping[str, Any]) -> Command:
+    """``/brief korea`` → brief/"korea"; ``/newsbrief help`` → help; ``/newsbrief`` → help."""
+    name = str(body.get("command", "")).lstrip("/").lower()
+    text = str(body.get("text") or "").strip()
+    if name == "newsbrief":
+        name, _, text = text.partition(" ")
+        name, text = (name.lower() or "help"), text.strip()
+    team = body.get("team_id")
+    channel = ChannelRef(
+        PLATFORM, str(body.get("channel_id", "")), body.get("channel_name"), workspace=team
+    )
+    person = Person(team, str(body.get("user_id", "")), str(body.get("user_name") or ""))
+    return Command(
+        person, channel, name, text, body.get("trigger_id"), body.get("response_url") or None
+    )
+
+
+def incoming_text(text: str, bot_user_id: str | None) -> str:
+    """What a person typed, from Slack's wire format: mentions of the bot dropped,
+    links shown as their label, ``&amp;``/``&lt;``/``&gt;`` decoded."""
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", "", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _MENTION.sub(lambda m: "@" + m.group(1), text)
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return " ".join(text.split())
+
+
+def thread_reply(
+    event: Mapping[str, Any], *, team: str | None, bot_user_id: str | None
+) -> Reply | None:
+    """A person's ``message`` or ``app_mention`` inside a thread, or None.
+
+    Whether the thread is one of ours (a brief's or a digest's) is the core's to
+    say: it remembers them, also those posted before a restart.
+    """
+    if event.get("subtype") not in _REPLY_SUBTYPES or event.get("bot_id") or event.get("hidden"):
+        return None
+    user = event.get("user")
+    thread_ts, ts, channel = event.get("thread_ts"), event.get("ts"), event.get("channel")
+    if not user or not thread_ts or not ts or not channel or thread_ts == ts:
+        return None  # not a person, or not inside a thread
+    if bot_user_id and user == bot_user_id:
+        return None
+    text = incoming_text(str(event.get("text") or ""), bot_user_id)
+    if not text:
+        return None
+    ref = ThreadRef(PLATFORM, str(channel), str(thread_ts), workspace=team)
+    person = Person(team, str(user), str(user))
+    return Reply(person, ref, text, message_key=f"{team}:{channel}:{ts}")
+
+
+# ------------------------------------------------------------------ exactly once
+class DeliveryLedger(Protocol):
+    """Says whether a delivery (a command's ``trigger_id``, a message) is new.
+
+    Slack re-delivers an event whose ack was late, up to 3 times, possibly to
+    another instance. ``MemoryLedger`` covers one process; a store-backed ledger
+    (a unique row per key) covers several and plugs in here unchanged.
+    """
+
+    async def first(self, key: str) -> bool: ...
+
+
+class MemoryLedger:
+    """Keys seen in the last ``ttl`` seconds, bounded; enough for one process."""
+
+    def __init__(self, ttl: float = 3600.0, size: int = 50_000) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = asyncio.Lock()
+
+    async def first(self, key: str) -> bool:
+        async with self._lock:
+            now = time.monotonic()
+            while self._seen and (
+                len(self._seen) > self._size or next(iter(self._seen.values())) < now - self._ttl
+            ):
+                self._seen.popitem(last=False)
+            if key in self._seen:
+                return False
+            self._seen[key] = now
+            return True
