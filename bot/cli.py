@@ -278,7 +278,31 @@ def _cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     from bot.app import run_app
 
-    return asyncio.run(run_app(get_settings(), out=out, sample=not args.no_sample))
+    settings = get_settings()
+    if args.console:  # the console as well as the configured platforms
+        settings = settings.model_copy(update={"console": True})
+    return asyncio.run(run_app(settings, out=out, sample=not args.no_sample))
+
+
+# ---------------------------------------------------------------- slack (its own block)
+def _cmd_slack(args: argparse.Namespace, out: TextIO) -> int:
+    """``slack manifest``: the Slack app manifest, for Socket Mode or an HTTPS request URL."""
+    from adapters.slack.manifest import render_manifest
+
+    out.write(render_manifest(args.request_url))
+    return 0
+
+
+def _add_slack_parser(sub: Any) -> None:
+    sl = sub.add_parser("slack", help="Slack app setup")
+    sl_sub = sl.add_subparsers(dest="slack_command", required=True)
+    m = sl_sub.add_parser("manifest", help="print the app manifest to create the Slack app from")
+    m.add_argument(
+        "--request-url",
+        metavar="URL",
+        help="HTTPS base URL of this server, for HTTP mode (default: Socket Mode)",
+    )
+    sl.set_defaults(func=_cmd_slack)
 
 
 # ---------------------------------------------------------------- db (deployment)
@@ -377,7 +401,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run the bot (console when no platform token is set)")
     r.add_argument("--no-sample", action="store_true", help="don't load the bundled sample")
+    r.add_argument(
+        "--console", action="store_true", help="run the console too when a platform is configured"
+    )
     r.set_defaults(func=_cmd_run)
+    _add_slack_parser(sub)
     _add_db_parser(sub)
     return parser
 
