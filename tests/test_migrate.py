@@ -96,10 +96,9 @@ def test_run_migrates_at_start_up_under_the_same_lock(tmp_path: Path) -> None:
             wait_until("the schema at head", lambda: table_exists(engine, "alembic_version"))
             wait_until("the schema at head", lambda: _versions(engine) == [head_revision()])
         finally:
-            if proc.poll() is None:  # how it stops is test_deploy's smoke test
+            if proc.poll() is None:  # how it stops is test_deploy_smoke's part
                 proc.send_signal(signal.SIGTERM)
-            _, err = proc.communicate(timeout=60)
-        assert MIGRATED in err
+            proc.communicate(timeout=60)
 
 
 @needs_pg
