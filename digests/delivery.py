@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -32,15 +31,6 @@ from digests.schedule import Schedule, Slot, next_slot, slots_between
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-
-FAULT_ENV = "NEWSBRIEF_TEST_FAULT"
-"""Crash injection for the restart tests: ``before_post``, ``after_post`` or
-``after_complete`` makes the process SIGKILL itself at that point."""
-
-
-def _fault(point: str) -> None:
-    if os.environ.get(FAULT_ENV) == point:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def default_holder() -> str:
@@ -163,11 +153,8 @@ class DigestDelivery:
                 self.store.outbox.renew_claim, claim.outbox_id, self.holder, self.clock()
             ):
                 return Delivered(sub.id, slot.key, "busy")  # our lease was taken over
-            _fault("before_post")
             ref = await platform.post(channel, post, key=key)
-            _fault("after_post")
             await self._complete(claim, "sent", ref.id)
-            _fault("after_complete")
         await self._mark_missed_mentioned(sub.id)
         await remember(self.store, ref, post)  # its thread takes follow-up questions
         return Delivered(sub.id, slot.key, "sent")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -270,15 +269,15 @@ async def test_two_deliverers_on_one_database_post_each_slot_once(
 # ------------------------------------------------------------------ real crashes
 
 
-def _worker(db: str, record: Path, now: datetime, fault: str | None = None, holder: str = "w"):
-    env = {k: v for k, v in os.environ.items() if k != "NEWSBRIEF_TEST_FAULT"}
-    if fault:
-        env["NEWSBRIEF_TEST_FAULT"] = fault
+def _worker(
+    db: str, record: Path, now: datetime, fault: str | None = None, holder: str = "w"
+) -> subprocess.CompletedProcess[str]:
+    """One delivery pass in a process of its own; ``fault``: where it SIGKILLs itself."""
+    crash = [fault] if fault else []
     return subprocess.run(
-        [sys.executable, str(WORKER), db, str(record), now.isoformat(), holder],
+        [sys.executable, str(WORKER), db, str(record), now.isoformat(), holder, *crash],
         capture_output=True,
         text=True,
-        env=env,
         timeout=120,
     )
 
