@@ -53,12 +53,12 @@ async def worker(db: str, record: str) -> None:
     from digests.delivery import DigestDelivery
 
     store = Store.open(db)
-    now = {"t": START}
+    simulated = {"now": START}
     console = ConsolePlatform(Path(record), stdout=open(os.devnull, "w"))  # noqa: SIM115
-    delivery = DigestDelivery(store, {"console": console}, clock=lambda: now["t"])
+    delivery = DigestDelivery(store, {"console": console}, clock=lambda: simulated["now"])
     print("ready", flush=True)
     for line in sys.stdin:
-        now["t"] = datetime.fromisoformat(line.strip())
+        simulated["now"] = datetime.fromisoformat(line.strip())
         await delivery.deliver_due()
         print("ok", flush=True)
 
@@ -155,19 +155,19 @@ def main() -> None:
 
     t0 = time.perf_counter()
     w = Worker(db, record)
-    clock = START  # simulated; never goes back
+    now = START  # simulated; never goes back
     downtime = timedelta()
     for i, step in enumerate(steps):
-        clock = max(clock, step)
+        now = max(now, step)
         if i in kill_at:
-            w.kill_during(clock, rng.uniform(0.0, 0.03))
+            w.kill_during(now, rng.uniform(0.0, 0.03))
             restart = time.perf_counter()
             w = Worker(db, record)
             lost = timedelta(seconds=time.perf_counter() - restart)
             downtime += lost
-            clock += lost  # the restart took this long: the clock moved on meanwhile
-        w.tick(clock)
-    w.tick(clock + timedelta(minutes=5))  # let recoveries finish
+            now += lost  # the restart took this long: the clock moved on meanwhile
+        w.tick(now)
+    w.tick(now + timedelta(minutes=5))  # let recoveries finish
     offset = downtime
     w.stop()
     wall = time.perf_counter() - t0

@@ -11,7 +11,7 @@ from bot.chat.messages import CommandEvent, Post
 from bot.chat.platform import Platform
 from bot.errors import NewsbriefError
 from bot.store import Store, SubscriptionRow
-from digests.delivery import DigestDelivery
+from digests.delivery import Clock, DigestDelivery
 from digests.schedule import Schedule, next_slot, parse_subscription
 
 HELP = """\
@@ -39,7 +39,7 @@ class DigestCommands:
         delivery: DigestDelivery,
         *,
         resync: Resync | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
         self.delivery = delivery

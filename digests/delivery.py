@@ -20,11 +20,12 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from bot.chat.conversation import remember
 from bot.chat.messages import ChannelRef, Post
 from bot.chat.platform import Platform
-from bot.store import Claim, Store, SubscriptionRow
+from bot.store import Claim, OutboxStatus, Store, SubscriptionRow
 from digests.compose import compose_for
 from digests.schedule import Schedule, Slot, next_slot, slots_between
 
@@ -43,11 +44,14 @@ def slot_key(sub_id: int, slot: Slot) -> str:
     return f"newsbrief-digest:{sub_id}:{slot.key}"
 
 
+Outcome = Literal["sent", "recovered", "skipped", "missed", "busy", "done", "failed"]
+
+
 @dataclass(frozen=True, slots=True)
 class Delivered:
     subscription_id: int
     slot_key: str
-    outcome: str  # sent | recovered | skipped | missed | busy | done | failed
+    outcome: Outcome
 
 
 class DigestDelivery:
@@ -168,7 +172,7 @@ class DigestDelivery:
     ) -> Post | None:
         return await asyncio.to_thread(compose_for, self.store, sub.id, schedule, now, slot)
 
-    async def _complete(self, claim: Claim, status: str, ref: str | None) -> None:
+    async def _complete(self, claim: Claim, status: OutboxStatus, ref: str | None) -> None:
         ok = await asyncio.to_thread(
             self.store.outbox.complete_slot,
             claim.outbox_id,

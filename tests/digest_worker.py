@@ -24,7 +24,7 @@ from sqlalchemy.orm import sessionmaker
 
 from adapters.console.adapter import ConsolePlatform
 from bot.chat.messages import ChannelRef, Post, ThreadRef
-from bot.store import Store
+from bot.store import OutboxStatus, Store
 from bot.store.outbox import DigestOutbox
 from digests.delivery import DigestDelivery
 
@@ -62,7 +62,7 @@ class CrashingOutbox(DigestOutbox):
         self,
         outbox_id: int,
         holder: str,
-        status: str,
+        status: OutboxStatus,
         *,
         message_ref: str | None = None,
         now: datetime | None = None,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from bot.errors import NewsbriefError
@@ -22,7 +23,7 @@ from bot.news.extract import Extracted, extract_article
 from bot.news.feeds import FeedEntry, FeedError, ParsedFeed, looks_like_opml, parse_feed, parse_opml
 from bot.news.net import Fetcher, FetchError, FetchResult, is_http_url, redact_url
 from bot.nlp.analyze import analyze
-from bot.store import ArticleRecord, FeedState, Store, analysis_payload
+from bot.store import ArticleRecord, FeedState, Store, UpsertStatus, analysis_payload
 from bot.store.store import content_hash
 
 log = logging.getLogger(__name__)
@@ -32,13 +33,13 @@ SAMPLE_FEED_URL = "https://sample.newsbrief.invalid/feed.xml"
 # itself: no need to fetch its page (faster, and kinder to the publisher).
 FULL_CONTENT_WORDS = 150
 
-Status = str  # new | updated | duplicate | no_article | not_modified | failed
+ItemStatus = Literal[UpsertStatus, "no_article", "not_modified", "failed"]
 
 
 @dataclass(slots=True)
 class ItemResult:
     source: str
-    status: Status
+    status: ItemStatus
     title: str | None = None
     reason: str | None = None
     article_id: int | None = None
@@ -94,13 +95,13 @@ class Ingester:
         *,
         concurrency: int = 8,
         progress: ProgressFn | None = None,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
         self.fetcher = fetcher
         self._sem = asyncio.Semaphore(concurrency)
         self._progress = progress
-        self._now = now
+        self._clock = clock
 
     # ------------------------------------------------------------ entry points
     async def ingest(self, sources: Sequence[str]) -> IngestReport:
@@ -110,7 +111,7 @@ class Ingester:
 
     async def poll_due(self) -> IngestReport:
         """Re-poll the feeds whose interval has passed (what `newsbrief run` does each minute)."""
-        due = await asyncio.to_thread(self.store.due_feeds, self._now())
+        due = await asyncio.to_thread(self.store.due_feeds, self._clock())
         return await self.ingest([f.url for f in due if f.url != SAMPLE_FEED_URL])
 
     async def ingest_sample(self) -> IngestReport:
@@ -118,7 +119,7 @@ class Ingester:
         data = resources.files("bot").joinpath("data/sample/feed.xml").read_bytes()
         feed = parse_feed(data, SAMPLE_FEED_URL)
         dates = [e.published for e in feed.entries if e.published]
-        shift = (self._now() - timedelta(hours=1)) - max(dates) if dates else timedelta()
+        shift = (self._clock() - timedelta(hours=1)) - max(dates) if dates else timedelta()
         entries = tuple(
             replace(e, published=e.published + shift if e.published else None) for e in feed.entries
         )
@@ -329,7 +330,7 @@ class Ingester:
         return await asyncio.to_thread(check)
 
     async def _save_feed_ok(self, state: FeedState, result: FetchResult, title: str | None) -> None:
-        now = self._now()
+        now = self._clock()
         new = replace(
             state,
             title=title or state.title,
@@ -352,7 +353,7 @@ class Ingester:
     ) -> None:
         """Back off: twice the interval per failure in a row (a day at most), or
         exactly what the server's Retry-After asked for when it said."""
-        now = self._now()
+        now = self._clock()
         failures = state.consecutive_failures + 1
         backoff = min(state.poll_interval_s * 2**failures, 24 * 3600)
         if retry_after is not None:

@@ -8,7 +8,7 @@ subscriptions and delivery) share its database.
 """
 
 from bot.store.migrate import migrate
-from bot.store.outbox import Claim, OutboxRow, SubscriptionRow
+from bot.store.outbox import Claim, OutboxRow, OutboxStatus, SubscriptionRow
 from bot.store.records import (
     ArticleRecord,
     ArticleStatus,
@@ -32,6 +32,7 @@ __all__ = [
     "Claim",
     "FeedState",
     "OutboxRow",
+    "OutboxStatus",
     "RememberedThread",
     "Store",
     "StoreCounts",

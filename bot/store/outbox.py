@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.store.schema import OutboxEntry, Subscription, Thread
 
 ClaimState = Literal["new", "recover", "done", "busy"]
+OutboxStatus = Literal["pending", "sent", "skipped", "missed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ class SubscriptionRow:
 class Claim:
     state: ClaimState  # new: post it; recover: ask the platform first; done/busy: leave it
     outbox_id: int
-    status: str
+    status: OutboxStatus | Literal["gone"]  # gone: deleted with its subscription
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ class OutboxRow:
     subscription_id: int
     slot_key: str
     due: datetime
-    status: str
+    status: OutboxStatus
     message_ref: str | None
     attempts: int
 
@@ -69,9 +70,13 @@ def _sub(row: Subscription) -> SubscriptionRow:
     )
 
 
+def _status(row: OutboxEntry) -> OutboxStatus:
+    return cast(OutboxStatus, row.status)  # only this module writes the column
+
+
 def _out(row: OutboxEntry) -> OutboxRow:
     return OutboxRow(
-        row.id, row.subscription_id, row.slot_key, row.due, row.status, row.message_ref,
+        row.id, row.subscription_id, row.slot_key, row.due, _status(row), row.message_ref,
         row.attempts,
     )  # fmt: skip
 
@@ -167,7 +172,7 @@ class DigestOutbox:
             if existing is None:  # deleted with its subscription meanwhile
                 return Claim("done", 0, "gone")
             if existing.status != "pending":
-                return Claim("done", existing.id, existing.status)
+                return Claim("done", existing.id, _status(existing))
             taken = _rowcount(
                 s.execute(
                     update(OutboxEntry)
@@ -200,7 +205,7 @@ class DigestOutbox:
         self,
         outbox_id: int,
         holder: str,
-        status: str,
+        status: OutboxStatus,
         *,
         message_ref: str | None = None,
         now: datetime | None = None,
