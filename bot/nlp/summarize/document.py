@@ -1,4 +1,4 @@
-"""One place that hides sumy's document model (stemmer and stop words: bot.nlp.lexicon)."""
+"""One place that hides sumy's document model (its stemmer and stop words: bot.nlp.lexicon)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,7 @@ from sumy.models.dom import ObjectDocumentModel, Paragraph
 from sumy.models.dom import Sentence as SumySentence
 
 from bot.models import Sentence
-from bot.nlp.lexicon import stemmer, stop_words
 from bot.nlp.text.sentences import SumyTokenizer
-
-# stemmer and stop_words live in bot.nlp.lexicon; named here for answers, which still
-# imports them from this module.
-__all__ = ["build_document", "stemmer", "stop_words", "tokenizer"]
 
 
 @cache
