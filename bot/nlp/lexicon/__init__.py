@@ -22,9 +22,10 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from sumy.nlp.stemmers import Stemmer
-from sumy.utils import get_stop_words
+if TYPE_CHECKING:
+    from sumy.nlp.stemmers import Stemmer
 
 __all__ = [
     "WORD",
@@ -109,12 +110,16 @@ initialisms stay whole ("well-known", "don't", "U.S")."""
 @cache
 def stemmer(language: str) -> Stemmer:
     """sumy's stemmer (NLTK's Snowball for the language); code only, no data download."""
+    from sumy.nlp.stemmers import Stemmer  # imported when first needed: sumy is slow to load
+
     return Stemmer(language)
 
 
 @cache
 def stop_words(language: str) -> frozenset[str]:
     """sumy's stop words for the language, from the data files inside its wheel."""
+    from sumy.utils import get_stop_words
+
     return frozenset(get_stop_words(language))
 
 
