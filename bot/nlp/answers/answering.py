@@ -9,7 +9,7 @@ from bot.nlp.answers.index import index_article
 from bot.nlp.answers.indexed import Indexed
 from bot.nlp.answers.models import Answer, AnswerSentence, SourceArticle, Turn, unsure
 from bot.nlp.answers.patterns import FOLLOW_UP, PRONOUN_SUBJECT
-from bot.nlp.answers.question import Question, analyse
+from bot.nlp.answers.question import Question, analyze_question
 from bot.nlp.answers.ranking import Asked, confident, corpus, pick, rank
 from bot.nlp.answers.subjects import main_speaker, recent_subject, resolve_subject
 from bot.nlp.answers.terms import normalise, stem_terms, term, tokens
@@ -35,7 +35,7 @@ def answer(
         return unsure("Ask me a question about the articles in this thread.", links)
     norm = normalise(question)
     indexes = [index_article(a) for a in articles]
-    q = analyse(norm)
+    q = analyze_question(norm)
     previous = history[-1] if history else None
     follow_up = bool(previous and FOLLOW_UP.search(norm))
     subjects, pronoun_who = _subjects(q, history, indexes)

@@ -39,7 +39,7 @@ def _index_cached(
     stored_sentences: tuple[Sentence, ...] | None,
     stored_quotes: tuple[Quote, ...] | None,
 ) -> Indexed:
-    sentences, quotes = _analyse(text, stored_sentences, stored_quotes)
+    sentences, quotes = _analyze(text, stored_sentences, stored_quotes)
     idx = Indexed(
         SourceArticle(id=article_id, text=text, url=url),
         sentences,
@@ -60,7 +60,7 @@ def _index_cached(
     return idx
 
 
-def _analyse(
+def _analyze(
     text: str, sentences: tuple[Sentence, ...] | None, quotes: tuple[Quote, ...] | None
 ) -> tuple[list[Sentence], list[Quote]]:
     """The sentences and quotes of ``text``: as stored at ingest, or worked out here."""

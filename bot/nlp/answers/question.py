@@ -104,7 +104,7 @@ class Question:
     constraint: str | None  # a time the answer must be about: "last year", "in 2019"
 
 
-def analyse(question: str) -> Question:
+def analyze_question(question: str) -> Question:
     """Kind of question, who it asks about (for "say"), and the counted noun (for "how many")."""
     focus = None
     m = re.search(r"\bhow\s+(?:many|much)\s+(?P<noun>[a-z][\w-]*)", question, re.I)
