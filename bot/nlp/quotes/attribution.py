@@ -13,7 +13,13 @@ from typing import Literal
 
 from bot.models import Span
 from bot.nlp.quotes.names import Mention, Names
-from bot.nlp.quotes.patterns import CUE_SCAN_RE, DASH_RE, NP_AFTER_RE, WORD_RE
+from bot.nlp.quotes.patterns import (
+    CUE_SCAN_RE,
+    DASH_RE,
+    NP_AFTER_RE,
+    SUBJECT_PRONOUNS,
+    WORD_RE,
+)
 from bot.nlp.quotes.regions import Region
 from bot.nlp.quotes.text import cues, sentence_end, sentence_start, starts_sentence
 from bot.nlp.quotes.vocab import (
@@ -120,7 +126,7 @@ def _subject_ending(text: str, lo: int, end: int, names: Names) -> Speaker | Non
     mt = names.ending_at(end)
     if mt is not None and mt.start >= lo and not mt.possessive:
         return (mt.start, mt.end), "name", mt
-    pm = re.search(r"(?<![\w’'-])(he|she|they|it|I|we)\s*$", text[max(lo, end - 6) : end], re.I)
+    pm = re.search(rf"(?<![\w’'-])({SUBJECT_PRONOUNS})\s*$", text[max(lo, end - 6) : end], re.I)
     if pm:
         s = max(lo, end - 6) + pm.start(1)
         return (s, s + len(pm.group(1))), "pron", None
@@ -159,7 +165,7 @@ def _subject_before_cue(
     """The speaker between a quote's end and a later cue (`…,” the senator from Ohio said`)."""
     first = between.lstrip()
     s = off + (len(between) - len(first))
-    pm = re.match(r"(he|she|they|it|I|we)\b", first, re.I)
+    pm = re.match(rf"({SUBJECT_PRONOUNS})\b", first, re.I)
     if pm and (pm.group(1) != "I" or first[:1] == "I"):
         return Attr((s, s + len(pm.group(1))), "pron", cue)
     ms = [mt for mt in names.at(off, cue_start) if not mt.possessive]

@@ -49,9 +49,11 @@ MARK_CHARS = "\"“”'‘’"
 FULL_START = ",:;—–-(\n"
 """Characters before an opening mark that let a full quote start there."""
 
+SUBJECT_PRONOUNS = "he|she|they|it|I|we"
+"""Pronouns that can be the speaker of a quote."""
 GENDER_PRON_RE = re.compile(r"(?<![\w’'-])(?:[Hh]e|[Ss]he)(?![\w’'-])")
 NP_AFTER_RE = re.compile(
-    r"\s*(?:(?P<pron>he|she|they|it|I|we)\b|(?P<det>(?:the|a|an|his|her|their|its|one|another)"
+    rf"\s*(?:(?P<pron>{SUBJECT_PRONOUNS})\b|(?P<det>(?:the|a|an|his|her|their|its|one|another)"
     r"\s+[^,.;:!?\"“”\n]{1,80}))",
 )
 """What follows a cue: a pronoun or a noun phrase (`says he`, `said the senator`)."""
