@@ -4,8 +4,8 @@ This is the composition root (with ``bot.cli``): the only core module that
 imports adapters, and only inside ``platforms``, so the core never depends on a
 platform SDK at import time.
 
-What runs: each platform whose credentials are set (Slack today; Discord joins the
-list in ``platforms``), and the console only when none is, or with ``--console``.
+What runs: each platform whose credentials are set (Slack, Discord; one process can
+serve both), and the console only when none is, or with ``--console``.
 The console alone ends at the end of its input; with a platform configured the
 run goes on until SIGTERM or SIGINT, then stops cleanly: no new events, commands
 in flight finish, then the connections close.
@@ -80,6 +80,10 @@ def platforms(
 
         box = SecretBox.from_settings(settings)
         running.append(SlackPlatform(settings, server=server, engine=store.engine, box=box))
+    if settings.discord_configured:
+        from adapters.discord.adapter import DiscordPlatform
+
+        running.append(DiscordPlatform(settings, store))
     if settings.console_enabled():
         from adapters.console.adapter import ConsolePlatform
 

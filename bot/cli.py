@@ -305,6 +305,34 @@ def _add_slack_parser(sub: Any) -> None:
     sl.set_defaults(func=_cmd_slack)
 
 
+# ---------------------------------------------------------------- discord (its own block)
+def _cmd_discord(args: argparse.Namespace, out: TextIO) -> int:
+    """``discord invite``: the OAuth2 URL that adds the bot, with every permission explained."""
+    from adapters.discord.permissions import client_id_from_token, invite_text
+
+    client_id = args.client_id
+    if client_id is None:
+        token = get_settings().discord_token
+        client_id = client_id_from_token(token.get_secret_value()) if token else None
+    if not client_id or not str(client_id).isdecimal():
+        raise BadInputError(
+            "give the application id: newsbrief discord invite --client-id ID "
+            "(developer portal → your app → General Information), or set DISCORD_TOKEN"
+        )
+    out.write(invite_text(str(client_id)) + "\n")
+    return 0
+
+
+def _add_discord_parser(sub: Any) -> None:
+    dc = sub.add_parser("discord", help="Discord app setup")
+    dc_sub = dc.add_subparsers(dest="discord_command", required=True)
+    inv = dc_sub.add_parser("invite", help="print the link that adds the bot to a server")
+    inv.add_argument(
+        "--client-id", metavar="ID", help="the application id (default: read from the token)"
+    )
+    dc.set_defaults(func=_cmd_discord)
+
+
 # ---------------------------------------------------------------- db (deployment)
 def _cmd_db(args: argparse.Namespace, out: TextIO) -> int:
     """``db upgrade`` migrates to head under the same lock as ``run``; ``db current`` only reads."""
@@ -406,6 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.set_defaults(func=_cmd_run)
     _add_slack_parser(sub)
+    _add_discord_parser(sub)
     _add_db_parser(sub)
     return parser
 

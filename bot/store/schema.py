@@ -324,3 +324,17 @@ class SlackOAuthState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     state: Mapped[str] = mapped_column(String(200))
     expire_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# ---------------------------------------------------------------- Discord adapter state
+# Migration 0005. Read and written only by adapters/discord/state.py.
+
+
+class DiscordState(Base):
+    """Small facts the Discord adapter keeps: the synced command tree's hash, notices sent."""
+
+    __tablename__ = "discord_state"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]

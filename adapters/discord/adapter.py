@@ -1,0 +1,534 @@
+"""The Discord adapter: the ``Platform`` seam on discord.py 2.x, in newsbrief's event loop.
+
+Transport only: discord.py keeps the gateway (heartbeats, RESUME after a drop or
+op 7, a new IDENTIFY after op 9), the per-route rate-limit buckets and 429s; this
+module connects it to the core. ``commands`` declares the slash commands,
+``events`` turns payloads into neutral events, ``render`` makes the embeds.
+
+Every interaction is deferred first (ephemeral, so only the person who typed sees
+"thinking…"), then answered within its 15-minute token: what only they should
+see edits that deferred message; a brief or a digest is a channel message sent
+with the bot token and a public thread started from it (the thread's id is the
+message's id), after which the deferred message is deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import time
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from adapters.discord import events, state
+from adapters.discord.commands import Interaction, build_tree, tree_hash
+from adapters.discord.keys import marker_for, nonce_for, read_marker
+from adapters.discord.render import Message, escape, render, thread_name
+from adapters.discord.topics import TopicCache
+from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent
+from bot.chat.platform import ChannelUnreachableError, EventHandler
+from bot.config import Settings
+from bot.errors import NewsbriefError
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+MAX_RATELIMIT_TIMEOUT = 30.0  # discord.py's smallest; a longer 429 raises, the slot stays pending
+POSTS_PER_SECOND = 20.0  # a post is a message plus a thread: 40 requests/s, under the global 50
+HISTORY_LIMIT = 100  # find_post reads this many recent messages (one request)
+TOLD_PERIOD = timedelta(days=7)
+FORBIDDEN_FOR = 600.0  # s: a channel that answered 403 is not tried again for this long
+ACCESS_CODES = {50001, 50013}  # Missing Access, Missing Permissions
+
+
+class MissingPermissionsError(ChannelUnreachableError):
+    """Discord refused with 50001/50013: the message says which permissions to grant."""
+
+
+@dataclass(slots=True)
+class _Pending:
+    """The interaction being handled in this task: the core's answers go to it."""
+
+    interaction: Interaction
+    event: CommandEvent | None = None
+    question: str | None = None  # /ask: shown above the answer in the thread
+    answered: bool = False
+
+
+_CURRENT: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar(
+    "newsbrief_discord_interaction", default=None
+)
+
+
+def point_at(api_url: str, gateway_url: str | None) -> None:
+    """Send discord.py's REST and gateway traffic to ``api_url`` and ``gateway_url``.
+
+    discord.py has no option for either: every REST route (webhooks and interaction
+    callbacks too) is built from the class attribute ``Route.BASE``, which discord.py
+    itself rewrites to change the API version, and the gateway is the class attribute
+    ``DiscordWebSocket.DEFAULT_GATEWAY`` until READY names a resume URL (and again
+    after op 9). One process talks to one Discord, so setting them per process is safe.
+    """
+    discord.http.Route.BASE = api_url.rstrip("/")
+    if gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def guild_ids(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise NewsbriefError(
+            "NEWSBRIEF_DISCORD_GUILD_IDS must be guild ids separated by commas"
+        ) from None
+
+
+def make_client(settings: Settings) -> discord.Client:
+    """A ``Client``, or an ``AutoShardedClient`` when NEWSBRIEF_DISCORD_SHARDS asks for one."""
+    intents = discord.Intents.none()
+    intents.guilds = True  # channels and threads (THREAD_CREATE), GUILD_CREATE
+    intents.guild_messages = True  # messages in our threads, replies to our posts
+    intents.message_content = settings.discord_message_content  # privileged, optional
+    options: dict[str, object] = {
+        "intents": intents,
+        "max_ratelimit_timeout": MAX_RATELIMIT_TIMEOUT,
+        "allowed_mentions": NO_MENTIONS,
+        "member_cache_flags": discord.MemberCacheFlags.none(),
+        "chunk_guilds_at_startup": False,
+        "max_messages": None,
+    }
+    # newsbrief never joins voice: no "PyNaCl is not installed" warning at every start.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+    shards = settings.discord_shards.strip().lower()
+    if not shards:
+        return discord.Client(**options)  # type: ignore[arg-type]
+    if shards == "auto":
+        return discord.AutoShardedClient(**options)  # type: ignore[arg-type]
+    if shards.isdecimal() and int(shards) > 0:
+        return discord.AutoShardedClient(shard_count=int(shards), **options)  # type: ignore[arg-type]
+    raise NewsbriefError("NEWSBRIEF_DISCORD_SHARDS must be empty, auto or a number of shards")
+
+
+class DiscordPlatform:
+    name = events.PLATFORM
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        if settings.discord_token is None:
+            raise NewsbriefError("set DISCORD_TOKEN (the bot token from the developer portal)")
+        self.settings = settings
+        self.store = store
+        self.client = make_client(settings)
+        self.tree = build_tree(self.client, self)
+        self.client.on_message = self._on_message  # type: ignore[attr-defined]
+        self.topic_cache = TopicCache(store)
+        self._handler: EventHandler | None = None
+        self._logged_in = False
+        self._closed = False
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self._pace_lock = asyncio.Lock()
+        self._next_send = 0.0
+        self._parents: dict[int, int | None] = {}  # channel id → parent (None: not a thread)
+        self._forbidden: dict[str, float] = {}  # channel id → when it answered 403
+        self._hinted: set[tuple[str, str]] = set()
+
+    # ------------------------------------------------------------- lifecycle
+    async def login(self) -> None:
+        """Authenticate for REST (enough to post digests); ``start`` also connects."""
+        if self._logged_in:
+            return
+        gateway = self.settings.discord_gateway_url or None
+        point_at(self.settings.discord_api_url, gateway)
+        assert self.settings.discord_token is not None
+        await self.client.login(self.settings.discord_token.get_secret_value())
+        if gateway is None:  # the URL /gateway/bot names, as Discord asks clients to do
+            _, url, _ = await self.client.http.get_bot_gateway()
+            point_at(self.settings.discord_api_url, url)
+        self._logged_in = True
+
+    async def start(self, handler: EventHandler) -> None:
+        self._handler = handler
+        if self._closed:
+            return
+        await self.login()
+        await self.sync_commands()
+        if not self._closed:
+            await self.client.connect(reconnect=True)
+
+    async def stop(self) -> None:
+        """In-flight commands finish (up to 10 s), then the gateway and HTTP close."""
+        if self._closed:
+            return
+        self._closed = True
+        running = [t for t in self._inflight if t is not asyncio.current_task()]
+        if running:
+            await asyncio.wait(running, timeout=10)
+        await self.client.close()
+
+    async def sync_commands(self) -> None:
+        """Sync the command tree where it changed: per dev guild, or globally."""
+        app = self.client.application_id
+        scopes: list[int | None] = list(guild_ids(self.settings.discord_guild_ids)) or [None]
+        for gid in scopes:
+            guild = discord.Object(gid) if gid is not None else None
+            if guild is not None:
+                self.tree.copy_global_to(guild=guild)
+            digest = tree_hash(self.tree, gid)
+            key = f"commands:{app}:{gid if gid is not None else 'global'}"
+            if not await asyncio.to_thread(state.claim, self.store.engine, key, digest):
+                log.info("discord commands for %s unchanged: not synced", key)
+                continue
+            try:
+                await self.tree.sync(guild=guild)
+                log.info("discord commands synced for %s", key)
+            except discord.HTTPException:
+                log.exception("syncing discord commands for %s failed; the next start retries", key)
+                await asyncio.to_thread(state.release, self.store.engine, key, digest)
+
+    # ------------------------------------------------------------- interactions
+    async def command(
+        self, interaction: Interaction, command: str, text: str, *, posts: bool = False
+    ) -> None:
+        """Defer at once; then the core's handler, whose answers reach this interaction."""
+        if not await self._defer(interaction):
+            return
+        pending = _Pending(interaction, events.command_event(interaction, command, text))
+        missing = events.missing_to_post(interaction.app_permissions) if posts else []
+        if missing:  # say so now rather than spend an invalid request finding out
+            text = events.grant_text(missing)
+            post = Post(kind="error", title="Missing permissions", text=text)
+            await self._run(pending, self._answer_privately(pending, post))
+            return
+        await self._run(pending, self._command(pending))
+
+    async def _command(self, pending: _Pending) -> None:
+        assert pending.event is not None and self._handler is not None
+        await self._handler.on_command(self, pending.event)
+
+    async def ask(self, interaction: Interaction, question: str) -> None:
+        if not await self._defer(interaction):
+            return
+        pending = _Pending(interaction, question=question)
+        await self._run(pending, self._ask(pending, question))
+
+    async def _ask(self, pending: _Pending, question: str) -> None:
+        assert self._handler is not None
+        interaction = pending.interaction
+        parent = await self._parent_of(interaction.channel)
+        channel = str(interaction.channel_id)
+        ours = False
+        if parent is not None:
+            ref = ThreadRef(self.name, str(parent), channel, workspace=events.guild_of(interaction))
+            user = events.user_of(interaction.user, interaction.permissions)
+            ours = await self._handler.on_thread_reply(
+                self, ThreadReplyEvent(ref, user, " ".join(question.split()))
+            )
+        if not ours:
+            text = "Ask with /ask inside the thread of a brief or a digest (open one, then ask)."
+            await self._answer_privately(pending, Post(kind="info", title="Not here", text=text))
+
+    async def _defer(self, interaction: Interaction) -> bool:
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        except discord.HTTPException as exc:  # expired or answered already: nothing to do
+            log.warning("could not defer interaction %s: %s", interaction.id, exc)
+            return False
+        return True
+
+    async def _run(self, pending: _Pending, work: Awaitable[None]) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        token = _CURRENT.set(pending)
+        try:
+            await work
+        finally:
+            _CURRENT.reset(token)
+            if task is not None:
+                self._inflight.discard(task)
+            if not pending.answered:  # nothing private to say: "thinking…" goes away
+                with contextlib.suppress(discord.HTTPException):
+                    await pending.interaction.delete_original_response()
+
+    async def topics(self, current: str) -> list[str]:
+        return await self.topic_cache.suggest(current)
+
+    async def zones(self, current: str) -> list[str]:
+        from adapters.discord.zones import matching_zones
+
+        return matching_zones(current)
+
+    async def subscription_ids(self, interaction: Interaction, current: str) -> list[str]:
+        subs = await asyncio.to_thread(
+            self.store.outbox.subscriptions, self.name, str(interaction.channel_id)
+        )
+        ids = [str(s.id) for s in subs]
+        return [i for i in ids if i.startswith(current.lstrip("#"))] + ["all"]
+
+    # ------------------------------------------------------------- Platform
+    async def respond(self, event: CommandEvent, post: Post) -> None:
+        pending = _CURRENT.get()
+        if pending is None or pending.event is not event:
+            log.warning("respond() outside its interaction: %s", post.title)
+            return
+        if post.kind == "help":
+            post = _with_discord_help(post, self.settings.discord_message_content)
+        await self._answer_privately(pending, post)
+
+    async def _answer_privately(self, pending: _Pending, post: Post) -> None:
+        """The first message edits the deferred (ephemeral) one; any more follow it."""
+        interaction = pending.interaction
+        for message in render(post):
+            if not pending.answered:
+                await interaction.edit_original_response(
+                    content=message.content or None,
+                    embeds=list(message.embeds),
+                    allowed_mentions=NO_MENTIONS,
+                )
+                pending.answered = True
+            else:
+                await interaction.followup.send(
+                    content=message.content,
+                    embeds=list(message.embeds),
+                    ephemeral=True,
+                    allowed_mentions=NO_MENTIONS,
+                )
+
+    async def post(self, channel: ChannelRef, post: Post, *, key: str | None = None) -> ThreadRef:
+        messages = render(post, marker=marker_for(key) if key else "")
+        first = await self._send(channel, messages[0], nonce=nonce_for(key) if key else None)
+        ref = ThreadRef(self.name, channel.id, str(first), workspace=channel.workspace)
+        threaded = await self._start_thread(channel, first, thread_name(post))
+        if threaded:
+            for extra in messages[1:]:  # a long digest continues in its thread
+                await self._send(ChannelRef(self.name, ref.id, workspace=channel.workspace), extra)
+        return ref
+
+    async def reply(self, thread: ThreadRef, post: Post) -> None:
+        pending = _CURRENT.get()
+        heading = ""
+        if (
+            pending is not None
+            and pending.question
+            and str(pending.interaction.channel_id) == (thread.id)
+        ):
+            who = escape(pending.interaction.user.display_name)
+            heading = f"**{who}** asked: {escape(pending.question)}"
+        target = ChannelRef(self.name, thread.id, workspace=thread.workspace)
+        for message in render(post, heading=heading):
+            await self._send(target, message, where="this thread")
+
+    async def find_post(self, channel: ChannelRef, key: str) -> ThreadRef | None:
+        await self.login()
+        me = self.client.user
+        assert me is not None
+        wanted = nonce_for(key)
+        target = self.client.get_partial_messageable(int(channel.id))
+        try:
+            async for msg in target.history(limit=HISTORY_LIMIT):
+                if msg.author.id == me.id and read_marker(msg.content) == wanted:
+                    return ThreadRef(
+                        self.name, channel.id, str(msg.id), workspace=channel.workspace
+                    )
+        except discord.Forbidden as exc:
+            raise self._refused(channel, exc, "this channel") from exc
+        return None
+
+    # ------------------------------------------------------------- sending
+    async def _pace(self) -> None:
+        """At most POSTS_PER_SECOND bot-token sends per second, whatever the digest wave.
+
+        A fixed spacing, written here: a token-bucket package would be a new
+        dependency for a dozen lines, and interaction answers (not bound by the
+        global limit) never wait on it.
+        """
+        async with self._pace_lock:
+            now = time.monotonic()
+            wait = self._next_send - now
+            self._next_send = max(now, self._next_send) + 1.0 / (2 * POSTS_PER_SECOND)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _send(
+        self,
+        channel: ChannelRef,
+        message: Message,
+        *,
+        nonce: str | None = None,
+        where: str = "this channel",
+    ) -> int:
+        await self.login()
+        since = self._forbidden.get(channel.id)
+        if since is not None and time.monotonic() - since < FORBIDDEN_FOR:
+            raise MissingPermissionsError(events.grant_text(list(events.NEEDED_TO_POST.values())))
+        await self._pace()
+        target = self.client.get_partial_messageable(int(channel.id))
+        extra: dict[str, Any] = {"nonce": nonce} if nonce else {}  # discord.py: enforce_nonce
+        try:
+            sent = await target.send(
+                content=message.content or None,
+                embeds=list(message.embeds),
+                allowed_mentions=NO_MENTIONS,
+                **extra,
+            )
+        except discord.Forbidden as exc:
+            raise self._refused(channel, exc, where) from exc
+        except discord.NotFound as exc:
+            raise ChannelUnreachableError(
+                f"That channel is gone or I can't see it ({exc.text}). Invite me again, "
+                "or move the digest to another channel."
+            ) from exc
+        if self._forbidden.pop(channel.id, None) is not None:
+            await asyncio.to_thread(state.forget, self.store.engine, f"told:{channel.id}")
+        return sent.id
+
+    async def _start_thread(self, channel: ChannelRef, message_id: int, name: str) -> bool:
+        await self._pace()
+        try:
+            await self.client.http.start_thread_with_message(
+                int(channel.id), message_id, name=name, auto_archive_duration=1440
+            )
+        except discord.HTTPException as exc:
+            if exc.code == 160004:  # a thread exists for this message already: a retry
+                return True
+            log.warning("no thread for message %s in %s: %s", message_id, channel.id, exc)
+            if exc.status == 403:
+                await self._say_missing(channel, ["Create Public Threads"])
+            return False
+        self._parents[message_id] = int(channel.id)
+        return True
+
+    def _refused(self, channel: ChannelRef, exc: discord.HTTPException, where: str) -> Exception:
+        """A 50001/50013 as an error that says what to grant; the channel rests a while."""
+        if exc.code not in ACCESS_CODES:
+            return exc
+        missing = self._missing_in(channel)
+        self._forbidden[channel.id] = time.monotonic()
+        text = events.grant_text(missing, where)
+        if _CURRENT.get() is None:  # a digest, not a person: tell a manager, once
+            task = asyncio.get_running_loop().create_task(self._tell_managers(channel, text))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+        return MissingPermissionsError(text)
+
+    def _missing_in(self, channel: ChannelRef) -> list[str]:
+        """Exactly what the bot lacks, when the cache knows the channel; else all it needs."""
+        found = self.client.get_channel(int(channel.id))
+        me = getattr(getattr(found, "guild", None), "me", None)
+        if isinstance(found, discord.abc.GuildChannel) and me is not None:
+            missing = events.missing_to_post(found.permissions_for(me))
+            if missing:
+                return missing
+        return list(events.NEEDED_TO_POST.values())
+
+    async def _say_missing(self, channel: ChannelRef, missing: list[str]) -> None:
+        pending = _CURRENT.get()
+        text = events.grant_text(missing) + " I posted without a thread this time."
+        post = Post(kind="error", title="Missing permissions", text=text)
+        if pending is not None:
+            with contextlib.suppress(discord.HTTPException):
+                await self._answer_privately(pending, post)
+        else:
+            await self._tell_managers(channel, text)
+
+    async def _tell_managers(self, channel: ChannelRef, text: str) -> None:
+        """A direct message to whoever set up this channel's digests, once a week at most."""
+        engine = self.store.engine
+        try:
+            if not await asyncio.to_thread(
+                state.once_per, engine, f"told:{channel.id}", TOLD_PERIOD
+            ):
+                return
+            subs = await asyncio.to_thread(self.store.outbox.subscriptions, self.name, channel.id)
+            people = {s.created_by for s in subs if s.created_by}
+            note = Post(
+                kind="error",
+                title="newsbrief can't post its digest",
+                text=f"In <#{channel.id}>: {text} The digest waits until then.",
+            )
+            for uid in sorted(people):
+                dm = await self.client.http.start_private_message(int(uid))
+                target = self.client.get_partial_messageable(int(dm["id"]))
+                for message in render(note):
+                    await target.send(
+                        content=message.content or None,
+                        embeds=list(message.embeds),
+                        allowed_mentions=NO_MENTIONS,
+                    )
+        except Exception:  # telling is best effort; the digest's own state is elsewhere
+            log.exception("could not tell a manager about channel %s", channel.id)
+
+    # ------------------------------------------------------------- messages
+    async def _on_message(self, message: discord.Message) -> None:
+        me = self.client.user
+        if me is None or self._handler is None or events.should_ignore(message, me.id):
+            return
+        parent = await self._parent_of(message.channel)
+        incoming = events.incoming(message, me.id, parent)
+        if incoming is None:
+            return
+        ref = incoming.thread
+        if not incoming.text:
+            await self._hint(ref, incoming.user.id)
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            await self._handler.on_thread_reply(
+                self, ThreadReplyEvent(ref, incoming.user, incoming.text)
+            )
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+
+    async def _hint(self, ref: ThreadRef, user_id: str) -> None:
+        """An empty message in our thread: content withheld without the intent. Say how, once."""
+        if self.settings.discord_message_content or (ref.id, user_id) in self._hinted:
+            return
+        if await asyncio.to_thread(self.store.threads.get, ref) is None:
+            return  # not our thread: stay quiet
+        self._hinted.add((ref.id, user_id))
+        await self.reply(ref, Post(kind="info", title="How to ask", text=events.HINT))
+
+    async def _parent_of(self, channel: object) -> int | None:
+        """The parent channel of a thread, or None when ``channel`` is not a thread."""
+        if isinstance(channel, discord.Thread):
+            return channel.parent_id
+        if isinstance(channel, discord.abc.GuildChannel):
+            return None
+        cid = getattr(channel, "id", None)
+        if not isinstance(cid, int):
+            return None
+        if cid not in self._parents:  # not cached (a restart): ask Discord once
+            try:
+                found = await self.client.fetch_channel(cid)
+            except discord.HTTPException:
+                return None
+            self._parents[cid] = found.parent_id if isinstance(found, discord.Thread) else None
+        return self._parents[cid]
+
+
+def _with_discord_help(post: Post, message_content: bool) -> Post:
+    """The core's help, with how commands and follow-ups are typed on Discord."""
+    follow = (
+        "type your question in the thread, mention me, or use /ask"
+        if message_content
+        else "use /ask question: in the thread, or mention me (or reply to my message with it)"
+    )
+    extra = (
+        "\n\nOn Discord: /brief topic: span:, /digest subscribe|list|unsubscribe|now|preview, "
+        f"/feeds add|list|remove, /newsbrief help. Follow-ups: {follow}."
+    )
+    return Post(
+        kind=post.kind, title=post.title, text=(post.text or "") + extra, footer=post.footer
+    )

@@ -1,0 +1,220 @@
+"""Neutral ``Post`` → Discord messages of embeds, always within Discord's limits.
+
+One embed per story: the title links the story's best source, the description
+holds the summary and the quote with its speaker, a field lists every source.
+Stories are packed into messages of at most 10 embeds and 6,000 characters; the
+first message goes to the channel, the rest continue in its thread. Text from
+articles is escaped for markdown and mentions (and every send also carries
+``AllowedMentions.none()``), so no headline can format itself or ping anyone.
+
+Lengths are counted in UTF-16 code units, which is never less than the number of
+code points, so a message that fits here fits whichever way Discord counts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import discord
+
+from bot.chat.messages import Post, PostItem, SourceLink
+
+CONTENT_MAX = 2000
+EMBEDS_MAX = 10
+TOTAL_MAX = 6000
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELDS_MAX = 25
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+THREAD_NAME_MAX = 100
+URL_MAX = 2048
+
+COLOURS = {
+    "brief": discord.Colour.blurple(),
+    "digest": discord.Colour.teal(),
+    "answer": discord.Colour.green(),
+    "help": discord.Colour.light_grey(),
+    "info": discord.Colour.light_grey(),
+    "error": discord.Colour.red(),
+}
+
+_HTTP_URL = re.compile(r"^https?://[^\s<>]+$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One Discord message: content plus up to 10 embeds."""
+
+    content: str = ""
+    embeds: tuple[discord.Embed, ...] = field(default=())
+
+
+def units(text: str) -> int:
+    """Length as Discord may count it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` UTF-16 units, with an ellipsis when cut."""
+    if units(text) <= limit:
+        return text
+    out: list[str] = []
+    used = 0
+    for ch in text:
+        n = 2 if ord(ch) > 0xFFFF else 1
+        if used + n > limit - 1:
+            break
+        out.append(ch)
+        used += n
+    # A cut escape ("\\") would escape the ellipsis: drop it with the rest.
+    return "".join(out).rstrip().rstrip("\\") + "…"
+
+
+def escape(text: str) -> str:
+    """Article text made inert: markdown shown as typed, mentions that cannot ping.
+
+    discord.py's escapers leave URLs alone, so links still work.
+    """
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL Discord accepts for an embed link, or None (Discord rejects others)."""
+    if url and units(url) <= URL_MAX and _HTTP_URL.match(url):
+        return url
+    return None
+
+
+def embed_size(embed: discord.Embed) -> int:
+    """The characters Discord counts toward the 6,000 of a message."""
+    parts = [embed.title or "", embed.description or "", embed.footer.text or ""]
+    parts.append(embed.author.name or "")
+    for f in embed.fields:
+        parts += [f.name or "", f.value or ""]
+    return sum(units(p) for p in parts)
+
+
+# ------------------------------------------------------------------ one story
+def _sources_value(sources: tuple[SourceLink, ...]) -> str:
+    """Every source as a link, as many as fit in a field, then "and N more"."""
+    links: list[str] = []
+    for i, s in enumerate(sources):
+        label = escape(clip(s.site or s.title or s.url, 80)).replace("]", "\\]")
+        url = safe_url(s.url)
+        link = f"[{label}]({url})" if url else label
+        if units(" · ".join([*links, link])) > FIELD_VALUE_MAX - 16:  # room for the tail
+            return " · ".join(links) + f" and {len(sources) - i} more"
+        links.append(link)
+    return " · ".join(links)
+
+
+def story_embed(item: PostItem, colour: discord.Colour) -> discord.Embed:
+    best = next((u for u in (safe_url(s.url) for s in item.sources) if u), None)
+    lines = [f"• {escape(s)}" for s in item.summary]
+    if item.quote:
+        who = escape(item.quote.speaker) if item.quote.speaker else "unattributed"
+        said = " ".join(item.quote.text.split())  # one line: a block quote ends at a newline
+        lines += ["", f"> “{escape(said)}” — **{who}**"]
+    embed = discord.Embed(
+        title=clip(escape(item.headline), TITLE_MAX),
+        url=best,
+        description=clip("\n".join(lines), DESCRIPTION_MAX) or None,
+        colour=colour,
+    )
+    if item.sources:
+        name = "Source" if len(item.sources) == 1 else f"Sources ({len(item.sources)})"
+        embed.add_field(name=name, value=_sources_value(item.sources), inline=False)
+    return embed
+
+
+def text_embed(post: Post) -> discord.Embed:
+    """Help, info, errors and answers: one embed, the text as its description."""
+    text = post.text or ""
+    if post.kind == "help":  # laid out by hand in columns: keep them
+        body = "```\n" + clip(text.replace("```", "'''"), DESCRIPTION_MAX - 8) + "\n```"
+    else:
+        body = clip(escape(text), DESCRIPTION_MAX)
+    embed = discord.Embed(
+        title=clip(escape(post.title), TITLE_MAX),
+        description=body or None,
+        colour=COLOURS.get(post.kind),
+    )
+    if post.footer:
+        # As subtext in the description, not the footer: links there are clickable.
+        note = "\n-# " + clip(escape(post.footer), 900)
+        if units(body + note) <= DESCRIPTION_MAX:
+            embed.description = (body + note).lstrip("\n")
+        else:
+            embed.set_footer(text=clip(post.footer, FOOTER_MAX))
+    return embed
+
+
+# ------------------------------------------------------------------ packing
+def _pack(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
+    """Embeds into messages of at most 10 and 6,000 characters, in order."""
+    groups: list[list[discord.Embed]] = [[]]
+    total = 0
+    for e in embeds:
+        size = embed_size(e)
+        if groups[-1] and (len(groups[-1]) == EMBEDS_MAX or total + size > TOTAL_MAX):
+            groups.append([])
+            total = 0
+        groups[-1].append(e)
+        total += size
+    return [g for g in groups if g]
+
+
+def _fit(embed: discord.Embed) -> discord.Embed:
+    """One embed alone within 6,000 characters (a long footer could push it over)."""
+    over = embed_size(embed) - TOTAL_MAX
+    if over > 0 and embed.description:
+        embed.description = clip(embed.description, max(1, units(embed.description) - over))
+    return embed
+
+
+def render(post: Post, *, marker: str = "", heading: str = "") -> list[Message]:
+    """``post`` as messages: the first for the channel, any others for its thread.
+
+    ``marker`` (invisible) is appended to the first message's content; ``heading``
+    is a line put before the title (who asked, for ``/ask``), already escaped.
+    """
+    if post.kind in {"brief", "digest"} or post.items:
+        return _render_stories(post, marker, heading)
+    content = clip(heading, CONTENT_MAX - units(marker)) + marker
+    return [Message(content=content, embeds=(_fit(text_embed(post)),))]
+
+
+def _render_stories(post: Post, marker: str, heading: str) -> list[Message]:
+    colour = COLOURS.get(post.kind, discord.Colour.blurple())
+    head = [heading] if heading else []
+    head.append(f"**{escape(post.title)}**")
+    budget = CONTENT_MAX - units(marker)
+    embeds: list[discord.Embed] = []
+    if post.text:
+        line = escape(post.text)
+        if units("\n".join([*head, line])) <= budget:
+            head.append(line)
+        else:
+            embeds.append(discord.Embed(description=clip(line, DESCRIPTION_MAX), colour=colour))
+    embeds += [_fit(story_embed(item, colour)) for item in post.items]
+    footer = clip(post.footer, FOOTER_MAX) if post.footer else None
+    if footer and embeds:
+        last = embeds[-1]
+        last.set_footer(text=footer)
+        _fit(last)
+    elif footer:
+        head.append("-# " + escape(footer))
+    content = clip("\n".join(head), budget) + marker
+    groups = _pack(embeds) or [[]]
+    messages = [Message(content=content, embeds=tuple(groups[0]))]
+    messages += [Message(embeds=tuple(g)) for g in groups[1:]]
+    return messages
+
+
+def thread_name(post: Post) -> str:
+    """ "Brief: korea (last 2 days)" → "Brief: korea": short, what the thread is about."""
+    name = re.sub(r"\s+\([^)]*\)$", "", post.title).strip() or post.kind.title()
+    return clip(name, THREAD_NAME_MAX)

@@ -1,0 +1,92 @@
+"""Suggestions for ``/brief topic:`` autocomplete: what recent stories are about.
+
+Discord asks on every keystroke and wants an answer within 3 s, so the topics
+are computed from the store at most every few minutes, in a thread, and each
+keystroke only filters the cached list.
+
+Topics are the names in recent stories' summaries (runs of capitalised words
+that do not start a sentence: "Kim Jong-un", "South Korea") and the content
+words of their headlines ("tram", "strike"), ranked by how many stories use them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+
+from bot.nlp.lexicon import words
+from bot.store import Store
+
+_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,2})")
+_WORD = re.compile(r"[A-Za-z][\w-]{3,}")
+MAX_TOPICS = 200
+
+
+def _stop() -> frozenset[str]:
+    return words("story_stop_words") | words("search_stop_words")
+
+
+def topics_of(headlines: Iterable[str], summaries: Iterable[str]) -> list[str]:
+    """Candidate topics, most used first (each story counts once per topic)."""
+    stop = _stop()
+    counts: Counter[str] = Counter()
+    for text in summaries:
+        found = {m.group(1).strip() for m in _NAME.finditer(text)}
+        counts.update(n for n in found if n.lower() not in stop)
+    for title in headlines:
+        found = {w.lower() for w in _WORD.findall(title)}
+        counts.update(w for w in found if w not in stop)
+    return [t for t, _ in counts.most_common(MAX_TOPICS)]
+
+
+def recent_topics(store: Store, *, now: datetime | None = None, stories: int = 60) -> list[str]:
+    now = now or datetime.now(UTC)
+    hits = store.recent(now - timedelta(hours=48), limit=stories, now=now)
+    return topics_of((h.headline for h in hits), (s for h in hits for s in h.summary))
+
+
+def matching(topics: list[str], current: str, limit: int = 25) -> list[str]:
+    """Topics with a word starting with ``current``, then those containing it."""
+    typed = " ".join(current.lower().split())
+    if not typed:
+        return topics[:limit]
+    starts = [t for t in topics if any(w.startswith(typed) for w in t.lower().split())]
+    starts += [t for t in topics if t.lower().startswith(typed) and t not in starts]
+    inside = [t for t in topics if typed in t.lower() and t not in starts]
+    return (starts + inside)[:limit]
+
+
+class TopicCache:
+    """The topic list, refreshed in the background when older than ``ttl`` seconds."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        ttl: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.ttl = ttl
+        self.clock = clock
+        self._topics: list[str] = []
+        self._at: float | None = None
+        self._refreshing: asyncio.Task[None] | None = None
+
+    async def suggest(self, current: str) -> list[str]:
+        if self._at is None:
+            await self._refresh()  # the first keystroke waits once; later ones never
+        elif self.clock() - self._at > self.ttl and self._refreshing is None:
+            self._refreshing = asyncio.create_task(self._refresh())
+        return matching(self._topics, current)
+
+    async def _refresh(self) -> None:
+        try:
+            self._topics = await asyncio.to_thread(recent_topics, self.store)
+            self._at = self.clock()
+        finally:
+            self._refreshing = None
