@@ -17,7 +17,8 @@ import time_machine
 
 from adapters.console.adapter import CHANNEL, ConsolePlatform
 from bot.chat.conversation import Conversation
-from bot.chat.messages import ChannelRef, CommandEvent, ThreadRef, User
+from bot.chat.messages import ChannelRef, ThreadRef, User
+from bot.chat.render import post_markdown
 from bot.errors import NewsbriefError
 from bot.news.ingest import Ingester
 from bot.store import ArticleRecord, Store
@@ -30,7 +31,7 @@ from digests.schedule import (
     parse_subscription,
     slots_between,
 )
-from tests.fakes.platform import FakePlatform
+from tests.fakes.platform import FakePlatform, Sent
 
 WORKER = Path(__file__).parent / "digest_worker.py"
 
@@ -343,47 +344,58 @@ def test_two_real_processes_post_each_slot_once(sample_store: Store, tmp_path: P
 # ------------------------------------------------------------------ commands
 
 
-async def test_only_channel_managers_change_digests(sample_store: Store, tmp_path: Path) -> None:
-    out = io.StringIO()
-    console = ConsolePlatform(tmp_path / "posts.jsonl", stdin=io.StringIO(), stdout=out)
-    delivery = DigestDelivery(sample_store, {"console": console})
+async def test_only_channel_managers_change_digests(sample_store: Store) -> None:
+    delivery = DigestDelivery(sample_store, {})
     conversation = Conversation(sample_store)
     conversation.commands["digest"] = DigestCommands(sample_store, delivery)
+    fake = FakePlatform(handler=conversation)
     guest = User("u2", "guest", is_manager=False)
     manager = User("u1", "owner", is_manager=True)
 
     async def say(user: User, text: str) -> None:
-        await conversation.on_command(console, CommandEvent(CHANNEL, user, "digest", text))
+        await fake.command(user, f"/digest {text}")
+
+    def shown() -> str:  # everything the core said so far, as text
+        return "\n".join(post_markdown(s.post) for s in fake.workspace.sent.items)
+
+    def public() -> list[Sent]:
+        return fake.workspace.sent.matching(lambda s: s.where == "channel")
 
     await say(guest, "subscribe korea at 07:30 Asia/Seoul")
-    assert "Only people who manage this channel" in out.getvalue()
+    assert "Only people who manage this channel" in shown()
     assert sample_store.outbox.subscriptions() == []
     await say(manager, "subscribe korea at 07:30 Asia/Seoul weekdays")
-    assert "Subscribed (#1)" in out.getvalue() and "(Asia/Seoul)" in out.getvalue()
+    assert "Subscribed (#1)" in shown() and "(Asia/Seoul)" in shown()
     await say(guest, "list")
-    assert "#1: korea at 07:30 Asia/Seoul, weekdays" in out.getvalue()
+    assert "#1: korea at 07:30 Asia/Seoul, weekdays" in shown()
     await say(guest, "unsubscribe 1")
     assert len(sample_store.outbox.subscriptions()) == 1
     await say(manager, "unsubscribe 1")
     assert sample_store.outbox.subscriptions() == []
     await say(manager, "subscribe korea at 25:00")
-    assert "hours run 00–23" in out.getvalue()
+    assert "hours run 00–23" in shown()
     await say(manager, "subscribe strike, port at 18:00 Europe/London")
     await say(manager, "subscribe malaria at 06:00 UTC")
     await say(guest, "preview")
-    assert "Preview — Digest: strike, port" in out.getvalue()
-    assert "Only you can see this preview." in out.getvalue()
+    assert "Preview — Digest: strike, port" in shown()
+    assert "Only you can see this preview." in shown()
     await say(guest, "now")
-    assert "[1] Digest" not in out.getvalue()  # on-demand posts are for managers
+    assert public() == []  # on-demand posts are for managers
     await say(manager, "now")
-    assert "[1] Digest: strike, port" in out.getvalue()
-    assert sample_store.threads.get(ThreadRef("console", CHANNEL.id, "1")) is not None
+    [digest] = public()
+    assert digest.post.title.startswith("Digest: strike, port")
+    assert digest.thread is not None and sample_store.threads.get(digest.thread) is not None
     await say(manager, "now #99")
-    assert "no digest #99" in out.getvalue()
+    assert "no digest #99" in shown()
     await say(manager, "unsubscribe all")
     assert sample_store.outbox.subscriptions() == []
     await say(manager, "unsubscribe ²")
-    assert "Say which digest to stop" in out.getvalue()
+    assert "Say which digest to stop" in shown()
+    # The three refusals (subscribe, unsubscribe, now) reached the guest alone.
+    refusals = fake.workspace.sent.matching(
+        lambda s: "Only people who manage" in (s.post.text or "")
+    )
+    assert [(s.where, s.user_id) for s in refusals] == [("user", guest.id)] * 3
 
 
 async def test_help_lists_the_digest_commands_only_once_plugged_in(sample_store: Store) -> None:
