@@ -8,17 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat.messages import ThreadRef
 from bot.store.records import RememberedThread, StoredArticle
 from bot.store.schema import Thread, ThreadTurn
 
 ArticleReader = Callable[[Sequence[int]], list[StoredArticle]]
+
+
+class ThreadRef(Protocol):
+    """Where a thread is; ``bot.chat.messages.ThreadRef`` fits, and the store imports no chat."""
+
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def channel_id(self) -> str: ...
+
+    @property
+    def id(self) -> str: ...
 
 
 def _thread(s: Session, ref: ThreadRef) -> Thread | None:
