@@ -348,15 +348,18 @@ class SlackPlatform:
         if self._socket is not None:
             socket, self._socket = self._socket, None
             await socket.close_async()  # type: ignore[no-untyped-call]
-        if self._tasks:
-            _, late = await asyncio.wait(set(self._tasks), timeout=self.shutdown_timeout)
-            for task in late:
-                log.warning(
-                    "Slack: cancelled a command still running after %ss", self.shutdown_timeout
-                )
-                task.cancel()
+        for task in await self.drain(self.shutdown_timeout):
+            log.warning("Slack: cancelled a command still running after %ss", self.shutdown_timeout)
+            task.cancel()
         await self._close_session()
         self._stopped.set()
+
+    async def drain(self, timeout: float | None = None) -> set[asyncio.Task[None]]:
+        """Wait until the commands and replies in flight are handled; those still running."""
+        if not self._tasks:
+            return set()
+        _, late = await asyncio.wait(set(self._tasks), timeout=timeout)
+        return late
 
     async def _close_session(self) -> None:
         if self._session is not None:

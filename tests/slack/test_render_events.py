@@ -1,0 +1,199 @@
+"""Block Kit rendering within Slack's limits, mrkdwn escaping, and which payloads become events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from adapters.slack import events
+from adapters.slack.render import (
+    MAX_BLOCK_CHARS,
+    MAX_BLOCKS,
+    MAX_CONTEXT_ELEMENTS,
+    MAX_HEADER_CHARS,
+    MAX_PAGES,
+    MAX_SECTION_CHARS,
+    render,
+)
+from bot.chat.messages import Post, PostItem, QuoteLine, SourceLink
+from tests.slack.fake_slack import fixture
+
+
+def _texts(blocks: list[dict[str, Any]]) -> list[str]:
+    out = []
+    for b in blocks:
+        if "text" in b:
+            out.append(b["text"]["text"])
+        out += [e["text"] for e in b.get("elements", ())]
+    return out
+
+
+def _story(i: int, words: int = 120, sources: int = 3) -> PostItem:
+    long = " ".join(f"word{i}x{j}" for j in range(words))
+    return PostItem(
+        headline=f"Story {i}: " + long[:400],
+        summary=(long, long),
+        quote=QuoteLine(long, "A Spokesperson"),
+        sources=tuple(
+            SourceLink(f"Outlet {k} on story {i}", f"https://site{k}.example/{i}", f"site{k}")
+            for k in range(sources)
+        ),
+    )
+
+
+def test_a_huge_digest_stays_within_every_limit() -> None:
+    post = Post(
+        kind="digest",
+        title="Digest: " + "everything " * 40,
+        items=tuple(_story(i, sources=14) for i in range(60)),
+        footer="Reply in this thread to ask about these stories.",
+    )
+    pages = render(post)
+    assert 1 < len(pages) <= MAX_PAGES
+    for page in pages:
+        assert len(page.blocks) <= MAX_BLOCKS
+        assert page.block_chars <= MAX_BLOCK_CHARS
+        for b in page.blocks:
+            if b["type"] == "header":
+                assert len(b["text"]["text"]) <= MAX_HEADER_CHARS
+            if b["type"] == "section":
+                assert len(b["text"]["text"]) <= MAX_SECTION_CHARS
+            if b["type"] == "context":
+                assert 1 <= len(b["elements"]) <= MAX_CONTEXT_ELEMENTS
+        assert len(page.text) <= 3000
+    last = "\n".join(_texts(pages[-1].blocks))
+    assert "more not shown" in last and "Reply in this thread" in last
+    assert "and 5 more sources" in "\n".join(_texts(pages[0].blocks))
+
+
+def test_a_short_brief_is_one_message_with_header_story_quote_and_sources() -> None:
+    post = Post(
+        kind="brief",
+        title="Brief: korea (last 2 days)",
+        items=(
+            PostItem(
+                "Trump Teases Another Sit-Down With Kim Jong-un",
+                ("Trump said he looks forward to seeing Kim.",),
+                QuoteLine("I look forward to seeing him", "Trump"),
+                (
+                    SourceLink(
+                        "Trump Teases…", "https://news.example/korea?a=1&b=2", "news.example"
+                    ),
+                ),
+            ),
+        ),
+        footer="Reply in this thread to ask a follow-up question.",
+    )
+    [page] = render(post)
+    header, section, context, footer = page.blocks
+    assert header == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Brief: korea (last 2 days)", "emoji": True},
+    }
+    text = section["text"]["text"]
+    assert "*1. <https://news.example/korea?a=1&amp;b=2|Trump Teases Another" in text
+    assert "• Trump said he looks forward" in text
+    assert ">“I look forward to seeing him” — Trump" in text
+    assert context["elements"][0]["text"].endswith(" · news.example")
+    assert "follow-up" in footer["elements"][0]["text"]
+    assert page.text.startswith("Brief: korea") and "1. Trump Teases" in page.text
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "<!channel> everyone look",
+        "<!here|here> & <@U123> <https://evil.example|click me>",
+        "&lt;!channel&gt; smuggled as entities",
+    ],
+)
+def test_article_text_can_never_ping_or_link(headline: str) -> None:
+    post = Post(
+        kind="brief",
+        title=headline,
+        items=(PostItem(headline, (headline,), QuoteLine(headline, headline), ()),),
+        text=headline,
+    )
+    page = render(post)[0]
+    header, *rest = page.blocks
+    assert header["text"]["type"] == "plain_text"  # never parsed: no mention, no link
+    rendered = json.dumps([page.text, *_texts(rest)])
+    for bad in ("<!channel>", "<!here", "<@U123>", "<https://evil", "|click me>"):
+        assert bad not in rendered
+    assert "&lt;" in rendered
+
+
+def test_html_entities_are_decoded_before_escaping() -> None:
+    post = Post(kind="answer", title="Caf&eacute;", text="Le Caf&egrave; d&apos;Or &amp; Fils")
+    page = render(post)[0]
+    shown = "\n".join(_texts(page.blocks))
+    assert "Le Cafè d'Or &amp; Fils" in shown  # & is escaped for mrkdwn, once
+    assert "&amp;amp;" not in shown and "&apos;" not in shown
+
+
+def test_only_http_links_become_links() -> None:
+    item = PostItem("Headline", sources=(SourceLink("x", "javascript:alert(1)", "x"),))
+    page = render(Post(kind="brief", title="t", items=(item,)))[0]
+    assert "<javascript:" not in json.dumps(page.blocks)
+
+
+# ------------------------------------------------------------------ events
+def _reply(**changes: Any) -> dict[str, Any]:
+    event = fixture("event_message_thread_reply.json")
+    event.update(changes)
+    return event
+
+
+def test_a_persons_reply_in_a_thread_becomes_a_thread_reply_event() -> None:
+    reply = events.thread_reply(_reply(), team="T0001", bot_user_id="U0BOT")
+    assert reply is not None
+    assert (reply.thread.channel_id, reply.thread.id) == ("C2147483705", "1482960000.000100")
+    assert reply.thread.workspace == "T0001"
+    assert reply.text == "what did Kim's sister say?"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["event_message_changed.json", "event_channel_join.json", "event_bot_message.json"],
+)
+def test_edits_joins_and_other_bots_are_ignored(name: str) -> None:
+    assert events.thread_reply(fixture(name), team="T0001", bot_user_id="U0BOT") is None
+
+
+def test_own_messages_and_top_level_chatter_are_ignored() -> None:
+    assert events.thread_reply(_reply(user="U0BOT"), team="T", bot_user_id="U0BOT") is None
+    top = _reply(thread_ts=None)
+    assert events.thread_reply(top, team="T", bot_user_id="U0BOT") is None
+    parent = _reply(thread_ts="1482960137.003543")  # the thread's own first message
+    assert events.thread_reply(parent, team="T", bot_user_id="U0BOT") is None
+
+
+def test_a_mention_drops_the_bot_and_decodes_slack_text() -> None:
+    mention = fixture("event_app_mention.json")
+    mention["text"] = "<@U0LAN0Z89> is it &lt;good&gt; &amp; <https://x.example|safe>?"
+    reply = events.thread_reply(mention, team="T0001", bot_user_id="U0LAN0Z89")
+    assert reply is not None and reply.text == "is it <good> & safe?"
+    # the `message` event of the same message has the same key: answered once
+    same = dict(mention, type="message")
+    again = events.thread_reply(same, team="T0001", bot_user_id="U0LAN0Z89")
+    assert again is not None and again.message_key == reply.message_key
+
+
+def test_slash_commands_become_command_events() -> None:
+    body = fixture("slash_command.json") | {"command": "/brief", "text": " north korea 24h "}
+    cmd = events.command(body)
+    assert (cmd.command, cmd.text) == ("brief", "north korea 24h")
+    assert cmd.channel.workspace == "T0001" and cmd.person.name == "Steve"
+    umbrella = events.command(body | {"command": "/newsbrief", "text": "digest list"})
+    assert (umbrella.command, umbrella.text) == ("digest", "list")
+    bare = events.command(body | {"command": "/newsbrief", "text": ""})
+    assert (bare.command, bare.text) == ("help", "")
+
+
+async def test_the_memory_ledger_says_first_once() -> None:
+    ledger = events.MemoryLedger(ttl=60, size=2)
+    assert await ledger.first("a") and not await ledger.first("a")
+    assert await ledger.first("b") and await ledger.first("c")
+    assert await ledger.first("a")  # evicted past the size bound
