@@ -26,7 +26,7 @@ from tests.fakes.recording import Recorder
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
 APP_ID = "A0NEWSBRIEF"
-_TRUE = {True, "true", "1", 1}
+_TRUE = {True, "true", "1"}
 
 
 def fixture(name: str) -> dict[str, Any]:
