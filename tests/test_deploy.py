@@ -6,8 +6,7 @@
 - Both are read for what the deployment needs (healthchecks, start order, named
   volumes, restart policy, a non-root user, no compiler in the final stage).
 - The image's HEALTHCHECK and postgres' pg_isready run here as they would in the
-  containers. The compose newsbrief service's own command line runs in
-  ``test_deploy_smoke.py``.
+  containers.
 """
 
 from __future__ import annotations
