@@ -8,7 +8,9 @@ when that is unset (the embedded default), a key generated once into
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -56,18 +58,23 @@ class SecretBox:
 
 
 def _key_file(data_dir: Path) -> bytes:
-    """Read the generated key, creating it atomically (0600) on first use."""
+    """Read the generated key, creating it on first use.
+
+    The key is written to a private temporary file and linked into place, so a
+    second instance starting at the same moment sees either no file or a whole one.
+    """
     path = data_dir / KEY_FILE
     try:
         return path.read_bytes().strip()
     except FileNotFoundError:
         pass
     data_dir.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key()
+    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".secret-", suffix=".tmp")  # mode 0600
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process won the race: use its key
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as f:
-        f.write(key)
-    return key
+        with os.fdopen(fd, "wb") as f:
+            f.write(Fernet.generate_key())
+        with contextlib.suppress(FileExistsError):  # another instance won the race
+            os.link(tmp, path)  # atomic: the key file is never seen half-written
+    finally:
+        os.unlink(tmp)
+    return path.read_bytes().strip()
