@@ -20,7 +20,7 @@ MASK = "[redacted]"
 _SHAPES = re.compile(r"\b(?:xox[a-z]|xapp|xoxe(?:\.xox[a-z])?)-[A-Za-z0-9-]{6,}")
 _FIELDS = re.compile(
     r"""(?P<k>["']?(?:[a-z_]*token|client_secret|secret|ticket|password)["']?\s*[:=]\s*["']?)"""
-    r"""(?P<v>[^"'\s,&}\]]{6,})""",
+    r"""(?P<v>(?!\[redacted\])[^"'\s,&}\]]{6,})""",
     re.I,
 )
 

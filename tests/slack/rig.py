@@ -209,3 +209,13 @@ class SlackRig:
 
 def bot_of(fake: FakeSlack, team: str = TEAM) -> Workspace:
     return fake.workspaces[team]
+
+
+async def poll_until(what: str, check: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Poll recorded state (the database) until ``check`` holds, for effects Slack never
+    sees, such as tokens deleted after an uninstall (the async twin of tests/pgschema.py's)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        await asyncio.sleep(0.05)
