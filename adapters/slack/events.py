@@ -20,7 +20,6 @@ from typing import Any, Protocol
 from bot.chat.messages import ChannelRef, CommandEvent, ThreadRef, ThreadReplyEvent, User
 
 PLATFORM = "slack"
-COMMANDS = ("brief", "digest", "feeds", "newsbrief")  # the slash commands the manifest declares
 # A person's reply sent "also to the channel" is still a reply in the thread.
 _REPLY_SUBTYPES = frozenset({None, "thread_broadcast"})
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")

@@ -26,6 +26,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.adapter import SlackPlatform
 from bot.app import NewsbriefApp
+from bot.chat.messages import ChannelRef
 from bot.config import Settings
 from tests.slack.fake_slack import FakeSlack, Workspace, fixture
 
@@ -129,6 +130,9 @@ class SlackRig:
         platform = self.app.platform("slack")
         assert isinstance(platform, SlackPlatform)
         return platform
+
+    def slack_channel(self, channel: str = CHANNEL, team: str = TEAM) -> ChannelRef:
+        return ChannelRef("slack", channel, workspace=team)
 
     @property
     def events_url(self) -> str:
