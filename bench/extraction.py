@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 
 import trafilatura
 
-from bot.news.extract import _run_trafilatura, clean_body, extract_article, not_an_article
+from bot.news.extract import clean_body, extract_article, not_an_article, trafilatura_document
 
 REPO = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         base = timed("trafilatura", run_trafilatura, html, url)
         m["trafilatura"].add(item, base)
 
-        doc = timed("bare+metadata", _run_trafilatura, html, url)
+        doc = timed("bare+metadata", trafilatura_document, html, url)
         raw = unicodedata.normalize("NFC", doc.text or "") if doc else ""
         title = doc.title if doc else None
         m["bare+metadata"].add(item, raw)

@@ -4,36 +4,39 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import contextlib
+import io
 import logging
+import os
 import sys
+import traceback
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, TextIO
 
+from pydantic import ValidationError
+
+from bot.chat import inputs
+from bot.cli_articles import MAX_ARTICLE_ID, cmd_ask, cmd_extract, cmd_summarize, write_json
 from bot.config import Settings, get_settings
 from bot.errors import BadInputError, NewsbriefError
-from bot.news.decode import decode_body
-from bot.news.net import is_http_url
+from bot.news.net.redact import redact_library_logs
 from bot.nlp.summarize import ALGORITHMS, DEFAULT_ALGORITHM
+from bot.nlp.text.safe import ascii_digits, from_os
 from bot.nlp.text.sentences import SUPPORTED_LANGUAGES
-
-MAX_INPUT_BYTES = 8_000_000
 
 
 # ---------------------------------------------------------------- helpers
-def _read_source(source: str) -> str:
-    if source == "-":
-        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise BadInputError(f"no such file: {source}")
-        with path.open("rb") as fh:
-            data = fh.read(MAX_INPUT_BYTES + 1)
-    if len(data) > MAX_INPUT_BYTES:
-        raise BadInputError(f"the input is larger than {MAX_INPUT_BYTES:,} bytes")
-    return decode_body(data)
+def _count(low: int, high: int) -> Any:
+    """An argparse type: a whole number from ``low`` to ``high``, in any script's digits."""
+
+    def parse(text: str) -> int:
+        digits = ascii_digits(text.strip())
+        short = digits.isdecimal() and digits.isascii() and len(digits.lstrip("0")) <= 9
+        if not (short and low <= int(digits) <= high):
+            raise argparse.ArgumentTypeError(f"give a whole number from {low} to {high}")
+        return int(digits)
+
+    return parse
 
 
 def _open_store(settings: Settings) -> Any:
@@ -46,86 +49,6 @@ def _fetcher(settings: Settings) -> Any:
     from bot.news.net import Fetcher
 
     return Fetcher(settings)
-
-
-async def _fetch_page(settings: Settings, url: str) -> tuple[str, str]:
-    fetcher = _fetcher(settings)
-    try:
-        result = await fetcher.fetch(url)
-        return result.text, result.final_url
-    finally:
-        await fetcher.aclose()
-
-
-# ---------------------------------------------------------------- summarize
-def _analysis_options(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "sentences": args.sentences,
-        "quotes": args.quotes,
-        "algorithm": args.algorithm,
-        "language": args.language,
-    }
-
-
-def _cmd_summarize(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.chat.render import analysis_markdown, analysis_text
-    from bot.nlp.analyze import analyze
-
-    if args.batch:
-        return _summarize_batch(args, out)
-    title = None
-    if is_http_url(args.source):
-        from bot.news.extract import extract_article
-
-        html, final = asyncio.run(_fetch_page(get_settings(), args.source))
-        page = extract_article(html, final)
-        if not page.ok:
-            raise BadInputError(f"{args.source} holds no article: {page.reason}")
-        text, title = page.text, page.title
-    else:
-        text = _read_source(args.source)
-    result = analyze(text, title=title, **_analysis_options(args))
-    if args.format == "json":
-        out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
-    elif args.format == "markdown":
-        out.write(analysis_markdown(result) + "\n")
-    else:
-        out.write(analysis_text(result) + "\n")
-    return 0
-
-
-def _summarize_batch(args: argparse.Namespace, out: TextIO) -> int:
-    """JSON Lines in, JSON Lines out; a bad line gets an error record and the rest go on."""
-    from bot.nlp.analyze import analyze
-
-    source: TextIO
-    if args.source == "-":
-        source = sys.stdin
-    else:
-        source = Path(args.source).open(encoding="utf-8", errors="replace")  # noqa: SIM115
-    failed = 0
-    with source:
-        for lineno, line in enumerate(source, 1):
-            if not line.strip():
-                continue
-            record_id: Any = None
-            try:
-                item = json.loads(line)
-                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                    raise BadInputError('each line must be a JSON object with a "text" string')
-                record_id = item.get("id", lineno)
-                title = item.get("title") if isinstance(item.get("title"), str) else None
-                result = analyze(item["text"], title=title, **_analysis_options(args))
-                record = {"id": record_id, **result.to_json()}
-            except json.JSONDecodeError as exc:
-                failed += 1
-                record = {"id": lineno, "error": f"line {lineno} is not JSON: {exc.msg}"}
-            except NewsbriefError as exc:
-                failed += 1
-                record = {"id": record_id if record_id is not None else lineno, "error": str(exc)}
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            out.flush()
-    return 1 if failed else 0
 
 
 # ---------------------------------------------------------------- ingest
@@ -160,117 +83,28 @@ def _cmd_ingest(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         store.close()
     IngestProgress.summary(report, out)
-    return 1 if report.items and all(i.status == "failed" for i in report.items) else 0
+    stored = [i for i in report.items if i.status not in {"failed", "problem"}]
+    return 1 if report.items and not stored else 0
 
 
 # ---------------------------------------------------------------- brief
 def _cmd_brief(args: argparse.Namespace, out: TextIO) -> int:
-    from adapters.console.render import render
     from bot.chat.briefs import build_brief, parse_duration
-    from bot.chat.render import post_markdown
+    from bot.chat.render import post_markdown, post_text
 
+    topic = inputs.topic(args.topic)  # the console's /brief reads it the same way
     since = parse_duration(args.since)
     store = _open_store(get_settings())
     try:
-        brief = build_brief(store, args.topic, since=since, limit=args.limit)
+        brief = build_brief(store, topic, since=since, limit=args.limit)
     finally:
         store.close()
     if args.format == "json":
-        out.write(json.dumps(brief.to_json(), ensure_ascii=False) + "\n")
+        write_json(out, brief.to_json())
     elif args.format == "markdown":
         out.write(post_markdown(brief.to_post()) + "\n")
     else:
-        out.write(render(brief.to_post()) + "\n")
-    return 0
-
-
-# ---------------------------------------------------------------- extract
-def _cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.news.extract import extract_article
-
-    settings = get_settings()
-    failed = 0
-    for source in args.sources:
-        record: dict[str, Any] = {"source": source}
-        try:
-            if is_http_url(source):
-                html, base = asyncio.run(_fetch_page(settings, source))
-            else:
-                html, base = _read_source(source), None
-            page = extract_article(html, base)
-            record |= {
-                "status": page.status,
-                "title": page.title,
-                "text": page.text,
-                "author": page.author,
-                "published": page.published.isoformat() if page.published else None,
-                "site": page.site,
-            }
-            if page.reason:
-                record["reason"] = page.reason
-        except NewsbriefError as exc:
-            failed += 1
-            record |= {"status": "failed", "reason": str(exc)}
-        if args.format == "json":
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        else:
-            out.write(f"== {source} [{record['status']}]\n")
-            if record.get("reason"):
-                out.write(f"   reason: {record['reason']}\n")
-            for key in ("title", "author", "published", "site"):
-                if record.get(key):
-                    out.write(f"   {key}: {record[key]}\n")
-            if record.get("text"):
-                out.write("\n" + record["text"] + "\n")
-            out.write("\n")
-    return 1 if failed else 0
-
-
-# ---------------------------------------------------------------- ask
-def _cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.chat.messages import ThreadRef
-    from bot.nlp.answers import SourceArticle, answer
-
-    result = None
-    if args.file:
-        text = _read_source(args.file)
-        result = answer(args.question, [SourceArticle(id=args.file, text=text, url=None)])
-    else:
-        store = _open_store(get_settings())
-        try:
-            if args.article is not None:
-                a = store.get_article(args.article)
-                if a is None or a.text is None:
-                    raise BadInputError(f"there is no stored article {args.article}")
-                arts = [
-                    SourceArticle.from_analysis(
-                        str(a.id), a.text, a.analysis, url=a.url, title=a.title
-                    )
-                ]
-                result = answer(args.question, arts)
-            else:
-                platform, _, rest = args.thread.partition(":")
-                channel, _, tid = rest.rpartition(":")
-                ref = ThreadRef(platform, channel, tid)
-                if store.threads.get(ref) is None:
-                    raise BadInputError(
-                        f"there is no thread {args.thread} (use PLATFORM:CHANNEL:THREAD, "
-                        "e.g. console:console:3)"
-                    )
-                from bot.chat.conversation import Conversation
-
-                result = Conversation(store).answer_in_thread(ref, args.question)
-        finally:
-            store.close()
-    if args.format == "json":
-        out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
-    else:
-        out.write(result.text + "\n")
-        for s in result.sentences:
-            out.write(f"  source: {s.url or s.article_id}\n")
-        if not result.confident:
-            for title, url in result.links:
-                out.write(f"  • {title}: {url or ''}\n")
+        out.write(post_text(brief.to_post()) + "\n")
     return 0
 
 
@@ -278,6 +112,8 @@ def _cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     from bot.app import run_app
 
+    if isinstance(sys.stdin, io.TextIOWrapper):  # a console line that is not UTF-8
+        sys.stdin.reconfigure(errors="replace")  # must not end the console
     settings = get_settings()
     if args.console:  # the console as well as the configured platforms
         settings = settings.model_copy(update={"console": True})
@@ -391,15 +227,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("summarize", help="summarize an article and list its key quotes")
     s.add_argument("source", nargs="?", default="-", help="a text file, a URL, or - for stdin")
-    s.add_argument("--sentences", type=int, default=3, metavar="N")
-    s.add_argument("--quotes", type=int, default=3, metavar="N")
+    s.add_argument("--sentences", type=_count(1, 50), default=3, metavar="N")
+    s.add_argument("--quotes", type=_count(0, 50), default=3, metavar="N")
     s.add_argument("--algorithm", default=DEFAULT_ALGORITHM, choices=ALGORITHMS)
     s.add_argument("--language", default="english", help=", ".join(SUPPORTED_LANGUAGES))
     s.add_argument("--format", default="text", choices=("text", "markdown", "json"))
     s.add_argument(
         "--batch", action="store_true", help='JSON Lines in ({"id", "text", "title"?}), out'
     )
-    s.set_defaults(func=_cmd_summarize)
+    s.set_defaults(func=cmd_summarize)
 
     i = sub.add_parser("ingest", help="read feeds, OPML lists and article pages into the store")
     i.add_argument("sources", nargs="*", help="feed or article URLs, or files")
@@ -409,23 +245,23 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("brief", help="a short brief on a topic from stored articles")
     b.add_argument("topic")
     b.add_argument("--since", default="48h", help="how far back: 48h, 7d, 1w")
-    b.add_argument("--limit", type=int, default=5)
+    b.add_argument("--limit", type=_count(1, 50), default=5, metavar="N")
     b.add_argument("--format", default="text", choices=("text", "markdown", "json"))
     b.set_defaults(func=_cmd_brief)
 
     e = sub.add_parser("extract", help="show what is extracted from pages (URLs or HTML files)")
     e.add_argument("sources", nargs="+")
     e.add_argument("--format", default="text", choices=("text", "json"))
-    e.set_defaults(func=_cmd_extract)
+    e.set_defaults(func=cmd_extract)
 
     a = sub.add_parser("ask", help="answer a question from an article or a thread")
     a.add_argument("question")
     where = a.add_mutually_exclusive_group(required=True)
     where.add_argument("--file", help="a text file holding the article")
-    where.add_argument("--article", type=int, help="a stored article id")
+    where.add_argument("--article", type=_article_id, help="a stored article id")
     where.add_argument("--thread", help="a remembered thread: PLATFORM:CHANNEL:THREAD")
     a.add_argument("--format", default="text", choices=("text", "json"))
-    a.set_defaults(func=_cmd_ask)
+    a.set_defaults(func=cmd_ask)
 
     r = sub.add_parser("run", help="run the bot (console when no platform token is set)")
     r.add_argument("--no-sample", action="store_true", help="don't load the bundled sample")
@@ -439,25 +275,76 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _article_id(text: str) -> int:
+    """Any whole number: one out of range is simply not a stored article (said later)."""
+    digits = ascii_digits(text.strip())
+    body = digits.removeprefix("-")
+    if not (body.isdecimal() and body.isascii()):
+        raise argparse.ArgumentTypeError("give an article id, a whole number like 12")
+    return int(digits) if len(body) < 19 else MAX_ARTICLE_ID + 1
+
+
+def _warn_if_guard_lifted(args: argparse.Namespace) -> None:
+    """Say so whenever the SSRF guard is off; ``run`` says it itself, once."""
+    if args.command == "run":
+        return
+    try:
+        lifted = get_settings().allow_private_hosts
+    except ValueError:
+        return  # a bad setting: the command itself reports it
+    if lifted:
+        where = (
+            "in the environment"
+            if "NEWSBRIEF_ALLOW_PRIVATE_HOSTS" in os.environ
+            else "in ./.env in the working directory"
+        )
+        print(
+            f"newsbrief: warning: NEWSBRIEF_ALLOW_PRIVATE_HOSTS is on ({where}): URLs may "
+            "reach private and loopback addresses. Use it only for local tests and demos.",
+            file=sys.stderr,
+        )
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader went away (``| head``): stop writing, exit quietly (128 + SIGPIPE).
+    stdout is pointed at /dev/null so that the interpreter's last flush stays quiet."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 141
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    # Arguments that were not UTF-8 arrive as lone surrogates: decode them with
+    # replacement, so that nothing downstream (JSON, the store) meets them.
+    args = build_parser().parse_args([from_os(a) for a in (sys.argv[1:] if argv is None else argv)])
+    from bot import logs  # plain, or JSON lines with NEWSBRIEF_LOG_FORMAT=json
+
+    logs.configure(logging.INFO if args.verbose else logging.WARNING, logs.configured_format())
+    redact_library_logs()
+    _warn_if_guard_lifted(args)
     stream = out or sys.stdout
-    for name in ("sentences", "quotes", "limit"):
-        if getattr(args, name, 0) < 0:
-            print(f"newsbrief: error: --{name} must be 0 or more", file=sys.stderr)
-            return 2
     try:
         code: int = args.func(args, stream)
+        stream.flush()
     except NewsbriefError as exc:
         print(f"newsbrief: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except KeyboardInterrupt:
         return 130
+    except ValidationError as exc:  # a NEWSBRIEF_* setting that does not parse
+        print(f"newsbrief: error: a setting is not valid: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: one line says so, -v shows where
+        if args.verbose:
+            traceback.print_exc()
+        print(
+            f"newsbrief: internal error: {type(exc).__name__}: {exc} (-v shows where)",
+            file=sys.stderr,
+        )
+        return 70  # EX_SOFTWARE
     return code
 
 

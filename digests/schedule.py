@@ -32,6 +32,11 @@ _DAY_SETS = {
 }  # fmt: skip
 _TIME = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?$", re.I)
 MAX_STORIES = 10
+# Limits on what one subscription may ask for (a 5 MB line, 5,000 topics and 1,440
+# times a day were all accepted): each refusal says the limit.
+MAX_SUBSCRIPTION_CHARS = 1000
+MAX_TOPICS = 20
+MAX_TIMES_PER_DAY = 24
 EVERYTHING = "everything"
 
 
@@ -184,6 +189,11 @@ def parse_subscription(text: str, *, default_tz: str = "UTC") -> Schedule:
     ``korea, trade at 07:30 Asia/Seoul weekdays``, ``everything at 8am, 6pm Europe/Paris
     daily max 3``, ``markets at 07:00 America/New_York mon-fri always``.
     """
+    if len(text) > MAX_SUBSCRIPTION_CHARS:
+        raise ScheduleError(
+            f"That subscription is too long ({len(text):,} characters): keep it under "
+            f"{MAX_SUBSCRIPTION_CHARS:,}, e.g. /digest subscribe korea, trade at 07:30"
+        )
     text = " ".join(text.split())
     m = re.match(r"^(?P<topics>.*?)(?:^|\s)at\s+(?P<rest>.+)$", text, re.IGNORECASE)
     if not m:
@@ -202,6 +212,11 @@ def parse_subscription(text: str, *, default_tz: str = "UTC") -> Schedule:
     for t in topics:
         if len(t) > 100:
             raise ScheduleError("A topic must be under 100 characters")
+    if len(topics) > MAX_TOPICS:
+        raise ScheduleError(
+            f"That is {len(topics)} topics: one digest follows at most {MAX_TOPICS} topics "
+            "(add a second digest for more)"
+        )
 
     times: list[time] = []
     tz = default_tz
@@ -244,6 +259,11 @@ def parse_subscription(text: str, *, default_tz: str = "UTC") -> Schedule:
         i += 1
     if not times:
         raise ScheduleError("Give at least one time after `at`, e.g. at 07:30")
+    if len(set(times)) > MAX_TIMES_PER_DAY:
+        raise ScheduleError(
+            f"That is {len(set(times))} times a day: a digest comes at most "
+            f"{MAX_TIMES_PER_DAY} times a day"
+        )
     days = parse_days(" ".join(day_words)) if day_words else tuple(range(7))
     if not days:
         raise ScheduleError("Give at least one day, e.g. weekdays")

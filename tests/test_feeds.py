@@ -244,11 +244,31 @@ def test_two_guid_elements_in_one_item_give_one_entry() -> None:
     assert "feedflare" not in summary and "~ff" not in summary
 
 
-def test_repeated_entries_are_dropped_with_a_warning() -> None:
+def test_empty_entries_are_dropped_with_a_warning() -> None:
+    # Illegal nesting leaves ten empty <item>s beside the ten real ones: they are no
+    # story (ingest used to report one of them as a failed "sha1:…" item).
     feed = load("node-feedparser/illegally-nested.xml")
     guids = [e.guid for e in feed.entries]
-    assert len(guids) == len(set(guids)) == 11
-    assert feed.problem == "9 entries repeated an earlier id and were dropped"
+    assert len(guids) == len(set(guids)) == 10
+    assert all(e.url for e in feed.entries)
+    assert feed.problem == "10 entries were empty (no title, link or text) and were dropped"
+
+
+def test_one_guid_for_different_links_keeps_every_story() -> None:
+    # The same guid with the same link is one story; a shared guid with another link
+    # is another story (a CMS bug): kept and reported, where it used to vanish.
+    item = (
+        "<item><title>{}</title><link>http://x.example/{}</link>"
+        '<guid isPermaLink="false">same</guid></item>'
+    )
+    items = "".join(item.format(t, p) for t, p in (("A", "a"), ("B", "b"), ("A again", "a")))
+    doc = f'<rss version="2.0"><channel><title>C</title>{items}</channel></rss>'.encode()
+    feed = parse_feed(doc, "http://x.example/feed")
+    assert [(e.title, e.guid) for e in feed.entries] == [("A", "same"), ("B", "http://x.example/b")]
+    assert feed.problem == (
+        "1 entries reused an earlier entry's id (guid); they were kept apart by their links; "
+        "1 entries repeated an earlier entry (same id and link) and were dropped"
+    )
 
 
 def test_relative_urls_resolve_against_the_feed_url() -> None:

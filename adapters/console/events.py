@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
+from bot.chat import inputs
 from bot.chat.messages import ChannelRef, CommandEvent, ThreadRef, ThreadReplyEvent, User
 
 PLATFORM = "console"
@@ -34,8 +35,12 @@ ConsoleInput = CommandEvent | ThreadReplyEvent | Quit | Hint
 
 
 def parse_line(line: str, user: User = USER) -> ConsoleInput | None:
-    """One typed line as an event; None for blank lines and ``#`` comments."""
-    line = line.strip()
+    """One typed line as an event; None for blank lines and ``#`` comments.
+
+    Read as every platform reads what people type (``bot.chat.inputs``): a BOM or
+    bytes that were not UTF-8 cannot hide a command, any script's digits number a post.
+    """
+    line = inputs.typed(line)
     if not line or line.startswith("#"):
         return None
     if line in {"quit", "exit", "/quit", "/exit"}:
@@ -45,9 +50,10 @@ def parse_line(line: str, user: User = USER) -> ConsoleInput | None:
         return CommandEvent(CHANNEL, user, name.lower(), rest.strip())
     word, _, rest = line.partition(" ")
     if word.lower() == "reply":
-        number, _, question = rest.strip().partition(" ")
-        if not number.isdecimal() or not question.strip():
+        word, _, question = rest.strip().partition(" ")
+        number = inputs.number(word)
+        if number is None or not question.strip():
             return Hint("To ask about a post, type: reply N your question (e.g. reply 1 why?)")
-        thread = ThreadRef(PLATFORM, CHANNEL.id, number)
+        thread = ThreadRef(PLATFORM, CHANNEL.id, str(number))
         return ThreadReplyEvent(thread, user, question.strip())
     return Hint(f"I didn't understand {shlex.quote(line[:60])}. {HELP_HINT}")

@@ -7,17 +7,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.chat import inputs
+from bot.chat.inputs import MAX_TOPIC_CHARS, BadTopicError
 from bot.chat.messages import Post, PostItem, QuoteLine, SourceLink
-from bot.errors import NewsbriefError
+from bot.chat.render import link_url
 from bot.store import Store, StoryHit
 
-MAX_TOPIC_CHARS = 100
+__all__ = [
+    "MAX_TOPIC_CHARS",
+    "BadTopicError",
+    "Brief",
+    "build_brief",
+    "format_duration",
+    "parse_brief_args",
+    "parse_duration",
+    "story_item",
+]
+
 _DURATION = re.compile(r"^(?P<n>\d{1,4})\s*(?P<unit>m|min|h|hours?|d|days?|w|weeks?)$", re.I)
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-class BadTopicError(NewsbriefError):
-    pass
 
 
 def parse_duration(text: str) -> timedelta:
@@ -52,12 +60,7 @@ def parse_brief_args(text: str, default_since: timedelta) -> tuple[str, timedelt
     elif words and _DURATION.match(words[-1]) and len(words) > 1:
         since = parse_duration(words[-1])
         words = words[:-1]
-    topic = " ".join(words).strip()
-    if not topic:
-        raise BadTopicError("Tell me what the brief is about, for example: /brief korea")
-    if len(topic) > MAX_TOPIC_CHARS:
-        raise BadTopicError(f"That topic is too long: keep it under {MAX_TOPIC_CHARS} characters")
-    return topic, since
+    return inputs.topic(" ".join(words)), since
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +96,10 @@ class Brief:
         if self.instead:
             text += " Here is what is in the news instead:"
         else:
-            text += " No news has been ingested yet: try `newsbrief ingest --sample`."
+            text += (
+                " No news has come in yet: an operator adds feeds with `newsbrief ingest`"
+                " (or loads the sample with `newsbrief ingest --sample`)."
+            )
         return Post(
             kind="brief",
             title=f"Brief: {self.topic}",
@@ -110,7 +116,8 @@ def story_item(hit: StoryHit) -> PostItem:
         summary=hit.summary[:2],
         quote=QuoteLine(hit.quote.text, hit.quote.speaker) if hit.quote else None,
         sources=tuple(
-            SourceLink(s.title or s.url, s.url, s.site, s.published) for s in hit.sources
+            SourceLink(s.title or link_url(s.url) or "source", s.url, s.site, s.published)
+            for s in hit.sources
         ),
     )
 
@@ -123,7 +130,7 @@ def _story_json(hit: StoryHit) -> dict[str, Any]:
         "sources": [
             {
                 "title": s.title,
-                "url": s.url,
+                "url": link_url(s.url),  # http(s) or None: never a urn: or a guid
                 "site": s.site,
                 "published": s.published.isoformat(),
             }

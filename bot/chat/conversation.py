@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
+from bot.chat import inputs
 from bot.chat.briefs import build_brief, parse_brief_args
 from bot.chat.messages import CommandEvent, Post, ThreadRef, ThreadReplyEvent
 from bot.chat.platform import Platform
@@ -57,7 +58,7 @@ Reply in the thread under a brief or digest to ask a follow-up question, e.g.
 "what did Kim's sister say?" or "why did the talks end?"."""
 
 
-MAX_QUESTION_CHARS = 500  # answering time grows with the question; no real question is longer
+MAX_QUESTION_CHARS = inputs.MAX_QUESTION_CHARS  # one limit, checked by inputs.question
 
 
 def error_post(message: str) -> Post:
@@ -110,17 +111,13 @@ class Conversation:
             return False
         if thread is None:
             return False
-        if len(event.text) > MAX_QUESTION_CHARS:
-            await platform.reply(
-                event.thread,
-                error_post(
-                    f"That question is too long for me: keep it under {MAX_QUESTION_CHARS} "
-                    "characters, e.g. “what did the minister say about the cost?”"
-                ),
-            )
+        try:
+            asked = inputs.question(event.text)  # the CLI's `ask` reads it the same way
+        except NewsbriefError as exc:
+            await platform.reply(event.thread, error_post(str(exc)))
             return True
         try:
-            result = await asyncio.to_thread(self.answer_in_thread, event.thread, event.text)
+            result = await asyncio.to_thread(self.answer_in_thread, event.thread, asked)
         except Exception:
             log.exception("answering in thread %s failed", event.thread)
             await platform.reply(

@@ -16,16 +16,24 @@ Nothing here touches the network: the caller passes the HTML it fetched.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
+from urllib.parse import urlsplit
 
 import trafilatura
 from trafilatura.settings import Document
 
 from bot.nlp.text.clean import MAX_TEXT_CHARS, clean, is_furniture
+from bot.nlp.text.safe import clean_line, clean_text
+
+# trafilatura logs ERROR lines ("empty HTML tree", "parsed tree length: 0") for any
+# page it cannot parse, plain text included; the reason is ours to report, in
+# Extracted.reason, so its own lines stay out of the user's terminal.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 Status = Literal["ok", "no_article"]
 Source = Literal["page", "feed"]
@@ -48,14 +56,15 @@ _DATE_PARAMS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Extracted:
-    """An article's text and metadata, or why the page has none."""
+    """An article's text and metadata, or why the page has none. Every text is safe to
+    show (:mod:`bot.nlp.text.safe`): the page's own escapes and controls are gone."""
 
     status: Status
-    reason: str | None  # why there is no article; for a feed fallback, why the page was not used
-    title: str | None
-    text: str  # body paragraphs separated by blank lines, without the title; "" if no article
+    reason: str | None = None  # why there is no article; for a feed fallback, why not the page
+    title: str | None = None
+    text: str = ""  # body paragraphs separated by blank lines, without the title
     author: str | None = None
     published: datetime | None = None  # aware, UTC
     site: str | None = None
@@ -208,10 +217,29 @@ def _parse_date(value: object) -> datetime | None:
 
 
 def _str_or_none(value: object) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+    return (
+        clean_line(unicodedata.normalize("NFC", value)) or None if isinstance(value, str) else None
+    )
 
 
-def _run_trafilatura(html: str | bytes, url: str | None) -> Document | None:
+def _host(url: str | None) -> str | None:
+    """The bare host name: never ``user:password@host:port``, which trafilatura gives."""
+    try:
+        return urlsplit(url).hostname if url else None
+    except ValueError:
+        return None
+
+
+def _site_name(sitename: object, url: str | None) -> str | None:
+    """The site's name from its metadata, else the bare host name. trafilatura falls back
+    to the URL's netloc, port and userinfo included: that is never a site's name."""
+    name = _str_or_none(sitename)
+    if name and ("@" in name or re.fullmatch(r"[^\s/]+:\d+", name)):
+        name = None
+    return name or _host(url)
+
+
+def trafilatura_document(html: str | bytes, url: str | None) -> Document | None:
     """trafilatura's default ("standard") extraction, plus metadata; never fetches.
 
     Bytes go in as bytes so that trafilatura reads the page's own
@@ -253,8 +281,10 @@ def extract_article(
     title: used when the page yields no article, or much less text than the
     feed already carries (a page that only shows a teaser).
     """
-    doc = _run_trafilatura(html, url) if html else None
-    title = _str_or_none(unicodedata.normalize("NFC", doc.title or "")) if doc else None
+    if isinstance(html, str) and html.strip() and not _MARKUP.search(html[:20_000]):
+        return extract_text(html, url, fallback_text=fallback_text, fallback_title=fallback_title)
+    doc = trafilatura_document(html, url) if html else None
+    title = _str_or_none(doc.title) if doc else None
     page_text: str = ""
     page_reason: str | None = "no text found on the page"
     author: str | None = None
@@ -262,11 +292,11 @@ def extract_article(
     site: str | None = None
     if doc is not None:
         # NFC, as trafilatura.extract() does (bare_extraction() leaves it out)
-        page_text = clean_body(unicodedata.normalize("NFC", doc.text or ""), title)
+        page_text = clean_body(clean_text(unicodedata.normalize("NFC", doc.text or "")), title)
         page_reason = not_an_article(page_text, title)
         author = _str_or_none(doc.author)
         published = _parse_date(doc.date)
-        site = _str_or_none(doc.sitename) or _str_or_none(doc.hostname)
+        site = _site_name(doc.sitename, url)
     if html and page_reason is not None and page_reason.startswith(("no text", "too short")):
         # Nothing (or a few words) extracted: say why if the whole page is a
         # notice trafilatura rightly skipped, e.g. "<noscript>enable JavaScript".
@@ -274,32 +304,84 @@ def extract_article(
         if word_count(whole) < _STUB_WORDS:
             page_reason = _stub_reason(whole, title) or page_reason
 
-    feed_text = clean_body(fallback_text, fallback_title) if fallback_text else ""
+    meta = _Meta(author, published, site)
+    return _choose(page_text, page_reason, title, fallback_text, fallback_title, meta)
+
+
+@dataclass(frozen=True, slots=True)
+class _Meta:
+    author: str | None
+    published: datetime | None
+    site: str | None
+
+
+def _choose(
+    page_text: str,
+    page_reason: str | None,
+    title: str | None,
+    fallback_text: str | None,
+    fallback_title: str | None,
+    meta: _Meta,
+) -> Extracted:
+    """The page's article, else the feed item's own text, else why there is none."""
+    fallback_title = clean_line(fallback_title) or None if fallback_title else None
+    feed_text = clean_body(clean_text(fallback_text), fallback_title) if fallback_text else ""
     feed_ok = bool(feed_text) and not_an_article(feed_text, fallback_title) is None
     page_thin = feed_ok and word_count(page_text) * 2 < word_count(feed_text)
     if page_reason is None and not page_thin:
         return Extracted(
-            "ok", None, title or fallback_title, page_text, author, published, site, "page"
+            status="ok",
+            title=title or fallback_title,
+            text=page_text,
+            source="page",
+            author=meta.author,
+            published=meta.published,
+            site=meta.site,
         )
     if feed_ok:
         why = page_reason or "the page shows much less text than the feed"
         return Extracted(
-            "ok",
-            f"page not used: {why}",
-            fallback_title or title,
-            feed_text,
-            author,
-            published,
-            site,
-            "feed",
+            status="ok",
+            reason=f"page not used: {why}",
+            title=fallback_title or title,
+            text=feed_text,
+            source="feed",
+            author=meta.author,
+            published=meta.published,
+            site=meta.site,
         )
     return Extracted(
-        "no_article",
-        page_reason or "no text found on the page",
-        title or fallback_title,
-        "",
-        author,
-        published,
-        site,
-        None,
+        status="no_article",
+        reason=page_reason or "no text found on the page",
+        title=title or fallback_title,
+        author=meta.author,
+        published=meta.published,
+        site=meta.site,
     )
+
+
+# Any tag at all, or an entity: a document without one is plain text, not HTML.
+_MARKUP = re.compile(r"<(?:[a-zA-Z!/?][^<>]{0,200})>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+
+
+def extract_text(
+    text: str,
+    url: str | None = None,
+    *,
+    fallback_text: str | None = None,
+    fallback_title: str | None = None,
+) -> Extracted:
+    """The article in a plain-text document (a file, a text/plain page): no HTML to parse.
+
+    The first line is the title when it stands alone and reads like one (short,
+    no full stop), as in the bundled sample articles.
+    """
+    body = clean_text(unicodedata.normalize("NFC", text)).strip()
+    head, sep, rest = body.partition("\n\n")
+    title = None
+    if sep and "\n" not in head and len(head.split()) <= 20 and not head.endswith("."):
+        title, body = clean_line(head) or None, rest
+    page_text = clean_body(body, title)
+    meta = _Meta(author=None, published=None, site=_host(url))
+    return _choose(page_text, not_an_article(page_text, title), title, fallback_text,
+                   fallback_title, meta)  # fmt: skip

@@ -17,7 +17,7 @@ import re
 import time
 import xml.sax
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -27,6 +27,7 @@ import lxml.etree
 import lxml.html
 
 from bot.errors import NewsbriefError
+from bot.nlp.text.safe import clean_line, clean_text, unsafe_count
 
 MAX_FEED_BYTES = 20_000_000
 """Larger documents (raw or after gunzip) are refused: no news feed is this big,
@@ -97,6 +98,9 @@ def html_to_text(fragment: str) -> str:
     """
     if "<" not in fragment and "&" not in fragment:
         return _tidy(fragment)
+    # lxml refuses to hold a control character (&#x1b; in the markup becomes one):
+    # the references go before parsing, raw characters are cleaned by _tidy.
+    fragment = _UNSAFE_REF.sub(_safe_ref, clean_text(fragment))
     try:
         parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
         root = lxml.html.document_fromstring(fragment.encode("utf-8", "replace"), parser=parser)
@@ -121,11 +125,29 @@ def html_to_text(fragment: str) -> str:
     return _tidy(text)
 
 
+_UNSAFE_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));?")
+
+
+def _safe_ref(match: re.Match[str]) -> str:
+    """A numeric character reference, or nothing when it names a control character."""
+    hexa, dec = match.groups()
+    code = int(hexa, 16) if hexa else int(dec)
+    if code > 0x10FFFF or unsafe_count(chr(code)) or code in (0x0D, 0x85, 0x2028, 0x2029):
+        return "" if code not in (0x0D, 0x85, 0x2028, 0x2029) else "\n"
+    return match.group(0)
+
+
 def _tidy(text: str) -> str:
-    """Collapse runs of spaces inside lines and of blank lines between them."""
-    lines = [" ".join(line.split()) for line in text.replace("\r", "\n").split("\n")]
+    """Safe text (:mod:`bot.nlp.text.safe`), with runs of spaces inside lines and of
+    blank lines between them collapsed."""
+    lines = [" ".join(line.split()) for line in clean_text(text).split("\n")]
     out = "\n".join(lines).strip()
     return re.sub(r"\n{3,}", "\n\n", out)
+
+
+def _line(value: str | None) -> str | None:
+    """A title, a name: one line, safe, or None."""
+    return clean_line(value) or None if value else None
 
 
 _LOOKS_LIKE_HTML = re.compile(
@@ -191,9 +213,12 @@ def _iso_datetime(value: object) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
+_FALLBACK = "sha1:"  # an identity only: never shown (ingest finds a readable stand-in)
+
+
 def _fallback_guid(*parts: str | None) -> str:
     digest = hashlib.sha1("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()
-    return f"sha1:{digest}"
+    return f"{_FALLBACK}{digest}"
 
 
 def _maybe_gunzip(data: bytes) -> tuple[bytes, str | None]:
@@ -225,18 +250,42 @@ def _strip_bom(data: bytes) -> bytes:
 
 
 def _dedupe(entries: list[FeedEntry]) -> tuple[tuple[FeedEntry, ...], str | None]:
-    """Keep the first entry of each guid: the same story twice is one story."""
+    """One entry per guid, and every change reported.
+
+    The same guid with the same link (or none) is the same story twice: dropped.
+    The same guid with another link is a feed bug (a CMS that gives every item one
+    id): those entries are different stories, kept apart by their links. Entries
+    with nothing in them, not even an id (a truncated feed's last item), are dropped.
+    """
     seen: set[str] = set()
+    pairs: set[tuple[str, str | None]] = set()
     kept: list[FeedEntry] = []
+    empty = repeated = relinked = 0
     for entry in entries:
-        if entry.guid in seen:
-            continue
-        seen.add(entry.guid)
-        kept.append(entry)
-    dropped = len(entries) - len(kept)
-    return tuple(kept), (
-        f"{dropped} entries repeated an earlier id and were dropped" if dropped else None
-    )
+        if entry.guid.startswith(_FALLBACK) and not (entry.title or entry.summary or entry.content):
+            empty += 1
+        elif entry.guid not in seen:
+            seen.add(entry.guid)
+            pairs.add((entry.guid, entry.url))
+            kept.append(entry)
+        elif entry.url and (entry.guid, entry.url) not in pairs and entry.url not in seen:
+            seen.add(entry.url)
+            pairs.add((entry.guid, entry.url))
+            kept.append(replace(entry, guid=entry.url))
+            relinked += 1
+        else:
+            repeated += 1
+    problems = [
+        f"{relinked} entries reused an earlier entry's id (guid); they were kept apart by "
+        "their links"
+        if relinked
+        else None,
+        f"{repeated} entries repeated an earlier entry (same id and link) and were dropped"
+        if repeated
+        else None,
+        f"{empty} entries were empty (no title, link or text) and were dropped" if empty else None,
+    ]
+    return tuple(kept), _join_problems(*problems)
 
 
 def _join_problems(*problems: str | None) -> str | None:
@@ -332,15 +381,10 @@ def _parse_xml_feed(data: bytes, url: str, content_type: str | None) -> ParsedFe
     if not version and not raw_entries:
         raise FeedError(_xml_failure_reason(result, data))
     meta = result.get("feed") or {}
-    if (
-        exc is not None
-        and not isinstance(exc, _BENIGN_BOZO)
-        and not raw_entries
-        and not (meta.get("title") or meta.get("link"))
-    ):
-        # Broken XML that gave up nothing at all; when feedparser's lenient
-        # parser recovered a title or entries, the feed is kept with a warning.
-        raise FeedError(_xml_failure_reason(result, data) + " (nothing could be recovered)")
+    if exc is not None and not isinstance(exc, _BENIGN_BOZO) and not raw_entries:
+        # Broken XML that gave up no item (perhaps a title); when feedparser's lenient
+        # parser recovered entries, the feed is kept and the problem reported.
+        raise FeedError(_xml_failure_reason(result, data) + " (no item could be read)")
 
     problem: str | None = None
     if exc is not None and not isinstance(exc, _BENIGN_BOZO):
@@ -354,7 +398,7 @@ def _parse_xml_feed(data: bytes, url: str, content_type: str | None) -> ParsedFe
     entries = [_entry_from_feedparser(e, base) for e in raw_entries]
     unique, dupes = _dedupe(entries)
     return ParsedFeed(
-        title=_detail_text(meta.get("title"), meta.get("title_detail")),
+        title=_line(_detail_text(meta.get("title"), meta.get("title_detail"))),
         link=_web_url(meta.get("link"), base),
         entries=unique,
         kind=version or "unknown",
@@ -399,7 +443,7 @@ def _entry_image(entry: Any, base: str) -> str | None:
 
 def _entry_from_feedparser(entry: Any, base: str) -> FeedEntry:
     url = _entry_url(entry, base)
-    title = _detail_text(entry.get("title"), entry.get("title_detail"))
+    title = _line(_detail_text(entry.get("title"), entry.get("title_detail")))
     summary = _detail_text(entry.get("summary"), entry.get("summary_detail"))
     parts = [
         _detail_text(c.get("value"), c)
@@ -409,19 +453,16 @@ def _entry_from_feedparser(entry: Any, base: str) -> FeedEntry:
     content = "\n\n".join(p for p in parts if p) or None
     author_detail = entry.get("author_detail") or {}
     author = author_detail.get("name") or entry.get("author") or None
-    raw_id = entry.get("id")
-    guid = (
-        raw_id.strip()
-        if isinstance(raw_id, str) and raw_id.strip()
-        else url or entry.get("link") or _fallback_guid(title, summary, content)
-    )
+    raw_id = _line(entry.get("id")) if isinstance(entry.get("id"), str) else None
+    link = _line(entry.get("link")) if isinstance(entry.get("link"), str) else None
+    guid = raw_id or url or link or _fallback_guid(title, summary, content)
     return FeedEntry(
         guid=guid,
         url=url,
         title=title,
         published=_struct_to_datetime(_raw(entry, "published_parsed")),
         updated=_struct_to_datetime(_raw(entry, "updated_parsed")),
-        author=str(author).strip() or None if author else None,
+        author=_line(str(author)) if author else None,
         summary=summary,
         content=content,
         image=_entry_image(entry, base),
@@ -459,7 +500,7 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     skipped = len(items) - len(entries)
     unique, dupes = _dedupe(entries)
     return ParsedFeed(
-        title=_tidy(doc["title"]) if isinstance(doc.get("title"), str) else None,
+        title=_line(doc["title"]) if isinstance(doc.get("title"), str) else None,
         link=home,
         entries=unique,
         kind=kind,
@@ -475,13 +516,13 @@ def _json_author(obj: dict[str, Any]) -> str | None:
     if not isinstance(authors, list):
         authors = [obj.get("author")]
     names = [a.get("name") for a in authors if isinstance(a, dict)]
-    text = ", ".join(n.strip() for n in names if isinstance(n, str) and n.strip())
+    text = ", ".join(clean_line(n) for n in names if isinstance(n, str) and clean_line(n))
     return text or None
 
 
 def _entry_from_json(item: dict[str, Any], base: str, feed_author: str | None) -> FeedEntry:
     url = _web_url(item.get("url"), base) or _web_url(item.get("external_url"), base)
-    title = _tidy(item["title"]) if isinstance(item.get("title"), str) else None
+    title = _line(item["title"]) if isinstance(item.get("title"), str) else None
     html = item.get("content_html")
     plain = item.get("content_text")
     if isinstance(html, str) and html.strip():
@@ -492,7 +533,7 @@ def _entry_from_json(item: dict[str, Any], base: str, feed_author: str | None) -
         content = None
     summary = _tidy(item["summary"]) or None if isinstance(item.get("summary"), str) else None
     raw_id = item.get("id")
-    guid = str(raw_id).strip() if raw_id is not None and str(raw_id).strip() else None
+    guid = _line(str(raw_id)) if raw_id is not None else None
     return FeedEntry(
         guid=guid or url or _fallback_guid(title, summary, content),
         url=url,

@@ -1,12 +1,16 @@
 """News in: feeds, OPML lists and article pages → clean text → analysis → the store.
 
 One bad source never stops a batch: every item ends as a row of the report
-(new, updated, duplicate, no_article, not_modified or failed with a reason).
+(new, updated, duplicate, no_article, not_modified or failed with a reason), and
+a feed that parsed with problems (broken XML, repeated ids) gets a "problem" row
+and keeps the problem in its state. What is stored is safe to show: every text
+field cleaned (:mod:`bot.nlp.text.safe`), links http(s) only and redacted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -21,8 +25,9 @@ from bot.errors import NewsbriefError
 from bot.news.decode import decode_body
 from bot.news.extract import Extracted, extract_article
 from bot.news.feeds import FeedEntry, FeedError, ParsedFeed, looks_like_opml, parse_feed, parse_opml
-from bot.news.net import Fetcher, FetchError, FetchResult, is_http_url, redact_url
+from bot.news.net import Fetcher, FetchError, FetchResult, is_http_url, redact_url, web_link
 from bot.nlp.analyze import analyze
+from bot.nlp.text.safe import clean_line, clean_text
 from bot.store import ArticleRecord, FeedState, Store, UpsertStatus, analysis_payload
 from bot.store.store import content_hash
 
@@ -33,7 +38,8 @@ SAMPLE_FEED_URL = "https://sample.newsbrief.invalid/feed.xml"
 # itself: no need to fetch its page (faster, and kinder to the publisher).
 FULL_CONTENT_WORDS = 150
 
-ItemStatus = Literal[UpsertStatus, "no_article", "not_modified", "failed"]
+ItemStatus = Literal[UpsertStatus, "no_article", "not_modified", "failed", "problem"]
+# "problem": a feed that parsed, but not cleanly (its items have rows of their own).
 
 
 @dataclass(slots=True)
@@ -55,24 +61,64 @@ class IngestReport:
 
     @property
     def fetched(self) -> int:
-        return sum(1 for i in self.items if i.status not in {"failed", "not_modified"})
+        return sum(1 for i in self.items if i.status not in {"failed", "not_modified", "problem"})
 
 
 ProgressFn = Callable[[ItemResult], None]
 
 
 def _shown(source: str) -> str:
-    """A source as it may be logged or stored: URLs lose credentials and query strings."""
-    return redact_url(source) if is_http_url(source) else source
+    """A source as it may be logged or shown: URLs lose userinfo and secret parameters."""
+    return redact_url(source) if is_http_url(source) else clean_line(source)
+
+
+def _host(url: str | None) -> str | None:
+    try:
+        return urlsplit(url).hostname if url else None
+    except ValueError:
+        return None
 
 
 def _site(entry: FeedEntry, feed: ParsedFeed) -> str | None:
     """The feed's name, unless the item lives on another host (an aggregator's feed)."""
-    item_host = urlsplit(entry.url).hostname if entry.url else None
-    feed_host = urlsplit(feed.link).hostname if feed.link else None
+    item_host, feed_host = _host(entry.url), _host(feed.link)
     if item_host and feed_host and item_host != feed_host:
         return item_host
     return feed.title or item_host
+
+
+def _item_url(url: str | None, feed_url: str | None, guid: str | None) -> str:
+    """The link stored for an article: http(s), redacted. An item without one gets an
+    identity of ours (a ``urn:``, never shown as a link) instead of its guid, which
+    may be ``javascript:…`` or ``file:///etc/passwd``."""
+    link = web_link(url)
+    if link:
+        return link
+    digest = hashlib.sha1(f"{feed_url}\x1f{guid or url}".encode(errors="replace")).hexdigest()
+    return f"urn:newsbrief:item:{digest}"
+
+
+def _guid(entry: FeedEntry | None) -> str | None:
+    """An item's id as stored: a guid that is a URL (the usual fallback) is redacted too."""
+    if entry is None:
+        return None
+    return redact_url(entry.guid) if is_http_url(entry.guid) else entry.guid
+
+
+def _stand_in_title(text: str) -> str | None:
+    """A headline for an item that has none: the start of its first sentence."""
+    first = clean_line(text.split("\n", 1)[0]).split(". ", 1)[0]
+    words = first.split()
+    if not words:
+        return None
+    return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
+
+
+def _without_source(reason: str | None, source: str) -> str | None:
+    """A reason that does not repeat the source its report line already shows."""
+    if reason and source and reason.startswith(source):
+        return reason[len(source) :].lstrip(" :") or reason
+    return reason
 
 
 def _looks_like_feed(data: bytes, content_type: str | None) -> bool:
@@ -139,11 +185,13 @@ class Ingester:
             if not isinstance(exc, NewsbriefError):
                 log.exception("ingesting %s failed", _shown(source))
             if is_http_url(source):
-                await asyncio.to_thread(self.store.record_failure, _shown(source), None, reason)
+                await self._record_failure(_shown(source), None, reason)
             self._done(report, ItemResult(_shown(source), "failed", reason=reason))
 
     async def _file(self, source: str, report: IngestReport, depth: int) -> None:
         path = Path(source)
+        if path.is_dir():
+            raise NewsbriefError(f"{source} is a directory: give a feed or article file, or a URL")
         if not path.is_file():
             raise NewsbriefError(f"no such file or URL: {source}")
         data = path.read_bytes()
@@ -168,7 +216,8 @@ class Ingester:
             if state:
                 await self._save_feed_ok(state, result, None)
             self._done(
-                report, ItemResult(url, "not_modified", title=state.title if state else None)
+                report,
+                ItemResult(_shown(url), "not_modified", title=state.title if state else None),
             )
             return
         await self._document(
@@ -197,17 +246,21 @@ class Ingester:
             try:
                 feed = parse_feed(data, base, content_type=content_type)
             except FeedError as exc:
-                if state:
-                    await self._save_feed_error(state, str(exc), result.status if result else None)
+                if result is not None:  # a feed, though unreadable: its state says why
+                    state = state or FeedState(url=source)
+                    await self._save_feed_error(state, str(exc), result.status)
                 raise
             report.feeds += 1
             if result is not None:
-                await self._save_feed_ok(state or FeedState(url=source), result, feed.title)
+                state = state or FeedState(url=source)
+                await self._save_feed_ok(state, result, feed.title, problem=feed.problem)
+            if feed.problem:
+                self._done(report, ItemResult(_shown(source), "problem", feed.title, feed.problem))
             await self._feed_entries(feed, source, report)
             return
         text = result.text if result else decode_body(data)
-        extracted = await asyncio.to_thread(extract_article, text, base)
-        await self._store_extracted(source, base, extracted, None, None, report)
+        extracted = await asyncio.to_thread(extract_article, text, redact_url(base))
+        await self._store_extracted(_shown(source), base, extracted, None, None, report)
 
     # ------------------------------------------------------------ feed items
     async def _feed_entries(self, feed: ParsedFeed, feed_url: str, report: IngestReport) -> None:
@@ -216,7 +269,7 @@ class Ingester:
     async def _entry(
         self, entry: FeedEntry, feed: ParsedFeed, feed_url: str, report: IngestReport
     ) -> None:
-        source = entry.url or entry.guid
+        source = _shown(entry.url) if entry.url else f"an item of {_shown(feed_url)} with no link"
         async with self._sem:
             try:
                 extracted = await self._entry_article(entry, feed)
@@ -226,12 +279,10 @@ class Ingester:
                     str(exc) if isinstance(exc, NewsbriefError) else f"unexpected error: {exc!r}"
                 )
                 if not isinstance(exc, NewsbriefError):
-                    log.exception("feed item %s failed", _shown(source))
+                    log.exception("feed item %s failed", source)
                 if entry.url:
-                    await asyncio.to_thread(
-                        self.store.record_failure, _shown(entry.url), feed_url, reason
-                    )
-                self._done(report, ItemResult(_shown(source), "failed", entry.title, reason))
+                    await self._record_failure(_shown(entry.url), feed_url, reason)
+                self._done(report, ItemResult(source, "failed", entry.title, reason))
 
     async def _entry_article(self, entry: FeedEntry, feed: ParsedFeed) -> Extracted:
         own = entry.content or entry.summary or ""
@@ -239,28 +290,24 @@ class Ingester:
             if not own.strip():
                 raise NewsbriefError("the feed item has no link and no text")
             return Extracted(
-                "ok",
-                None,
-                entry.title,
-                own,
-                entry.author,
-                entry.published,
-                _site(entry, feed),
-                "feed",
-            )
+                status="ok", title=entry.title, text=own, author=entry.author,
+                published=entry.published, site=_site(entry, feed), source="feed",
+            )  # fmt: skip
         try:
             page = await self.fetcher.fetch(entry.url)
         except FetchError as exc:
             if own.strip():
                 log.info("page %s failed (%s); using the feed's text", _shown(entry.url), exc.kind)
                 return Extracted(
-                    "ok", str(exc), entry.title, own, entry.author, entry.published, None, "feed"
-                )
+                    status="ok", reason=f"page not used: {exc}", title=entry.title, text=own,
+                    author=entry.author, published=entry.published, site=_site(entry, feed),
+                    source="feed",
+                )  # fmt: skip
             raise
         return await asyncio.to_thread(
             extract_article,
             page.text,
-            page.final_url,
+            redact_url(page.final_url),
             fallback_text=own or None,
             fallback_title=entry.title,
         )
@@ -275,11 +322,13 @@ class Ingester:
         feed_url: str | None,
         report: IngestReport,
     ) -> None:
-        url = url or source
-        title = (entry.title if entry else None) or extracted.title
+        """Store what was extracted; ``source`` is the item as its report row shows it."""
+        link = _item_url(url, feed_url, _guid(entry) or url or source)
+        title = clean_line((entry.title if entry else None) or extracted.title or "") or None
+        title = title or _stand_in_title(extracted.text)
         if not extracted.ok:
             record = ArticleRecord(
-                url=url, guid=entry.guid if entry else None, feed_url=feed_url, title=title,
+                url=link, guid=_guid(entry), feed_url=feed_url, title=title,
                 status="no_article",
             )  # fmt: skip
             outcome = await asyncio.to_thread(self.store.upsert_article, record)
@@ -287,27 +336,31 @@ class Ingester:
             item = ItemResult(source, "no_article", title, reason, outcome.article_id)
             self._done(report, item)
             return
-        if await self._unchanged(url, entry, feed_url, title, extracted.text):
+        text = clean_text(extracted.text)
+        if await self._unchanged(link, entry, feed_url, title, text):
             self._done(report, ItemResult(source, "duplicate", title))
             return
         try:
-            analysis = await asyncio.to_thread(analyze, extracted.text, title=title)
+            analysis = await asyncio.to_thread(analyze, text, title=title)
         except NewsbriefError as exc:
             self._done(report, ItemResult(source, "failed", title, f"analysis: {exc}"))
             return
+        author = (entry.author if entry else None) or extracted.author
         record = ArticleRecord(
-            url=url,
-            guid=entry.guid if entry else None,
+            url=link,
+            guid=_guid(entry),
             feed_url=feed_url,
             title=title,
-            text=extracted.text,
-            author=(entry.author if entry else None) or extracted.author,
-            site=extracted.site or (urlsplit(url).hostname if is_http_url(url) else None),
+            text=text,
+            author=clean_line(author) or None if author else None,
+            site=clean_line(extracted.site or _host(web_link(url)) or "") or None,
             published=(entry.published if entry else None) or extracted.published,
             analysis=analysis_payload(analysis),
         )
         outcome = await asyncio.to_thread(self.store.upsert_article, record)
-        self._done(report, ItemResult(source, outcome.status, title, None, outcome.article_id))
+        # A feed's own text stored instead of its page: say why (a refused link, an error).
+        hint = extracted.reason if extracted.source == "feed" else None
+        self._done(report, ItemResult(source, outcome.status, title, hint, outcome.article_id))
 
     async def _unchanged(
         self, url: str, entry: FeedEntry | None, feed_url: str | None, title: str | None, text: str
@@ -315,9 +368,7 @@ class Ingester:
         """Already stored with the same content: skip the analysis, not just the write."""
 
         def check() -> bool:
-            found = self.store.find_article(
-                url, feed_url=feed_url, guid=entry.guid if entry else None
-            )
+            found = self.store.find_article(url, feed_url=feed_url, guid=_guid(entry))
             if found is None:
                 return False
             stored = self.store.get_article(found)
@@ -329,7 +380,16 @@ class Ingester:
 
         return await asyncio.to_thread(check)
 
-    async def _save_feed_ok(self, state: FeedState, result: FetchResult, title: str | None) -> None:
+    async def _save_feed_ok(
+        self,
+        state: FeedState,
+        result: FetchResult,
+        title: str | None,
+        *,
+        problem: str | None = None,
+    ) -> None:
+        """A successful poll; ``problem`` (broken XML, repeated ids) stays in the state,
+        so that whoever looks at the feed later sees it, not only this run's report."""
         now = self._clock()
         new = replace(
             state,
@@ -339,7 +399,7 @@ class Ingester:
             last_polled=now,
             next_poll=now + timedelta(seconds=state.poll_interval_s),
             consecutive_failures=0,
-            last_error=None,
+            last_error=f"parsed with problems: {problem}" if problem else None,
             last_status=result.status,
         )
         await asyncio.to_thread(self.store.save_feed, new)
@@ -368,9 +428,19 @@ class Ingester:
         )
         await asyncio.to_thread(self.store.save_feed, new)
 
+    async def _record_failure(self, url: str, feed_url: str | None, reason: str) -> None:
+        """Remember a failure; if even that fails (a locked database), the item's report
+        row still says what happened: an error while reporting an error never escapes
+        (it used to end the whole feed, and the items not yet reached were never reported)."""
+        try:
+            await asyncio.to_thread(self.store.record_failure, url, feed_url, reason)
+        except Exception as exc:
+            log.warning("could not record the failure of %s: %s", url, exc)
+
     def _done(self, report: IngestReport, item: ItemResult) -> None:
+        item.reason = _without_source(item.reason, item.source)
         report.items.append(item)
         if item.status == "failed":
-            log.info("failed: %s: %s", _shown(item.source), item.reason)  # the report shows it
+            log.info("failed: %s: %s", item.source, item.reason)  # the report shows it
         if self._progress:
             self._progress(item)

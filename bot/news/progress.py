@@ -1,4 +1,9 @@
-"""What `newsbrief ingest` shows: a progress bar on a terminal, plain lines otherwise."""
+"""What `newsbrief ingest` shows: a progress bar on a terminal, plain lines otherwise.
+
+Titles and reasons come from feeds: each is cleaned again here (a second wall behind
+ingest) and escaped for rich, whose markup (``[link=…]``) would otherwise turn a
+headline into a hidden hyperlink.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from types import TracebackType
 from typing import TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -17,8 +23,18 @@ from rich.progress import (
 from rich.table import Table
 
 from bot.news.ingest import IngestReport, ItemResult
+from bot.nlp.text.safe import clean_line
 
-_ORDER = ("new", "updated", "duplicate", "not_modified", "no_article", "failed")
+_ORDER = ("new", "updated", "duplicate", "not_modified", "no_article", "failed", "problem")
+
+
+def item_line(item: ItemResult) -> str:
+    """One report line: ``status: title <source> — reason``, the source shown once."""
+    source = clean_line(item.source)
+    title = clean_line(item.title or "")
+    head = f"{title} <{source}>" if title and title != source else source
+    reason = f" — {clean_line(item.reason)}" if item.reason else ""
+    return f"{item.status}: {head}{reason}"
 
 
 class IngestProgress:
@@ -56,11 +72,10 @@ class IngestProgress:
     def update(self, item: ItemResult) -> None:
         self._done += 1
         if self._progress is not None and self._task is not None:
-            label = (item.title or item.source)[:50]
+            label = escape(clean_line(item.title or item.source)[:50])
             self._progress.update(self._task, completed=self._done, description=label)
         else:
-            reason = f" — {item.reason}" if item.reason else ""
-            self.out.write(f"{item.status}: {item.title or item.source} <{item.source}>{reason}\n")
+            self.out.write(item_line(item) + "\n")
             self.out.flush()
 
     @staticmethod
@@ -74,13 +89,15 @@ class IngestProgress:
             table.add_row(str(report.fetched), *(str(counts.get(k, 0)) for k in _ORDER))
             console = Console(file=out)
             console.print(table)
-            failed = [i for i in report.items if i.status in {"failed", "no_article"}]
+            failed = [i for i in report.items if i.status in {"failed", "no_article", "problem"}]
             if failed:
-                reasons = Table(title="not stored as articles")
+                reasons = Table(title="not stored as articles, or stored with a problem")
                 reasons.add_column("source")
                 reasons.add_column("reason")
                 for i in failed:
-                    reasons.add_row(i.source, i.reason or "")
+                    reasons.add_row(
+                        escape(clean_line(i.source)), escape(clean_line(i.reason or ""))
+                    )
                 console.print(reasons)
             return
         parts = ", ".join(f"{k.replace('_', ' ')} {counts.get(k, 0)}" for k in _ORDER)

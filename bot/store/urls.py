@@ -75,7 +75,7 @@ def _is_tracking(key: str) -> bool:
 def canonical_url(url: str) -> str:
     """The form under which an article is stored: same page, same string.
 
-    Lower-cases scheme and host, drops default ports, the fragment, tracking
+    Lower-cases scheme and host, drops userinfo, default ports, the fragment, tracking
     parameters and AMP markers, sorts the remaining parameters and removes a
     trailing slash (except the root's). Anything that is not http(s) comes back
     stripped but otherwise untouched.
@@ -92,10 +92,8 @@ def canonical_url(url: str) -> str:
         port = parts.port
     except ValueError:  # a port that is not a number: keep the URL as given
         return raw
+    # No userinfo: a password is never part of an article's identity, nor stored.
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    if parts.username:
-        cred = parts.username + (f":{parts.password}" if parts.password else "")
-        netloc = f"{cred}@{netloc}"
 
     path = quote(parts.path, safe=_PATH_SAFE)
     path = _PCT.sub(lambda m: m.group(0).upper(), path)

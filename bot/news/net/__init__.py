@@ -1,7 +1,8 @@
 """Network access, one face: ``from bot.news.net import Fetcher, FetchError, …``.
 
-``fetch`` holds the client (limits, redirects, back-off, conditional GET) and
-``guard`` the SSRF check made at connect time. Every failure is a ``FetchError``;
+``fetch`` holds the client (limits, redirects, back-off, conditional GET),
+``guard`` the SSRF check made at connect time and ``redact`` the one way a URL
+is shown, logged or stored (no userinfo, no token). Every failure is a ``FetchError``;
 the tree is drawn in ``bot.news.net.errors``.
 """
 
@@ -21,8 +22,9 @@ from bot.news.net.errors import (
     TooLargeError,
     TooManyRedirectsError,
 )
-from bot.news.net.fetch import DEFAULT_ACCEPT, Fetcher, FetchResult, redact_url
+from bot.news.net.fetch import DEFAULT_ACCEPT, Fetcher, FetchResult
 from bot.news.net.guard import HostGuard, blocked_reason
+from bot.news.net.redact import REDACTED, redact_url, web_link
 
 
 def is_http_url(source: str) -> bool:
@@ -35,6 +37,7 @@ def is_http_url(source: str) -> bool:
 
 __all__ = [
     "DEFAULT_ACCEPT",
+    "REDACTED",
     "BadResponseError",
     "BadUrlError",
     "BlockedAddressError",
@@ -53,4 +56,5 @@ __all__ = [
     "blocked_reason",
     "is_http_url",
     "redact_url",
+    "web_link",
 ]

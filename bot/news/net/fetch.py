@@ -42,6 +42,7 @@ from bot.news.net.guard import (
     default_policy,
     system_resolver,
 )
+from bot.news.net.redact import redact_library_logs, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -58,21 +59,7 @@ MAX_RETRY_AFTER_S = 24 * 3600.0  # a server asking for more than a day is not ta
 _OUT_CHUNK = 64 * 1024  # most decompressed bytes produced per step, so memory stays bounded
 
 
-__all__ = ["DEFAULT_ACCEPT", "FetchResult", "Fetcher", "redact_url"]
-
-
-def redact_url(url: httpx.URL | str) -> str:
-    """The URL without userinfo or query, for logs and messages (either may hold secrets)."""
-    try:
-        u = url if isinstance(url, httpx.URL) else httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
-        return "<invalid URL>"
-    if not u.host:
-        return f"{u.scheme}:…" if u.scheme else "<invalid URL>"
-    port = f":{u.port}" if u.port is not None else ""
-    host = f"[{u.host}]" if ":" in u.host else u.host
-    query = "?…" if u.query else ""
-    return f"{u.scheme}://{host}{port}{u.path}{query}"
+__all__ = ["DEFAULT_ACCEPT", "FetchResult", "Fetcher"]
 
 
 # --- result ------------------------------------------------------------------------
@@ -232,6 +219,7 @@ class Fetcher:
         backoff_cap: float = 3600.0,
         total_timeout: float | None = None,
     ) -> None:
+        redact_library_logs()  # httpx logs every request URL, tokens and all
         self._settings = settings
         self._clock = clock
         self._wall_clock = wall_clock
