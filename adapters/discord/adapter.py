@@ -134,6 +134,7 @@ class DiscordPlatform:
         self._handler: EventHandler | None = None
         self._logged_in = False
         self._closed = False
+        self._gateway: asyncio.Future[None] | None = None
         self._inflight: set[asyncio.Task[Any]] = set()
         self._pace_lock = asyncio.Lock()
         self._next_send = 0.0
@@ -161,8 +162,14 @@ class DiscordPlatform:
             return
         await self.login()
         await self.sync_commands()
-        if not self._closed:
-            await self.client.connect(reconnect=True)
+        if self._closed:
+            return
+        self._gateway = asyncio.ensure_future(self.client.connect(reconnect=True))
+        try:
+            await self._gateway
+        except asyncio.CancelledError:
+            if not self._closed:
+                raise  # our caller was cancelled; a cancel from ``stop`` ends quietly
 
     async def stop(self) -> None:
         """In-flight commands finish (up to 10 s), then the gateway and HTTP close."""
@@ -173,6 +180,12 @@ class DiscordPlatform:
         if running:
             await asyncio.wait(running, timeout=10)
         await self.client.close()
+        if self._gateway is not None and not self._gateway.done():
+            # A shard still being launched retries forever after close (discord.py
+            # 2.x): give it a moment to notice, then end it.
+            done, _ = await asyncio.wait({self._gateway}, timeout=2)
+            if not done:
+                self._gateway.cancel()
 
     async def sync_commands(self) -> None:
         """Sync the command tree where it changed: per dev guild, or globally."""

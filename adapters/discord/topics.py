@@ -21,8 +21,9 @@ from datetime import UTC, datetime, timedelta
 from bot.nlp.lexicon import words
 from bot.store import Store
 
-_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,2})")
+_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
 _WORD = re.compile(r"[A-Za-z][\w-]{3,}")
+_OPENERS = (".", "!", "?", ":", "“", '"', "\n")
 MAX_TOPICS = 200
 
 
@@ -30,16 +31,40 @@ def _stop() -> frozenset[str]:
     return words("story_stop_words") | words("search_stop_words")
 
 
+def names_in(text: str) -> set[str]:
+    """Runs of capitalised words, split at titles ("President"); a lone capitalised
+    word that starts a sentence is just the sentence's first word."""
+    titles = words("titles")
+    found: set[str] = set()
+    for m in _RUN.finditer(text):
+        at_start = not text[: m.start()].strip() or text[: m.start()].rstrip().endswith(_OPENERS)
+        part: list[str] = []
+        for word in [*m.group(0).split(), ""]:
+            if word and word.lower() not in titles:
+                part.append(word)
+                continue
+            if part and not (at_start and len(part) == 1):
+                found.add(" ".join(part[:4]))
+            part, at_start = [], False  # only a run's first part can open a sentence
+    return found
+
+
 def topics_of(headlines: Iterable[str], summaries: Iterable[str]) -> list[str]:
-    """Candidate topics, most used first (each story counts once per topic)."""
+    """Candidate topics, most used first (each story counts once per topic).
+
+    A headline word that is also (part of) a name counts for the name's spelling.
+    """
     stop = _stop()
     counts: Counter[str] = Counter()
+    spelling: dict[str, str] = {}
     for text in summaries:
-        found = {m.group(1).strip() for m in _NAME.finditer(text)}
-        counts.update(n for n in found if n.lower() not in stop)
+        names = {n for n in names_in(text) if n.lower() not in stop}
+        for n in names:
+            spelling.setdefault(n.lower(), n)
+        counts.update(spelling[n.lower()] for n in names)
     for title in headlines:
         found = {w.lower() for w in _WORD.findall(title)}
-        counts.update(w for w in found if w not in stop)
+        counts.update(spelling.get(w, w) for w in found if w not in stop)
     return [t for t, _ in counts.most_common(MAX_TOPICS)]
 
 
