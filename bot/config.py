@@ -8,9 +8,10 @@ tokens also answer to the names the platforms' own docs use (``SLACK_BOT_TOKEN``
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import __version__
@@ -77,6 +78,22 @@ class Settings(BaseSettings):
     discord_guild_ids: str = ""  # comma separated: guild-scoped command sync, for development
     discord_message_content: bool = False  # the privileged Message Content intent is enabled
     discord_shards: str = ""  # "", "auto" or a number
+
+    # Operations: polling, several instances, retention, logs (see bot/poller.py,
+    # bot/leader.py, bot/store/retention.py, bot/logs.py).
+    poll_interval: int = Field(default=900, ge=1)  # s between two polls of a feed (at least)
+    feed_lease_s: float = Field(default=120.0, gt=0)  # a claimed feed stays claimed this long
+    leader_ttl: float = Field(default=15.0, gt=0)  # the leader lease's time to live, in s
+    leader_renew: float = Field(default=5.0, gt=0)  # how often the leader renews it, in s
+    retention_days: int = Field(default=30, ge=0)  # 0: keep everything (no pruning)
+    thread_days: int = Field(default=14, ge=1)  # follow-ups answered this long after a post
+    log_format: Literal["plain", "json"] = "plain"
+
+    @model_validator(mode="after")
+    def _renewal_fits_the_ttl(self) -> Settings:
+        if self.leader_renew >= self.leader_ttl:
+            raise ValueError("NEWSBRIEF_LEADER_RENEW must be shorter than NEWSBRIEF_LEADER_TTL")
+        return self
 
     @property
     def slack_configured(self) -> bool:
