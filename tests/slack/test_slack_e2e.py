@@ -180,3 +180,47 @@ async def test_bad_signature_or_stale_timestamp_gets_401_and_does_nothing(
         await fake.messages.wait_for(lambda m: m.top_level)
         assert len(fake.posts()) == 1
         assert len(fake.calls_to("chat.postMessage")) == 1
+
+
+async def test_sigkill_between_post_and_completion_still_posts_exactly_once(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    import sys
+
+    from bot.news.ingest import Ingester
+    from bot.store import Store
+    from digests.schedule import parse_subscription
+
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    due = now - timedelta(minutes=10)
+    url = f"sqlite:///{tmp_path / 'crash.db'}"
+    store = Store.open(url)
+    try:
+        await Ingester(store, None).ingest_sample()
+        schedule = parse_subscription(f"strike at {due:%H:%M} UTC").to_json()
+        store.outbox.add_subscription("slack", CHANNEL, schedule, now=now - timedelta(hours=1))
+    finally:
+        store.close()
+    worker = Path(__file__).with_name("digest_worker.py")
+    token = fake.workspaces[TEAM].bot_token
+
+    async def run(at: datetime, *crash: str) -> tuple[int, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(worker), url, fake.api_url, token, at.isoformat(), *crash,
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, _ = await proc.communicate()
+        return proc.returncode or 0, out.decode()
+
+    code, _ = await run(now, "after_post")
+    assert code == -9  # killed after chat.postMessage, before the outbox row completed
+    assert len(fake.posts(CHANNEL)) == 1
+    code, out = await run(
+        now + timedelta(minutes=2),
+    )  # the lease ran out: recovery
+    assert code == 0 and out.split()[-1] == "recovered", out
+    assert fake.calls_to("conversations.history")  # it asked Slack before posting again
+    [digest] = fake.posts(CHANNEL)  # exactly one message
+    assert digest.metadata is not None and digest.metadata["event_type"] == "newsbrief_digest"
+    code, out = await run(now + timedelta(minutes=3))
+    assert code == 0 and len(fake.posts(CHANNEL)) == 1
