@@ -11,8 +11,9 @@ from bot.nlp.answers.models import Answer, AnswerSentence, SourceArticle, Turn, 
 from bot.nlp.answers.patterns import FOLLOW_UP, PRONOUN_SUBJECT
 from bot.nlp.answers.question import Question, analyze_question
 from bot.nlp.answers.ranking import Asked, confident, corpus, pick, rank
+from bot.nlp.answers.referents import referent
 from bot.nlp.answers.subjects import main_speaker, recent_subject, resolve_subject
-from bot.nlp.answers.terms import normalise, stem_terms, term, tokens
+from bot.nlp.answers.terms import normalise, stem_terms, term, tokens, variants
 from bot.nlp.answers.vocab import MEASURE_WORDS, QUESTION_WORDS
 from bot.nlp.answers.weights import WEIGHTS as W
 
@@ -36,19 +37,19 @@ def answer(
     norm = normalise(question)
     indexes = [index_article(a) for a in articles]
     q = analyze_question(norm)
+    if _off_topic(norm, indexes):
+        return unsure(_NOT_ANSWERED, links, kind=q.kind)
     previous = history[-1] if history else None
     follow_up = bool(previous and FOLLOW_UP.search(norm))
     subjects, pronoun_who = _subjects(q, history, indexes)
-    if q.kind == "say" and not subjects:
-        return unsure(
-            f"I don't know: I can't find {q.who or 'that person'} quoted in these articles. "
-            "Here are the sources:",
-            links,
-            kind=q.kind,
-        )
-    terms = _question_terms(norm, q, pronoun_who)
+    terms = _question_terms(norm, q, pronoun_who and bool(subjects), bool(subjects))
     if follow_up and previous:
         subjects = _follow_up(previous, q, subjects, terms)
+    # "he" or "she" picks the person whose sentences count (not extra words to match:
+    # those would favour any sentence naming them over the one that answers).
+    who = referent(norm, history, indexes, follow_up) if not pronoun_who else None
+    if who and q.kind != "say" and not subjects and any(who in idx.people for idx in indexes):
+        subjects = (who,)
     subject = subjects[0] if len(subjects) == 1 else None
     measures = _measures(q, terms)
     if q.kind == "how_many" and q.focus and q.focus not in terms:
@@ -63,9 +64,23 @@ def answer(
     found = corpus(asked, indexes, flat)
     ranked = rank(asked, found)
     if not confident(asked, ranked[0]):
-        return unsure(_NOT_ANSWERED, links, kind=q.kind, subject=subject)
+        return unsure(_NOT_ANSWERED, links, kind=q.kind, subject=subject or who)
     picked = pick(asked, found, ranked, max_sentences)
-    return _compose(asked, flat, picked, ranked[0][3], subject)
+    return _compose(asked, flat, picked, ranked[0][3], subject or who)
+
+
+def _off_topic(norm: str, indexes: Sequence[Indexed]) -> bool:
+    """A question naming things (capitalised, past its first word) none of the articles
+    use: "who is the president of France?" under a brief on Korea."""
+    named = [
+        term(w)
+        for w in tokens(norm)[1:]
+        if w[:1].isupper() and w.lower() not in QUESTION_WORDS and w != "I"
+    ]
+    if not named:
+        return False
+    vocab = frozenset().union(*(idx.vocab for idx in indexes))
+    return not any(v in vocab for t in named for v, _ in variants(t))
 
 
 def _subjects(
@@ -104,11 +119,14 @@ def _answered(previous: Turn | None) -> frozenset[tuple[str, str]]:
     return frozenset((s.article_id, s.text) for s in sentences)
 
 
-def _question_terms(norm: str, q: Question, pronoun_who: bool) -> dict[str, float]:
-    """The question's own search terms, each weighing 1."""
-    content = " ".join(w for w in tokens(norm) if w.lower() not in QUESTION_WORDS)
-    terms: dict[str, float] = {t: 1.0 for t in stem_terms(content)}
-    if q.kind == "say" and q.who and not pronoun_who:
+def _question_terms(norm: str, q: Question, pronoun_who: bool, found: bool) -> dict[str, float]:
+    """The question's own search terms, each weighing 1 (names more: they pick the story)."""
+    content = [w for w in tokens(norm) if w.lower() not in QUESTION_WORDS]
+    terms: dict[str, float] = {t: 1.0 for t in stem_terms(" ".join(content))}
+    for w in content[1:] if content and content[0] == tokens(norm)[0] else content:
+        if w[:1].isupper() and term(w) in terms:
+            terms[term(w)] = W.entity
+    if q.kind == "say" and q.who and found and not pronoun_who:
         for t in stem_terms(q.who):
             terms.pop(t, None)  # the subject is matched through what they said, not words
     return terms

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.nlp.answers.patterns import (
+    CAPITALISED,
     DATE,
     LAST_TIME,
     MEASURE_EVIDENCE,
@@ -16,17 +17,25 @@ from bot.nlp.answers.patterns import (
     PERCENT,
     PLACE,
     PLACE_NOUN,
+    QUOTE_MARK,
     ROLE_WORD,
+    SPEECH,
     STRONG_CAUSE,
     VAGUE_NUMBER,
 )
 from bot.nlp.answers.question import Question
 from bot.nlp.answers.terms import term, tokens, variants
 from bot.nlp.answers.weights import WEIGHTS as W
+from bot.nlp.lexicon import stop_words
 
 
-def evidence(q: Question, sentence: str, matched: set[str], named: bool) -> float:
-    """How much the sentence has what this kind of question needs, 0..1."""
+def evidence(q: Question, sentence: str, matched: set[str], names: set[str]) -> float:
+    """How much the sentence has what this kind of question needs, 0..1.
+
+    What it needs must be new: "who stabbed Copeland?" is not answered by a
+    sentence whose only name is Copeland, nor "how many in eight years?" by "eight".
+    """
+    named = any(_new_words(n, q) for n in names)
     kind = _kind_evidence(q, sentence, matched, named)
     if q.constraint and q.constraint not in sentence.lower():
         kind *= W.constraint_miss  # "who won the cup last year" is not this year's final
@@ -37,7 +46,8 @@ def _kind_evidence(q: Question, sentence: str, matched: set[str], named: bool) -
     if q.kind == "when":
         if q.last and LAST_TIME.search(sentence):
             return 1.0
-        return (W.when_last_date if q.last else 1.0) if DATE.search(sentence) else 0.0
+        date = any(_new_words(m.group(0), q) for m in DATE.finditer(sentence))
+        return (W.when_last_date if q.last else 1.0) if date else 0.0
     if q.measure and q.measure != "money":
         if MEASURE_EVIDENCE[q.measure].search(sentence):
             return 1.0
@@ -55,10 +65,37 @@ def _kind_evidence(q: Question, sentence: str, matched: set[str], named: bool) -
     if q.kind == "why":
         return _cause(sentence, matched)
     if q.kind == "where":
-        return _places(sentence)
+        return _places(sentence, q)
     if q.kind == "who":
-        return _names_someone(sentence, named)
+        return _names_someone(sentence, named, q)
+    if q.kind == "name":
+        return 1.0 if new_name(sentence, q) else W.name_none
+    if q.kind == "say":
+        return 1.0 if SPEECH.search(sentence) or QUOTE_MARK.search(sentence) else W.say_none
     return 1.0
+
+
+def _new_words(text: str, q: Question) -> bool:
+    """Whether ``text`` has a word the question does not."""
+    return any(w.lower() not in q.words for w in tokens(text))
+
+
+def new_name(sentence: str, q: Question) -> bool:
+    """A capitalised name in the sentence that the question does not already say.
+
+    A lone capitalised word opening the sentence is no name ("Police said").
+    """
+    stops = stop_words("english")
+    for m in CAPITALISED.finditer(sentence):
+        words = m.group(0).split()
+        if m.start() == 0 and len(words) == 1:
+            continue
+        if any(
+            w.lower() not in q.words and w.lower() not in stops and not NOT_PLACE.match(w)
+            for w in words
+        ):
+            return True
+    return False
 
 
 def number_near(sentence: str, focus: str | None) -> float:
@@ -99,11 +136,11 @@ def _cause(sentence: str, matched: set[str]) -> float:
     return 1.0 if before & matched else W.cause_elsewhere
 
 
-def _places(sentence: str) -> float:
+def _places(sentence: str, q: Question) -> float:
     count = 0
     for m in PLACE.finditer(sentence):
         place = m.group("place")
-        if NOT_PLACE.match(place) or ORGANISATION.search(place):
+        if NOT_PLACE.match(place) or ORGANISATION.search(place) or not _new_words(place, q):
             continue
         count += 1 + len(re.findall(r",\s*[A-Z]|\sand\s+[A-Z]", place))
     if count:
@@ -111,7 +148,7 @@ def _places(sentence: str) -> float:
     return W.place_noun if PLACE_NOUN.search(sentence) else W.place_none
 
 
-def _names_someone(sentence: str, named: bool) -> float:
-    if named or re.search(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z][\w’'-]*\s+[A-Z][\w’'-]+", sentence):
+def _names_someone(sentence: str, named: bool, q: Question) -> float:
+    if named or new_name(sentence, q):
         return 1.0
     return W.who_role if ROLE_WORD.search(sentence) else W.who_none

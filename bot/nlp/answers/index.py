@@ -10,6 +10,7 @@ from bot.models import Quote, Sentence
 from bot.nlp.answers.indexed import Indexed
 from bot.nlp.answers.models import SourceArticle
 from bot.nlp.answers.people import find_people
+from bot.nlp.answers.referents import people_named
 from bot.nlp.answers.terms import stem_terms
 from bot.nlp.answers.weights import WEIGHTS as W
 from bot.nlp.quotes import extract_quotes
@@ -55,6 +56,7 @@ def _index_cached(
                 idx.quote_sentence.setdefault(i, []).append(q)
             i += 1
     find_people(idx)
+    idx.persons = people_named(idx)
     idx.vocab = frozenset(t for c in idx.terms for t in c)
     idx.lead = frozenset(t for c in idx.terms[: W.lead_sentences] for t in c)
     return idx

@@ -42,6 +42,7 @@ class Indexed:
     names: list[set[str]] = field(default_factory=list)  # people mentioned per sentence
     vocab: frozenset[str] = frozenset()  # every term the article uses
     lead: frozenset[str] = frozenset()  # the terms of its first sentences
+    persons: Counter[str] = field(default_factory=Counter)  # full names, by sentences naming them
 
     def credit(self, i: int, name: str, strength: float) -> None:
         """Sentence ``i`` reports what ``name`` said, at least this surely."""

@@ -79,6 +79,8 @@ PLACE = re.compile(
     r"(?P<place>[A-Z][\w’'-]*(?:\s+[A-Z0-9][\w’'-]*)*"
     r"(?:(?:,\s*|\s+and\s+)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)*)"
 )
+CAPITALISED = re.compile(r"\b[A-Z][\w’'&.-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z0-9][\w’'&.-]*)*")
+QUOTE_MARK = re.compile(r"[“”\"]|(?:^|\s)[‘'](?=\w)")
 PLACE_NOUN = re.compile(rf"\b(?:{PLACE_NOUNS})\b", re.IGNORECASE)
 NOT_PLACE = re.compile(rf"^(?:{MONTHS}|{DAYS}|I|The|A)\b", re.IGNORECASE)
 ORGANISATION = re.compile(rf"\b(?:{ORGANISATIONS})\b")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.nlp.answers.patterns import MONEY_QUESTION
-from bot.nlp.answers.terms import term
+from bot.nlp.answers.terms import term, tokens
 from bot.nlp.answers.vocab import NOT_COUNTED
 
 # The first pattern that matches names the kind; none matches: "other".
@@ -68,6 +68,15 @@ KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        # "which team", "what's the name of", "what was it called": a named thing
+        "name",
+        re.compile(
+            r"\bwhich\s+(?!of\b|one\b|ones\b)[a-z]+\b|\bwhat(?:['’]s|\s+is|\s+was|\s+are|\s+were)?"
+            r"\s+(?:the\s+)?names?\b|\bcalled\W*$|\bwhat\s+(?:is|was|are|were)\s+\w+\s+called\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
         "yesno",
         re.compile(
             r"^\W*(?:and\s+)?(?:so\s+)?(?:did|does|do|is|are|was|were|has|have|had|can|could|"
@@ -102,6 +111,7 @@ class Question:
     last: bool  # "when was X last ...": wants "since <date>"
     measure: str | None  # what a number must measure: percent, money, score, duration, ...
     constraint: str | None  # a time the answer must be about: "last year", "in 2019"
+    words: frozenset[str] = frozenset()  # the question's own words, lower case: no answer
 
 
 def analyze_question(question: str) -> Question:
@@ -128,6 +138,7 @@ def analyze_question(question: str) -> Question:
         last=kind == "when" and bool(re.search(r"\blast\b", question, re.I)),
         measure=_measure(question, kind),
         constraint=None if kind == "when" else _constraint(question),
+        words=frozenset(w.lower() for w in tokens(question)),
     )
 
 

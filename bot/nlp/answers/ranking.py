@@ -69,7 +69,7 @@ def score_sentence(asked: Asked, corpus: Corpus, n: int) -> Ranked:
     idx, i = corpus.flat[n]
     context = idx.terms[i - 1] if i else None
     score, matched = concepts(asked.terms, idx.terms[i], corpus.idf, corpus.avg, context)
-    found = evidence(asked.question, idx.sentences[i].text, set(matched), bool(idx.names[i]))
+    found = evidence(asked.question, idx.sentences[i].text, set(matched), idx.names[i])
     if asked.measures and found >= W.exact_evidence:
         # "what was the final score": a scoreline is the score.
         score += sum(corpus.concept_idf[m] for m in asked.measures)

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import simplemma
 
-from bot.nlp.answers.vocab import CHAT, CHAT_RE, IRREGULAR, PARAPHRASES, PHRASES
+from bot.nlp.answers.vocab import CHAT, CHAT_RE, IRREGULAR, PARAPHRASES, PHRASES, SYNONYMS
 from bot.nlp.answers.weights import WEIGHTS as W
 from bot.nlp.lexicon import WORD, stemmer, stop_words
 
@@ -54,8 +54,21 @@ def stem_terms(text: str, language: str = "english") -> Counter[str]:
     )
 
 
-def variants(t: str) -> list[tuple[str, float]]:
-    """The term and its everyday paraphrases, with how much a paraphrase counts."""
-    out = [(t, 1.0)]
-    out.extend((term(alt), W.paraphrase) for alt in PARAPHRASES.get(t, ()) if term(alt) != t)
-    return out
+@lru_cache(maxsize=65536)
+def variants(t: str) -> tuple[tuple[str, float], ...]:
+    """The term, its everyday paraphrases and its WordNet synonyms, with how much each counts."""
+    out: dict[str, float] = {t: 1.0}
+    for alt in PARAPHRASES.get(t, ()):
+        out.setdefault(term(alt), W.paraphrase)
+    for alt in _synonyms().get(t, ()):
+        out.setdefault(alt, W.synonym)
+    return tuple(out.items())
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, frozenset[str]]:
+    """WordNet's synonyms by search term (read once, when a question first needs them)."""
+    by_term: dict[str, set[str]] = {}
+    for word, alts in SYNONYMS.items():
+        by_term.setdefault(term(word), set()).update(term(a) for a in alts)
+    return {t: frozenset(a - {t}) for t, a in by_term.items()}

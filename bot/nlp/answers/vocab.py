@@ -41,6 +41,8 @@ IRREGULAR: dict[str, str] = {k: v[0] for k, v in _mapping("irregular_past").item
 """Past forms the lemmatizer leaves alone ("broke" is also an adjective)."""
 PARAPHRASES: dict[str, tuple[str, ...]] = _mapping("paraphrases")
 """Everyday paraphrases between how people ask and how reporters write."""
+SYNONYMS: dict[str, tuple[str, ...]] = _mapping("synonyms")
+"""WordNet 3.0 synonyms of common senses (tools/wordnet_synonyms.py writes the list)."""
 
 QUESTION_WORDS = words("question_words")
 """What a question asks, not what it is about: no search terms."""

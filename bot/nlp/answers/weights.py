@@ -15,12 +15,14 @@ from fractions import Fraction
 class Weights:
     # --- question terms
     previous_question: float = 0.4  # weight of the previous question's words in a follow-up
+    entity: float = 1.5  # weight of a capitalised word of the question (a name)
     min_number_digits: int = 4  # shorter numbers are no search terms (a year is one)
 
     # --- BM25 over sentences
     k1: float = 1.2  # Okapi BM25 term-frequency saturation
     b: float = 0.75  # Okapi BM25 length normalisation
     paraphrase: float = 0.7  # how much an everyday paraphrase counts against the word itself
+    synonym: float = 0.5  # ... and a WordNet synonym
     context: float = 0.35  # how much a word found only in the previous sentence counts
 
     # --- ranking one sentence
@@ -66,6 +68,8 @@ class Weights:
     place_none: float = 0.2  # "where": no place at all
     who_role: float = 0.6  # "who": no name, but a role ("the manager")
     who_none: float = 0.2  # "who": no one at all
+    name_none: float = 0.3  # "which team", "what is it called": no name the question lacks
+    say_none: float = 0.3  # "what did X say": neither a quote nor a verb of saying
     number_window: int = 3  # "how many": a number within this many words of the noun
     number_word: float = 0.8  # ... written as a word ("three")
     number_vague: float = 0.6  # ... a vague one ("hundreds")

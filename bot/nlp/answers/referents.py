@@ -1,0 +1,120 @@
+"""Who or what a pronoun in a question stands for: "how old is he?", "who's in it?".
+
+A follow-up's "he" or "she" is the person the previous answer named (that is
+what "who was he campaigning with?" then "what's his job?" asks about), else the
+person the previous turn was about; a question with no turn before it means the
+person the article is most about. "It", "that" and "they" lean on the names
+the previous answer gave. Genders come from first names, through the
+gender-guesser package's data (Jörg Michael's name dictionary, inside its wheel).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from bot.nlp.answers.indexed import Indexed
+from bot.nlp.answers.models import Turn
+from bot.nlp.answers.patterns import CAPITALISED
+from bot.nlp.answers.terms import tokens
+from bot.nlp.lexicon import stop_words
+
+MALE = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)
+FEMALE = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
+THING = re.compile(r"\b(?:it|its|that|they|them|their|this)\b", re.IGNORECASE)
+
+
+@cache
+def _detector() -> Any:
+    import gender_guesser.detector as gender  # its name list loads once, when first needed
+
+    return gender.Detector(case_sensitive=False)
+
+
+def gender_of(name: str) -> str | None:
+    """ "male", "female", or None when the first name does not tell."""
+    first = name.split()[0].strip(".")
+    guess = str(_detector().get_gender(first))
+    if guess in {"male", "mostly_male"}:
+        return "male"
+    if guess in {"female", "mostly_female"}:
+        return "female"
+    return None
+
+
+def pronoun_gender(question: str) -> str | None:
+    """The gender of a personal pronoun in the question, or None if it has none."""
+    if FEMALE.search(question):
+        return "female"
+    if MALE.search(question):
+        return "male"
+    return None
+
+
+def people_named(idx: Indexed) -> Counter[str]:
+    """Full names the article gives ("Chancey Luna"), counted by the sentences that
+    name them, by surname too. A name is two or more capitalised words whose first is
+    a first name the name list knows."""
+    full: dict[str, str] = {}
+    for s in idx.sentences:
+        for m in CAPITALISED.finditer(s.text):
+            words = [w for w in m.group(0).split() if w[:1].isupper()]
+            while len(words) >= 2 and gender_of(words[0]) is None:
+                words = words[1:]
+            if len(words) >= 2:
+                full.setdefault(words[-1], " ".join(words[:4]))
+    counts: Counter[str] = Counter()
+    for s in idx.sentences:
+        seen = set(tokens(s.text))
+        for surname, name in full.items():
+            if surname in seen:
+                counts[name] += 1
+    for p in idx.people:
+        counts[p] += 1
+    return counts
+
+
+def main_person(indexes: Sequence[Indexed], gender: str | None) -> str | None:
+    """The person the articles name most often (of that gender, when it is known)."""
+    counts: Counter[str] = Counter()
+    for idx in indexes:
+        counts.update(idx.persons)
+    fits = [n for n in counts if gender_of(n) == gender and counts[n] >= 2]
+    return min(fits, key=lambda n: (-counts[n], n)) if fits else None
+
+
+def answer_names(previous: Turn, indexes: Sequence[Indexed]) -> list[str]:
+    """Names the previous answer gave that its question did not ask about, in order."""
+    asked = {w.lower() for w in tokens(previous.question)}
+    stops = stop_words("english")
+    out: list[str] = []
+    for s in previous.answer.sentences:
+        for m in CAPITALISED.finditer(s.text):
+            words = m.group(0).split()
+            if m.start() == 0 and len(words) == 1:
+                continue
+            if all(w.lower() in asked or w.lower() in stops for w in words):
+                continue
+            if m.group(0) not in out:
+                out.append(m.group(0))
+    return out
+
+
+def referent(
+    question: str, history: Sequence[Turn], indexes: Sequence[Indexed], follow_up: bool
+) -> str | None:
+    """The person a "he" or "she" in the question means, or None."""
+    gender = pronoun_gender(question)
+    if gender is None:
+        return None
+    previous = history[-1] if history and follow_up else None
+    if previous is not None:
+        for name in answer_names(previous, indexes):
+            if len(name.split()) >= 2 and gender_of(name) == gender:
+                return name
+        if previous.answer.subject and gender_of(previous.answer.subject) in (gender, None):
+            return previous.answer.subject
+    return main_person(indexes, gender)
