@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]  # this checkout's bot/, and the corpus
+sys.path.insert(0, str(REPO))  # this checkout's bot/ and tests/ (the corpus)
 
 from aiohttp import ClientSession, TCPConnector, web  # noqa: E402
-from fixtures.hostile.corpus import CASES  # noqa: E402
-from fixtures.hostile.harness import STORIES, Outcome, Server, run_case, stored_articles  # noqa: E402
+
+from tests.fixtures.hostile.corpus import CASES  # noqa: E402
+from tests.fixtures.hostile.harness import STORIES, Outcome, Server, run_case, stored_articles  # noqa: E402
 
 COUNTS = (
     ("clear errors", "clear_errors"),
