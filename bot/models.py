@@ -58,6 +58,7 @@ class Analysis:
     algorithm: str
     language: str
     all_quotes: tuple[Quote, ...] = field(default=(), compare=False)  # in text order
+    sentences: tuple[Sentence, ...] = field(default=(), compare=False)  # every one, in order
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -168,10 +168,25 @@ def test_stored_analysis_gives_the_same_answers() -> None:
         for p in sorted(SAMPLE.glob("*.txt"))
     ]
     stored = [_stored(a) for a in plain]
-    assert all(a.quotes is not None and a.sentences is None for a in stored)
+    assert all(a.quotes is not None and a.sentences is not None for a in stored)
     assert sum(len(a.quotes or ()) for a in stored) > 20
+    # ingest stores every sentence, exactly as the answerer would split them
+    assert all(
+        list(a.sentences or ()) == index_article(p).sentences
+        for a, p in zip(stored, plain, strict=True)
+    )
     for r in _dev_rows():
         assert answer(r["question"], stored) == answer(r["question"], plain), r["id"]
+
+
+def test_rows_stored_before_sentences_were_kept_are_split_again() -> None:
+    payload = _payload(KOREA.text)
+    del payload["sentences"]
+    article = SourceArticle.from_analysis("korea", KOREA.text, payload, url=KOREA.url)
+    assert article.quotes is not None and article.sentences is None
+    assert answer("why did the Hanoi summit end?", [article]) == answer(
+        "why did the Hanoi summit end?", [KOREA]
+    )
 
 
 def test_stored_quotes_are_read_not_extracted_again() -> None:

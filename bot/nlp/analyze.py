@@ -38,4 +38,5 @@ def analyze(
         algorithm=algorithm.strip().lower(),
         language=language,
         all_quotes=tuple(all_quotes),
+        sentences=tuple(found),
     )

@@ -23,6 +23,11 @@ def analysis_payload(analysis: Analysis) -> dict[str, Any]:
     """
     payload = analysis.to_json()
     payload["all_quotes"] = [q.to_json() for q in analysis.all_quotes]
+    # Every sentence (with its offsets), so follow-up answers need not split the text again.
+    payload["sentences"] = [
+        {"text": s.text, "start": s.start, "end": s.end, "index": s.index, "paragraph": s.paragraph}
+        for s in analysis.sentences
+    ]
     return payload
 
 

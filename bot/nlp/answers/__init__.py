@@ -12,13 +12,15 @@ instead of guessing.
 
 Modules, low to high (each imports only those above it):
 
-    weights     every weight and threshold, named (``Weights``)
-    vocab       the answerer's word lists: chat shorthand, question words, paraphrases
+    weights     every weight and threshold, named (``AnswerWeights``)
+    vocab       the answerer's word lists: chat shorthand, question words, paraphrases,
+                WordNet synonyms
     patterns    the regexes evidence and people checks match against
     models      ``SourceArticle`` in, ``Answer`` out, ``Turn`` of a thread
     terms       words to search terms (lemma, stem, paraphrases)
     indexed     what is known of one article: ``Indexed``, ``Person``
     people      who an article quotes or reports, and how it describes them
+    referents   who "he" or "she" stands for (gender from gender-guesser's names)
     index       reading an article once (or taking its stored analysis), cached
     subjects    who a question is about, by name or description
     question    the kind of question and what it wants
@@ -27,21 +29,24 @@ Modules, low to high (each imports only those above it):
     focus       which stories of a digest a question is about
     ranking     scoring sentences, confidence, picking the answer
     answering   ``answer()``
+    batch       ``answer_batch()``: JSON Lines of questions (``newsbrief ask --batch``)
 """
 
 from bot.nlp.answers.answering import answer
+from bot.nlp.answers.batch import answer_batch
 from bot.nlp.answers.index import clear_index_cache, index_article
 from bot.nlp.answers.models import Answer, AnswerSentence, SourceArticle, Turn
-from bot.nlp.answers.weights import WEIGHTS, Weights
+from bot.nlp.answers.weights import WEIGHTS, AnswerWeights
 
 __all__ = [
     "WEIGHTS",
     "Answer",
     "AnswerSentence",
+    "AnswerWeights",
     "SourceArticle",
     "Turn",
-    "Weights",
     "answer",
+    "answer_batch",
     "clear_index_cache",
     "index_article",
 ]

@@ -37,9 +37,9 @@ class SourceArticle:
     ) -> SourceArticle:
         """An article with what its stored analysis (``analysis_payload``) already holds.
 
-        The payload has every quote (``all_quotes``) but not every sentence, so the
-        sentences are split again unless it carries them (``sentences``). A payload
-        that doesn't fit ``text`` is ignored: the article is analysed from scratch.
+        The payload has every quote (``all_quotes``) and, since ingest stores them,
+        every sentence (``sentences``); a row stored before that is split again. A
+        payload that doesn't fit ``text`` is ignored: the article is analysed from scratch.
         """
         quotes = _stored_quotes(analysis, text)
         sentences = _stored_sentences(analysis, text) if quotes is not None else None

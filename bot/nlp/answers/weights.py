@@ -1,7 +1,9 @@
 """Every weight and threshold of the answerer, named, in one place.
 
-Tuned by hand on the dev set (tests/fixtures/qa_dev.jsonl) and checked on the
-holdout set (bench/answers_dev.py); change one here and rerun the benchmark.
+Set by hand on reader-written questions over real news (bench/answers_eval.py on
+followups-dev; a held-out set of the same kind checks them) and on the bundled
+samples (bench/answers_dev.py); change one here and rerun both. Round values on
+purpose: a weight that only one article needs is no weight.
 Scores are products and sums of these, so each says what it multiplies or adds.
 """
 
@@ -12,7 +14,7 @@ from fractions import Fraction
 
 
 @dataclass(frozen=True, slots=True)
-class Weights:
+class AnswerWeights:
     # --- question terms
     previous_question: float = 0.4  # weight of the previous question's words in a follow-up
     entity: float = 1.5  # weight of a capitalised word of the question (a name)
@@ -91,4 +93,4 @@ class Weights:
     describe_max_people: int = 3  # more people fit a description equally well: no one does
 
 
-WEIGHTS = Weights()
+WEIGHTS = AnswerWeights()
