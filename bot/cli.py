@@ -115,8 +115,8 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     if isinstance(sys.stdin, io.TextIOWrapper):  # a console line that is not UTF-8
         sys.stdin.reconfigure(errors="replace")  # must not end the console
     settings = get_settings()
-    if args.console:  # the console as well as the configured platforms
-        settings = settings.model_copy(update={"console": True})
+    if args.console or args.no_console:  # the console too, or never (headless)
+        settings = settings.model_copy(update={"console": bool(args.console)})
     return asyncio.run(run_app(settings, out=out, sample=not args.no_sample))
 
 
@@ -216,6 +216,33 @@ def _add_db_parser(sub: Any) -> None:
     c.add_argument("--check", action="store_true", help="exit 1 unless the database is at head")
 
 
+# ---------------------------------------------------------------- ask (--batch: its own block)
+def _cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
+    """One question (``cmd_ask``), or ``--batch``: JSON Lines of questions, threads asked in
+    order with their history; a bad line gets ``{"id", "error"}`` and the rest go on."""
+    if args.batch is None:
+        if args.question is None:
+            raise BadInputError("give a question, or --batch FILE of questions")
+        return cmd_ask(args, out)
+    if args.question is not None:
+        raise BadInputError("--batch reads its questions from the file: give no question too")
+    from bot.cli_articles import _batch_lines, read_source
+    from bot.nlp.answers import answer_batch
+
+    def load(path: str) -> str:
+        if path == "-":
+            raise BadInputError('"-" is no article file here: stdin holds the questions')
+        return read_source(path)  # the same size limit and decoding as --file
+
+    failed = 0
+    with _batch_lines(args.batch) as lines:
+        for record in answer_batch(lines, load, check_question=inputs.question):
+            failed += "error" in record
+            write_json(out, record)
+            out.flush()
+    return 1 if failed else 0
+
+
 # ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -255,18 +282,30 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_extract)
 
     a = sub.add_parser("ask", help="answer a question from an article or a thread")
-    a.add_argument("question")
+    a.add_argument("question", nargs="?", help="the question (none with --batch)")
     where = a.add_mutually_exclusive_group(required=True)
     where.add_argument("--file", help="a text file holding the article")
     where.add_argument("--article", type=_article_id, help="a stored article id")
     where.add_argument("--thread", help="a remembered thread: PLATFORM:CHANNEL:THREAD")
+    where.add_argument(
+        "--batch",
+        metavar="JSONL",
+        help='questions as JSON Lines {"id", "thread", "question", "files"} (- for stdin); '
+        'answers out as {"id", "answer", "confident", "sources"}',
+    )
     a.add_argument("--format", default="text", choices=("text", "json"))
-    a.set_defaults(func=cmd_ask)
+    a.set_defaults(func=_cmd_ask)
 
     r = sub.add_parser("run", help="run the bot (console when no platform token is set)")
     r.add_argument("--no-sample", action="store_true", help="don't load the bundled sample")
-    r.add_argument(
+    which = r.add_mutually_exclusive_group()
+    which.add_argument(
         "--console", action="store_true", help="run the console too when a platform is configured"
+    )
+    which.add_argument(
+        "--no-console",
+        action="store_true",
+        help="headless: never the console (as NEWSBRIEF_CONSOLE=0), even with no platform",
     )
     r.set_defaults(func=_cmd_run)
     _add_slack_parser(sub)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import time
 from pathlib import Path
@@ -263,3 +264,65 @@ def test_conversation_answers_from_the_stored_analysis(store: Store) -> None:
     a = Conversation(store).answer_in_thread(ref, "what did Ada Lovelace say?")
     assert a.confident and "no will to improve relations" in a.text
     assert a.sentences[0].article_id == str(article_id)
+
+
+# ------------------------------------------------------------ ask --batch
+
+
+def _batch(tmp_path: Path, lines: list[str]) -> tuple[int, list[dict[str, Any]]]:
+    from bot.cli import main
+
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    code = main(["ask", "--batch", str(questions)], out=out)
+    return code, [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_ask_batch_threads_and_bad_lines(tmp_path: Path) -> None:
+    """Questions of one thread are asked in order with their history; a bad line gets its
+    error and the rest go on."""
+    korea = str(FIXTURES / "korea_summit.txt")
+
+    def line(id: str, question: str, thread: str | None = "t", files: Any = None) -> str:
+        return json.dumps(
+            {"id": id, "thread": thread, "question": question, "files": files or [korea]}
+        )
+
+    code, got = _batch(
+        tmp_path,
+        [
+            line("a", "what did Kim's sister say?"),
+            "not json",
+            line("b", "and what did she say about the constitution?"),
+            line("c", "who?", files=[str(tmp_path / "missing.txt")]),
+            line("d", "and what did she say about the constitution?", thread="other"),
+            json.dumps({"id": "e", "question": 3, "files": [korea]}),
+            line("f", "who is the president of France?", thread=None),
+        ],
+    )
+    assert code == 1  # some lines failed
+    by_id = {r["id"]: r for r in got}
+    assert [r["id"] for r in got] == ["a", 2, "b", "c", "d", "e", "f"]
+    assert by_id["a"]["confident"] and "no will to improve relations" in by_id["a"]["answer"]
+    assert by_id["a"]["sources"] == [korea]
+    # "she" in thread t is Kim's sister, from the turn before
+    assert by_id["b"]["confident"] and "constitution" in by_id["b"]["answer"]
+    assert "not JSON" in by_id[2]["error"]
+    assert "no such file" in by_id["c"]["error"]
+    assert '"question"' in by_id["e"]["error"]
+    # off-topic: refused, with the article offered instead
+    assert by_id["f"]["confident"] is False and by_id["f"]["answer"].startswith("I don't know")
+    assert by_id["f"]["sources"] == [korea]
+    assert set(by_id["a"]) == {"id", "answer", "confident", "sources"}
+
+
+def test_ask_batch_wants_no_question_and_ask_wants_one(tmp_path: Path) -> None:
+    from bot.cli import main
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("", encoding="utf-8")
+    assert main(["ask", "why?", "--batch", str(questions)], out=io.StringIO()) == 2
+    assert main(["ask", "--file", str(FIXTURES / "korea_summit.txt")], out=io.StringIO()) == 2
+    out = io.StringIO()
+    assert main(["ask", "--batch", str(questions)], out=out) == 0 and out.getvalue() == ""

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import PurePath
 from typing import Any
 
 from bot.nlp.answers.answering import answer
@@ -43,7 +42,8 @@ def answer_batch(
     def article(path: str) -> SourceArticle:
         if path not in texts:
             texts[path] = load(path)
-        return SourceArticle(id=path, text=texts[path], url=None, title=PurePath(path).name)
+        # No title: a file's name is no headline (and must not steer a digest's questions).
+        return SourceArticle(id=path, text=texts[path], url=None)
 
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
