@@ -192,3 +192,100 @@ def test_extract_html_files(capsys: pytest.CaptureFixture[str]) -> None:
     assert any(r["status"] == "ok" and r["text"] for r in records)
     assert any(r["status"] == "no_article" and r.get("reason") for r in records)
     assert code == 0
+
+
+def test_numbers_are_range_checked_on_both_stores(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """Huge numbers used to end in OverflowError tracebacks (SQLite) or int4 errors
+    (PostgreSQL); now argparse or the lookup says what is wrong."""
+    monkeypatch.setenv("NEWSBRIEF_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("NEWSBRIEF_DATABASE_URL", database_url)
+    assert run(["ingest", "--sample"], capsys)[0] == 0
+    for argv, message in [
+        (["brief", "korea", "--limit", "99999999999999999999"], "from 1 to 50"),
+        (["brief", "korea", "--limit", "0"], "from 1 to 50"),
+        (["summarize", str(KOREA), "--sentences", "99999999999999999999"], "from 1 to 50"),
+        (["ask", "why?", "--article", "99999999999999999999"], "no stored article"),
+        (["ask", "why?", "--article", str(2**31)], "no stored article"),  # int4 on PostgreSQL
+        (["ask", "why?", "--article", "-5"], "no stored article"),
+    ]:
+        code, _, err = run_or_exit(argv, capsys)
+        assert code == 2 and message in err and "Traceback" not in err, (argv, err)
+    argv = ["brief", "korea", "--limit", "٣", "--since", "٤٨h", "--format", "json"]
+    code, out, _ = run(argv, capsys)
+    assert code == 0 and 1 <= len(json.loads(out)["stories"]) <= 3
+
+
+def run_or_exit(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """``run``, also when argparse refuses an argument (it exits with status 2)."""
+    try:
+        return run(argv, capsys)
+    except SystemExit as exc:
+        return int(exc.code or 0), "", capsys.readouterr().err
+
+
+def test_every_batch_line_failure_is_a_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An exception other than ours (sumy's ValueError for a missing stemmer, say) used to
+    end the whole batch; it is that line's error record now. The fault is injected."""
+    import bot.nlp.analyze
+
+    real = bot.nlp.analyze.analyze
+
+    def flaky(text: str, **kw: object) -> object:
+        if "FAULT" in text:
+            raise RuntimeError("injected fault")
+        return real(text, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bot.nlp.analyze, "analyze", flaky)
+    good = KOREA.read_text(encoding="utf-8")
+    path = tmp_path / "in.jsonl"
+    lines = [
+        {"id": "a", "text": good},
+        {"id": "b", "text": "FAULT " + good},
+        {"id": "c", "text": good},
+    ]
+    path.write_text("\ufeff" + "\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    code, out, err = run(["summarize", "--batch", str(path), "--format", "json"], capsys)
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and [r["id"] for r in records] == ["a", "b", "c"]
+    assert "summary" in records[0] and "summary" in records[2]  # the BOM did not break line 1
+    assert "injected fault" in records[1]["error"] and "Traceback" not in err
+
+
+def test_greek_is_a_language_that_works(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "el.txt"
+    path.write_text(
+        "Το δημοτικό συμβούλιο ενέκρινε την Τρίτη την κατασκευή μιας νέας γέφυρας στο λιμάνι. "
+        "Η γέφυρα θα κοστίσει σαράντα οκτώ εκατομμύρια ευρώ. Η αντιπολίτευση επέκρινε το σχέδιο.",
+        encoding="utf-8",
+    )
+    code, out, err = run(
+        ["summarize", str(path), "--language", "greek", "--format", "json"], capsys
+    )
+    assert code == 0, err
+    assert json.loads(out)["language"] == "greek" and json.loads(out)["summary"]
+
+
+def test_a_directory_is_not_a_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["summarize", str(FIXTURES)], capsys)
+    assert code == 2 and "is a directory" in err and "no such file" not in err
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    """`newsbrief summarize --batch … | head -1` used to end in a BrokenPipeError traceback."""
+    lines = "".join(json.dumps({"id": i, "text": KOREA.read_text()}) + "\n" for i in range(30))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "summarize", "--batch", "-", "--format", "json"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdin.write(lines.encode())
+    proc.stdin.close()
+    assert json.loads(proc.stdout.readline())["id"] == 0
+    proc.stdout.close()
+    assert proc.wait(120) == 141
+    assert proc.stderr.read() == b""

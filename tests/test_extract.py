@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
@@ -310,3 +311,35 @@ def test_clean_body_does_not_join_paragraphs() -> None:
     assert clean_body(raw) == (
         "A first paragraph that does not end with a full stop and runs on\n\nA second one."
     )
+
+
+def test_extracted_is_built_by_keyword() -> None:
+    with pytest.raises(TypeError):
+        Extracted("ok", None, "t", "text")  # type: ignore[misc]
+    page = Extracted(status="ok", title="T", text="x", source="feed")
+    assert page.ok and page.reason is None and page.site is None
+
+
+def test_plain_text_is_an_article_without_trafilatura(caplog: pytest.LogCaptureFixture) -> None:
+    """A text file through `ingest` used to print trafilatura's ERROR lines and be refused."""
+    text = (
+        "Harbour ferry fares rise\n\n" + FEED_TEXT + "\n\n" + FEED_TEXT.replace("Tuesday", "Monday")
+    )
+    page = extract_article(text, "https://courier.example.com/fares.txt")
+    assert page.ok and page.title == "Harbour ferry fares rise"
+    assert page.text.startswith("The harbour council's budget talks")
+    assert page.site == "courier.example.com"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_site_and_text_are_safe_to_show() -> None:
+    esc = "\x1b"
+    html = (
+        f"<html><head><title>Solar{esc}]0;pwned\x07 farm</title></head><body><article>"
+        + "".join(f"<p>{FEED_TEXT.replace('ferry', f'fe{esc}[2Jrry')}</p>" for _ in range(2))
+        + "</article></body></html>"
+    )
+    page = extract_article(html, "http://user:pw@courier.example.com:8080/a?token=t")
+    assert page.site == "courier.example.com"  # never "user:pw@host:port"
+    for field in (page.title or "", page.text, page.site or ""):
+        assert esc not in field and "\x07" not in field

@@ -665,3 +665,20 @@ async def test_injected_transport_still_checks_every_hop() -> None:
         with pytest.raises(BlockedAddressError):
             await f.fetch("http://public.test/feed")
     assert seen == ["http://public.test/feed"]  # the evil hop was never requested
+
+
+async def test_httpx_request_lines_are_redacted_even_at_debug(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    """httpx logs every request's full URL at INFO, which `-v` shows: password and token
+    included, before this filter (7 of 7 requests did in the red-team pass)."""
+    caplog.set_level(logging.DEBUG)
+    async with Fetcher(open_settings()) as f:
+        url = server.url("/cp1252").replace("http://", "http://reader:PW-s3cret@")
+        result = await f.fetch(url + "?api_key=KEY-s3cret&page=2")
+    assert result.status == 200
+    httpx_lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert httpx_lines and all("/cp1252?api_key=REDACTED&page=2" in m for m in httpx_lines)
+    ours = [r.getMessage() for r in caplog.records if not r.name.startswith("aiohttp")]
+    assert ours and not [m for m in ours if "s3cret" in m]  # the test server's log aside
+    assert not [r for r in caplog.records if r.name.startswith("httpcore")]  # kept at WARNING

@@ -263,3 +263,65 @@ async def test_a_broken_source_never_loses_the_others(
     assert "http://[::1" in failed and str(tmp_path / "missing.xml") in failed
     assert "OPML list inside an OPML list" in failed[f"{news.base}/loop.opml"]
     assert news.hits["/loop.opml"] == 2  # the list, and its one self-reference: no more
+
+
+TRUNCATED = (
+    '<?xml version="1.0"?><rss version="2.0"><channel><title>Truncated Tribune</title>'
+    "<item><title>Council approves Aldwater bridge</title><link>{base}/bridge</link>"
+    "<guid>{base}/bridge</guid><description>{text}</description></item><item><title>Cut"
+)
+
+
+async def test_feed_problems_are_reported_and_kept_in_the_feed_state(
+    store: Store, fetcher: Fetcher, news: NewsServer
+) -> None:
+    """A truncated feed used to keep its readable item and say nothing; a feed that
+    yielded no item at all reported "failed 0" and exited 0."""
+    app = web.Application()
+    text = " ".join(PARAGRAPHS * 2)
+    app.router.add_get(
+        "/truncated.xml",
+        news.page(TRUNCATED.format(base=news.base, text=text), "application/rss+xml"),
+    )
+    app.router.add_get(
+        "/empty.xml",
+        news.page('<rss version="2.0"><channel><title>T</title></channel></rss><<<', "text/xml"),
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        report = await Ingester(store, fetcher).ingest(
+            [f"{base}/truncated.xml", f"{base}/empty.xml"]
+        )
+    finally:
+        await runner.cleanup()
+    rows = {(i.source.rsplit("/", 1)[-1], i.status): i.reason or "" for i in report.items}
+    assert "XML error" in rows[("truncated.xml", "problem")]
+    assert (
+        "XML error" in rows[("empty.xml", "failed")] and "no item" in rows[("empty.xml", "failed")]
+    )
+    assert report.counts()["new"] == 1
+    truncated, empty = store.get_feed(f"{base}/truncated.xml"), store.get_feed(f"{base}/empty.xml")
+    assert truncated is not None and "parsed with problems: XML error" in (
+        truncated.last_error or ""
+    )
+    assert truncated.consecutive_failures == 0
+    assert empty is not None and empty.consecutive_failures == 1 and empty.last_error
+
+
+async def test_an_error_while_recording_an_error_loses_no_item(
+    store: Store, fetcher: Fetcher, news: NewsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'database is locked' inside the failure handler used to end the whole feed: the
+    items not yet reached were never stored nor reported. The fault is injected."""
+
+    def locked(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(store, "record_failure", locked)
+    report = await Ingester(store, fetcher).ingest([f"{news.base}/feed.xml"])
+    assert sorted(i.status for i in report.items) == ["failed", "new", "new"]
+    assert store.counts().ok == 2
