@@ -3,6 +3,12 @@
 Adapters turn a ``Post`` into Block Kit, a Discord embed or console text and
 keep every platform detail (``thread_ts``, interaction tokens) on their side.
 ``ThreadRef`` is opaque to the core: it is stored and compared, never parsed.
+
+Every string here is plain text, never markup: a headline may hold ``**``, ``<!channel>``
+or ``@everyone`` and must be shown as those characters. Each renderer escapes for its
+own format (``bot.chat.render`` for terminal text and Markdown; Block Kit and Discord
+markdown in their adapters) and shows a ``SourceLink.url`` only through
+``bot.chat.render.link_url`` (http(s), redacted, ``None`` for a link-less item).
 """
 
 from __future__ import annotations
