@@ -118,10 +118,11 @@ def touches(q: Quote, g: Gold) -> bool:
     return any(overlap(q.span, s) > 0 for s in g.spans)
 
 
-def inside(q: Quote, spans: list[Span]) -> bool:
-    """The quote lies inside quoted content (marks and trimming aside: 90% of it)."""
+def inside(q: Quote, contents: list[list[Span]]) -> bool:
+    """The quote lies inside one quoted content (its spans together; marks and trimming
+    aside: 90% of the quote)."""
     qlen = max(1, q.span[1] - q.span[0])
-    return any(overlap(q.span, s) >= 0.9 * qlen for s in spans)
+    return any(sum(overlap(q.span, s) for s in c) >= 0.9 * qlen for c in contents)
 
 
 def _pick_rows(by_ann: dict[str, list[dict[str, Any]]], all_annotators: bool) -> list[Any]:
@@ -133,7 +134,7 @@ def _pick_rows(by_ann: dict[str, list[dict[str, Any]]], all_annotators: bool) ->
 
 def load_gold(
     data: Path, split: str, *, flag_only: bool = False, all_annotators: bool = False
-) -> dict[str, tuple[list[Gold], list[Span]]]:
+) -> dict[str, tuple[list[Gold], list[list[Span]]]]:
     """Per article: the fully quoted gold attributions, and the spans of quoted content."""
     rows: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     with (data / "polnear_attributions.jsonl").open(encoding="utf-8") as fh:
@@ -142,11 +143,11 @@ def load_gold(
             if r["split"] == split:
                 rows[r["article"]][r["annotator"]].append(r)
     texts = {p.stem for p in (data / split / "text").glob("*.txt")}
-    out: dict[str, tuple[list[Gold], list[Span]]] = {}
+    out: dict[str, tuple[list[Gold], list[list[Span]]]] = {}
     for art in sorted(texts):
         by_ann = rows.get(art, {})
         golds: list[Gold] = []
-        other: list[Span] = []
+        other: list[list[Span]] = []
         if by_ann:
             article = (data / split / "text" / f"{art}.txt").read_text(encoding="utf-8")
             for r in _pick_rows(by_ann, all_annotators):
@@ -155,7 +156,7 @@ def load_gold(
                 )
                 if not fully:
                     if r["content_has_quote_marks"] or (not flag_only and _has_other_marks(r)):
-                        other.extend(tuple(s) for c in r["content"] for s in c["spans"])
+                        other.append([tuple(s) for c in r["content"] for s in c["spans"]])
                     continue
                 spans = [tuple(s) for c in r["content"] for s in c["spans"]]
                 sources = [tuple(s) for c in r["source"] for s in c["spans"]]
@@ -203,7 +204,7 @@ def _score_old(
     art: str,
     quotes: list[Quote],
     golds: list[Gold],
-    other: list[Span],
+    other: list[list[Span]],
     t: Tally,
     errors: list[tuple[str, str, str]],
 ) -> None:
@@ -214,7 +215,9 @@ def _score_old(
         t.pred_all_ok += ok
         if not q.partial:
             t.pred_full_ok += ok
-            lenient = sum(overlap(q.span, s) for s in other) >= 0.5 * (q.span[1] - q.span[0])
+            lenient = sum(overlap(q.span, s) for c in other for s in c) >= 0.5 * (
+                q.span[1] - q.span[0]
+            )
             t.pred_full_lenient += ok or lenient
     t.gold = len(golds)
     for g in golds:
@@ -234,7 +237,7 @@ def _score_heldout(
     art: str,
     quotes: list[Quote],
     golds: list[Gold],
-    other: list[Span],
+    other: list[list[Span]],
     t: Tally,
     errors: list[tuple[str, str, str]],
 ) -> None:

@@ -24,13 +24,19 @@ from bot.nlp.quotes.regions import Region
 from bot.nlp.quotes.text import cues, sentence_end, sentence_start, starts_sentence
 from bot.nlp.quotes.vocab import (
     ADVERBS,
+    BREAK,
+    CONTINUATION,
     CUE_OBJECTS,
     CUES,
     DETERMINERS,
+    INTRO_WORDS,
     TITLE_WORDS_PLUS,
     TITLES,
     WEAK_CUES,
 )
+
+NOT_DESCRIPTION = BREAK | INTRO_WORDS | CONTINUATION | DETERMINERS | CUES
+"""Words that start a clause or a phrase, so what follows a cue is not a description."""
 
 SpeakerKind = Literal["name", "pron", "np"]
 Speaker = tuple[Span, SpeakerKind, Mention | None]
@@ -66,6 +72,21 @@ def cue_text(text: str, m: re.Match[str]) -> tuple[str, int]:
     return m.group(), end
 
 
+DESCRIPTION_WORDS = 4
+"""The most words describing a speaker between a cue and the name (`said retired
+neurosurgeon Ben Carson`)."""
+
+
+def _describes(lead: str) -> bool:
+    """Words that can only describe who follows (`retired neurosurgeon`), no clause."""
+    ws = lead.split()
+    return (
+        0 < len(ws) <= DESCRIPTION_WORDS
+        and "," not in lead
+        and not any(w.lower() in NOT_DESCRIPTION or w[:1].isdigit() for w in ws)
+    )
+
+
 def _speaker_after_cue(text: str, pos: int, hi: int, names: Names) -> Speaker | None:
     """`said Trump`, `said the senator`, `says he`."""
     m = NP_AFTER_RE.match(text, pos, hi)
@@ -80,6 +101,11 @@ def _speaker_after_cue(text: str, pos: int, hi: int, names: Names) -> Speaker | 
             first = next((mt for mt in ms if not mt.possessive), None)
             if first is not None and "," not in text[pos : first.start]:
                 return (first.start, first.end), "name", first
+    if ms and _describes(text[pos : ms[0].start]):
+        # "said retired neurosurgeon Ben Carson", "said Virginia delegate Beau Correll"
+        first = next((mt for mt in ms if not mt.possessive and names.person_like(mt)), None)
+        if first is not None and _describes(text[pos : first.start]):
+            return (first.start, first.end), "name", first
     if m is None:
         return None
     if m.group("pron"):
@@ -254,6 +280,17 @@ def pre_attribution(text: str, lo: int, hi: int, names: Names) -> Attr | None:
     return _attr(r, cue)
 
 
+def subject_attribution(text: str, lo: int, hi: int, names: Names) -> Attr | None:
+    """A quote run into the reporter's clause with no verb of saying (`Trump attacked “the
+    hateful ideology …”`, `Moore thanked him for “…”`): the clause's subject says it."""
+    start = sentence_start(text, lo, hi)
+    lead = text[start:hi].rstrip()
+    if not lead or not lead[-1].isalpha():
+        return None
+    r = _first_subject(text, start, hi, names)
+    return None if r is None else _attr(r, "")
+
+
 def dash_attribution(text: str, r: Region, names: Names) -> None:
     """A quote followed by a paragraph "- Sanders." or "—Michelle Marks, Philadelphia."."""
     m = DASH_RE.match(text, r.close_pos)
@@ -263,4 +300,4 @@ def dash_attribution(text: str, r: Region, names: Names) -> None:
     if ms and ms[0].start - m.end() < 25:
         mt = ms[0]
         r.speaker_span = (mt.start, mt.end)
-        r.speaker = names.canonical(mt.tokens)
+        r.speaker = names.canonical(mt)

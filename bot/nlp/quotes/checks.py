@@ -29,6 +29,24 @@ SHORT_WORDS = 12
 """At most this many words, a quote may be a subhead or a title of a work."""
 HEADLINE_CHARS = 250
 """The longest first paragraph read as the article's title line."""
+CLOSING_WORDS = 5
+"""A quote this long that closes its sentence is a statement, however it is introduced."""
+
+
+def closes_sentence(text: str, r: Region, nwords: int) -> bool:
+    """The quoted words end their sentence (“…terrorism.” then a new sentence or paragraph).
+
+    Reporters run a quoted statement into their own clause (`took credit for “being
+    right on radical Islamic terrorism.”`, `He added, “actually, what I…”`): the
+    words are still a whole statement, quoted to its end, not a phrase in passing.
+    """
+    if nwords < CLOSING_WORDS or title_case(text, r):
+        return False
+    last = text[r.parts[-1][0] : r.parts[-1][1]].rstrip()
+    if last[-1:] not in ".!?…":
+        return False
+    am = re.match(r"[ \t]*(\n|$|[\"“‘'(\[]?[A-Z0-9])", text[r.close_pos : r.close_pos + 4])
+    return am is not None
 
 
 def is_partial(text: str, r: Region, para_start: int) -> bool:
@@ -47,6 +65,8 @@ def is_partial(text: str, r: Region, para_start: int) -> bool:
     )
     if nwords <= FRAGMENT_WORDS and not terminal:
         return True
+    if closes_sentence(text, r, nwords):
+        return False
     clause_start = prev == "" or prev in FULL_START or prev in '.!?"”’'
     if not clause_start:
         lw = re.search(r"([\w’']+)\s*$", before)

@@ -16,6 +16,7 @@ from bot.nlp.quotes.attribution import (
     dash_attribution,
     post_attribution,
     pre_attribution,
+    subject_attribution,
 )
 from bot.nlp.quotes.checks import is_partial, not_speech, title_case
 from bot.nlp.quotes.names import Names
@@ -125,6 +126,8 @@ class _Extraction:
             attr = pre_attribution(work, lo, r.open_pos, names)
             if attr is None and r.open_pos == first_nonspace(work, ps):
                 attr = self._colon_paragraph(ps, prev_close)
+            if attr is None and not r.partial:
+                attr = subject_attribution(work, lo, r.open_pos, names)
         return attr
 
     def _colon_paragraph(self, ps: int, prev_close: int) -> Attr | None:
@@ -157,7 +160,7 @@ class _Extraction:
 
     def _resolve(self, attr: Attr) -> str | None:
         if attr.kind == "name" and attr.mention is not None:
-            return self.names.canonical(attr.mention.tokens)
+            return self.names.canonical(attr.mention)
         if attr.kind == "pron":
             p = self.work[attr.span[0] : attr.span[1]].lower()
             if p in PERSON_PRONOUNS:

@@ -15,6 +15,7 @@ from typing import Literal
 
 from bot.nlp.quotes.patterns import CAPSEQ_RE
 from bot.nlp.quotes.vocab import (
+    ABBREVIATIONS,
     BREAK,
     FEMALE_NAMES,
     FEMALE_TITLES,
@@ -30,8 +31,11 @@ from bot.nlp.quotes.vocab import (
 )
 
 Gender = Literal["m", "f", ""]
+SUFFIXES = frozenset(["jr", "sr", "ii", "iii"])
+"""Generational suffixes, dropped from a name ("Donald Trump Jr.")."""
 MAX_NAME_TOKENS = 4
-"""A longer capitalised run is a headline or an organisation, not a person."""
+"""A longer capitalised run is a headline or an organisation, not a person (particles
+such as "da" in "Luiz Inácio Lula da Silva" are not counted)."""
 
 
 @dataclass(slots=True)
@@ -66,6 +70,14 @@ def gender_of_first_name(name: str) -> Gender:
     return ""
 
 
+def _ends_sentence(tok: str) -> bool:
+    """A full stop after a word that is no abbreviation or initial ends the sentence."""
+    if not tok.endswith(".") or len(tok) <= 2 or re.fullmatch(r"(?:[A-Z]\.)+", tok):
+        return False
+    low = tok[:-1].lower()
+    return low not in ABBREVIATIONS and low not in TITLES and low not in SUFFIXES
+
+
 def _possessive_cut(raw: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], bool]:
     """A possessive ends the name: "Kim’s sister" -> "Kim’s"."""
     for idx, (_, tok) in enumerate(raw):
@@ -84,7 +96,8 @@ class Names:
         # Distinct multi-word forms per last / first token, with counts (first-seen order).
         self.full: dict[str, dict[tuple[str, ...], int]] = {}
         self.first_tok: dict[str, dict[tuple[str, ...], int]] = {}
-        self._canon: dict[tuple[str, ...], str] = {}
+        self.where: dict[tuple[str, ...], list[int]] = {}
+        self._forms: dict[tuple[str, ...], list[tuple[tuple[str, ...], list[int]]]] = {}
         self.gender: dict[str, Gender] = {}
         self.speaker_keys: set[str] = set()
         self.places: set[str] = set()
@@ -99,6 +112,9 @@ class Names:
                     chunk = []
                 else:
                     chunk.append((m.start() + t.start(), t.group()))
+                    if _ends_sentence(t.group()):
+                        self._add(chunk)  # "…met with Sanders. Lombardi said": two names
+                        chunk = []
             if chunk:
                 self._add(chunk)
         self.starts = [m.start for m in self.mentions]
@@ -139,11 +155,12 @@ class Names:
                 and not any(w.lower() in ORG_WORDS for w in mt.tokens)
             ):
                 self.person_keys.add(key)
-                self.person_keys.add(mt.tokens[0])
+                self.person_keys.add(next(w for w in mt.tokens if not w.islower()))
             self.counts[key] = self.counts.get(key, 0) + 1
             if len(mt.tokens) >= 2:
                 forms = self.full.setdefault(key, {})
                 forms[mt.tokens] = forms.get(mt.tokens, 0) + 1
+                self.where.setdefault(mt.tokens, []).append(mt.start)
                 firsts = self.first_tok.setdefault(mt.tokens[0], {})
                 firsts[mt.tokens] = firsts.get(mt.tokens, 0) + 1
             if mt.gender:
@@ -170,14 +187,17 @@ class Names:
                 continue
             if not toks and low in NONPERSON and low not in PERSON_OK:
                 continue
-            if low in ("jr", "sr", "ii", "iii"):
+            if low in SUFFIXES:
                 continue
             toks.append((off, base))
         while toks and toks[-1][1].lower().rstrip(".") in NONPERSON:
             if len(toks) == 1:
                 break
             toks.pop()
-        if not toks or len(toks) > MAX_NAME_TOKENS:
+        while toks and toks[0][1][:1].islower() and len(toks) > 1 and toks[1][1][:1].islower():
+            toks.pop(0)  # "Mayor" dropped from "Mayor de la Cruz" leaves the particles first
+        capitalised = sum(1 for _, t in toks if not t.islower())
+        if not capitalised or capitalised > MAX_NAME_TOKENS:
             return
         words = tuple(_clean_token(t) for _, t in toks)
         if all(w.lower().rstrip(".") in NONPERSON for w in words):
@@ -230,29 +250,70 @@ class Names:
             return False  # "the Port of Kessington", "in Brenmouth"
         return key in self.person_keys
 
-    def canonical(self, tokens: tuple[str, ...]) -> str:
-        """Fullest form of the name the article uses ("Trump" -> "Donald Trump")."""
-        cached = self._canon.get(tokens)
+    def canonical(self, m: Mention) -> str:
+        """Fullest form of the name the article uses for this mention ("Trump" -> "Donald Trump").
+
+        When several people share the surname ("Bill Clinton", "Hillary Clinton"), a bare
+        "Clinton" is the one named most recently before it (the next one named, if none
+        was before): reporters name a second Clinton in full when they switch to them.
+        A title's gender ("Mrs. Clinton") rules out the others.
+        """
+        tokens = m.tokens
+        groups = self._forms_of(tokens)
+        if not groups:
+            return " ".join(self._hyphenated_form(tokens))
+        if m.gender:
+            fitting = [g for g in groups if self._gender_of_form(g[0]) in ("", m.gender)]
+            if not fitting:
+                return " ".join(tokens)
+            groups = fitting
+        before = [(max(p for p in g[1] if p < m.start), g[0]) for g in groups if g[1][0] < m.start]
+        if before:
+            return " ".join(max(before)[1])
+        return " ".join(min((g[1][0], g[0]) for g in groups)[1])
+
+    def _forms_of(self, tokens: tuple[str, ...]) -> list[tuple[tuple[str, ...], list[int]]]:
+        """The longer forms of a name, one per person, each with where it is mentioned.
+
+        Forms with the same first and last word are one person ("Donald J. Trump",
+        "Donald Trump"): the most used of them names the person.
+        """
+        cached = self._forms.get(tokens)
         if cached is not None:
             return cached
-        key = tokens[-1]
-        best: tuple[str, ...] = tokens
-        forms = self.full.get(key, {})
-        freq = {t: c for t, c in forms.items() if _is_suffix(tokens, t)}
-        if not freq and len(tokens) == 1:
-            firsts = self.first_tok.get(key, {})
-            freq = {
-                t: c
-                for t, c in firsts.items()
-                if "-" in "".join(t[1:]) and not self._relative_of(key, t)
-            }
-        if freq:
-            best = max(freq, key=lambda c: (len(c) > len(tokens), freq[c], len(c)))
-            if len(best) < len(tokens):
-                best = tokens
-        name = " ".join(best)
-        self._canon[tokens] = name
-        return name
+        forms = {
+            t: c for t, c in self.full.get(tokens[-1], {}).items()
+            if len(t) > len(tokens) and _is_suffix(tokens, t)
+        }  # fmt: skip
+        people: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        for t in forms:
+            people.setdefault((t[0], t[-1]), []).append(t)
+        out: list[tuple[tuple[str, ...], list[int]]] = []
+        for variants in people.values():
+            best = max(variants, key=lambda t: (forms[t], len(t)))
+            where = sorted(p for t in variants for p in self.where[t])
+            out.append((best, where))
+        self._forms[tokens] = out
+        return out
+
+    def _gender_of_form(self, form: tuple[str, ...]) -> Gender:
+        name = " ".join(form)
+        return self.gender.get(name, "") or gender_of_first_name(name)
+
+    def _hyphenated_form(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
+        """ "Kim" -> "Kim Jong-un": a family name written first, given name hyphenated."""
+        if len(tokens) != 1:
+            return tokens
+        key = tokens[0]
+        firsts = self.first_tok.get(key, {})
+        freq = {
+            t: c
+            for t, c in firsts.items()
+            if "-" in "".join(t[1:]) and not self._relative_of(key, t)
+        }
+        if not freq:
+            return tokens
+        return max(freq, key=lambda c: (freq[c], len(c)))
 
     def _relative_of(self, key: str, full: tuple[str, ...]) -> bool:
         """ "Kim’s sister, Kim Yo-jong": the bare "Kim" is someone else, not her."""

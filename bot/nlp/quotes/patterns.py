@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.nlp.lexicon import word_pattern
-from bot.nlp.quotes.vocab import PARTICLES
+from bot.nlp.quotes.vocab import JOINED_PARTICLES, OPENING_PARTICLES, PARTICLES
 
 UP = "A-ZÀ-ÖØ-Þ"
 """Upper-case Latin letters (ASCII and Latin-1)."""
@@ -17,13 +17,15 @@ LO = "a-zß-öø-ÿ"
 LETTER = f"{UP}{LO}"
 
 _TOKEN = (
-    rf"(?:Mc|Mac|O['’]|D['’])?[{UP}][{LETTER}]*(?:[-'’][{LETTER}]+)*\.?"
+    rf"(?:(?:{JOINED_PARTICLES})-|Mc|Mac|O['’]|D['’])?[{UP}][{LETTER}]*(?:[-'’][{LETTER}]+)*\.?"
     rf"|[{UP}]\.(?:[{UP}]\.)+"
 )
 CAPSEQ_RE = re.compile(
-    rf"(?<![\w’'-])(?:{_TOKEN})(?:[ \t]+(?:(?:{PARTICLES})[ \t]+)?(?:{_TOKEN}))*"
+    rf"(?<![\w’'-])(?:(?:{OPENING_PARTICLES})[ \t]+(?=[{UP}]))?(?:{_TOKEN})"
+    rf"(?:[ \t]+(?:(?:{PARTICLES})[ \t]+){{0,2}}(?:{_TOKEN}))*"
 )
-"""A run of capitalised words, name particles allowed between them: a name candidate."""
+"""A run of capitalised words, name particles allowed between them (up to two: "von der")
+and before them ("de Blasio"): a name candidate."""
 
 CUE_SCAN_RE = re.compile(
     r"(?<![\w’'-])(?:according to|went on|point(?:ed|s|ing)? out|put it|[A-Za-z]+)(?![\w’'-])",

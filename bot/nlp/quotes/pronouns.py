@@ -69,7 +69,7 @@ class Pronouns:
             return None
         if self.quoted(m.start) or not self.names.person_like(m):
             return None
-        name = self.names.canonical(m.tokens)
+        name = self.names.canonical(m)
         if want:
             g = self.gender_of(name)
             if g and g != want:

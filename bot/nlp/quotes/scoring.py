@@ -26,6 +26,7 @@ class Weights:
     position: float = 1.0  # x (1 - offset / length): the story comes first
     inherited: float = -0.3  # a bare quote that continues the previous speaker's
     question: float = -0.6  # a question rarely carries the news; a statement does
+    runs_in: float = -1.5  # starts in lower case, run into the reporter's clause
     narration_free: int = 40  # characters of narration after the attribution, free
     narration_scale: int = 100  # characters of narration beyond that cost a whole point
     narration_max: float = 0.5  # the most narration can cost
@@ -72,6 +73,9 @@ def _score_one(r: Region, body: str, s: int, n: int, names: Names, top: int, w: 
         score += w.inherited
     if body.endswith("?"):
         score += w.question
+    if body[:1].islower():
+        # took credit for “being right on …”: a statement, but it reads as half of one.
+        score += w.runs_in
     if r.trail > w.narration_free:
         # "…,” Trump asked with a grin, stressing that …: the quote is embedded in
         # narration; a quote whose sentence is just the attribution stands alone.

@@ -37,8 +37,12 @@ PLACE_OF = frozenset(w.capitalize() for w in words("places", "of"))
 """Title Case nouns before "of" that make the following name a place ("Port of X")."""
 BREAK = words("function_words", "name_break")
 """Words that split a run of capitalised words into separate names."""
-PARTICLES = alternation("name_particles")
-"""Lower-case name particles as a regex alternation ("de|da|…|von")."""
+PARTICLES = alternation("name_particles", "inside")
+"""Lower-case name particles between two parts of a name, as a regex ("de|da|…|von")."""
+OPENING_PARTICLES = alternation("name_particles", "opens")
+"""Particles that may open a name written without its first name ("said de Blasio")."""
+JOINED_PARTICLES = alternation("name_particles", "joined")
+"""Particles hyphenated onto a surname ("al-Assad")."""
 
 PRONOUNS = frozenset(["he", "she", "they", "it", "i", "we", "you"])
 PERSON_PRONOUNS = frozenset(["he", "she"])
