@@ -27,8 +27,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -41,7 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import brief_latency  # noqa: E402
 
 from bot.store import Store  # noqa: E402
-from tests.slack.fake_slack import FakeSlack  # noqa: E402
+from tests.slack.fake_slack import Ack, Call, FakeSlack  # noqa: E402
 from tests.slack.rig import SIGNING_SECRET, TEAM, command_fields, signed_headers  # noqa: E402
 
 TARGET_ACK_P99_MS = 100.0
@@ -79,6 +81,7 @@ def _env(fake: FakeSlack, data: Path, port: int, socket_mode: bool) -> dict[str,
 
 
 async def _newsbrief(env: dict[str, str]) -> asyncio.subprocess.Process:
+    log = open(Path(env["NEWSBRIEF_DATA_DIR"]) / "newsbrief.log", "ab")  # noqa: SIM115
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -87,7 +90,7 @@ async def _newsbrief(env: dict[str, str]) -> asyncio.subprocess.Process:
         "--no-sample",
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=log,  # read afterwards if it failed; a pipe nobody reads would block it
         env=env,
         cwd=str(ROOT),
     )
@@ -103,6 +106,16 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
             await proc.wait()
 
 
+async def _started(data: Path, ready: Coroutine[Any, Any, object]) -> None:
+    """Wait for newsbrief to be up; if it never is, show why (its log)."""
+    try:
+        await ready
+    except AssertionError:
+        log = (data / "newsbrief.log").read_text(errors="replace")
+        print("newsbrief did not start; its log ends:\n" + log[-3000:], file=sys.stderr)
+        raise
+
+
 def _channels(fake: FakeSlack, n: int, prefix: str) -> list[str]:
     channels = [f"C{prefix}{i:05d}" for i in range(n)]
     for c in channels:
@@ -111,11 +124,19 @@ def _channels(fake: FakeSlack, n: int, prefix: str) -> list[str]:
 
 
 async def _posted(fake: FakeSlack, channels: list[str], sent_at: dict[str, float]) -> list[float]:
+    """Command → first chat.postMessage in its channel, once every channel has one.
+
+    The waits count instead of searching: the fake answers in this process, and a
+    predicate that scans every call on every call would delay what it measures."""
     wanted = set(channels)
-    await fake.calls.wait_for(
-        lambda _: wanted <= {c.params.get("channel") for c in fake.calls_to("chat.postMessage")},
-        timeout=600,
-    )
+    seen: set[str] = set()
+
+    def all_posted(call: Call) -> bool:
+        if call.method == "chat.postMessage" and call.params.get("channel") in wanted:
+            seen.add(str(call.params["channel"]))
+        return len(seen) == len(wanted)
+
+    await fake.calls.wait_for(all_posted, timeout=600)
     first: dict[str, float] = {}
     for call in fake.calls_to("chat.postMessage"):
         first.setdefault(str(call.params.get("channel")), call.at)
@@ -127,7 +148,7 @@ async def http_round(
 ) -> tuple[list[float], list[float]]:
     proc = await _newsbrief(_env(fake, data, port, socket_mode=False))
     try:
-        await fake.calls.wait_for(lambda c: c.method == "auth.test", timeout=120)
+        await _started(data, fake.calls.wait_for(lambda c: c.method == "auth.test", timeout=300))
         channels = _channels(fake, n, "H")
         bodies = []
         for i, channel in enumerate(channels):
@@ -162,7 +183,9 @@ async def socket_round(fake: FakeSlack, data: Path, n: int, port: int) -> list[f
     hellos = len(fake.hellos.items)
     proc = await _newsbrief(_env(fake, data, port, socket_mode=True))
     try:
-        await fake.hellos.wait_for(lambda _: len(fake.hellos.items) > hellos, timeout=120)
+        await _started(
+            data, fake.hellos.wait_for(lambda _: len(fake.hellos.items) > hellos, timeout=300)
+        )
         channels = _channels(fake, n, "S")
         payloads = [
             command_fields(
@@ -178,9 +201,14 @@ async def socket_round(fake: FakeSlack, data: Path, n: int, port: int) -> list[f
             sent[envelope] = t0
 
         await asyncio.gather(*(push(p) for p in payloads))
-        await fake.acks.wait_for(lambda _: all(
-            any(a.envelope_id == e for a in fake.acks.items) for e in sent
-        ), timeout=300)  # fmt: skip
+        acked: set[str] = set()
+
+        def all_acked(ack: Ack) -> bool:
+            if ack.envelope_id in sent:
+                acked.add(ack.envelope_id)
+            return len(acked) == len(sent)
+
+        await fake.acks.wait_for(all_acked, timeout=300)
         at = {a.envelope_id: a.at for a in fake.acks.items}
         acks = [(at[e] - t0) * 1000 for e, t0 in sent.items()]
         await _posted(fake, channels, {c: 0.0 for c in channels})  # let it finish its work

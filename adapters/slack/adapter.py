@@ -26,7 +26,6 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
@@ -41,6 +40,7 @@ from adapters.slack.manifest import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, co
 from adapters.slack.oauth import SlackConfigError, StaticTokens, build_app, secret
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.render import SlackMessage, escape, render
+from adapters.slack.transport import HttpEvents, SocketEvents
 from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, User
 from bot.chat.platform import ChannelUnreachableError, EventHandler
 from bot.config import Settings
@@ -88,11 +88,12 @@ class SlackPlatform:
         self.ready = asyncio.Event()
         self._handler: EventHandler | None = None
         self._session: aiohttp.ClientSession | None = None
-        self._socket: AsyncSocketModeHandler | None = None
+        self._socket: SocketEvents | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._commands: dict[int, Command] = {}  # id(event) → its delivery, while it runs
         self._accepting = False
         self._stopped = asyncio.Event()
+        self._settings = settings
         wiring = build_app(settings, http=self.mode == "http", engine=engine, box=box)
         self.bolt, self.client, self.tokens = wiring.app, wiring.client, wiring.tokens
         self.installations = wiring.installations
@@ -111,7 +112,9 @@ class SlackPlatform:
     def _mount(self, server: HttpServer | None) -> None:
         routes: list[tuple[str, str, Any]] = []
         if self.mode == "http":
-            routes.append(("POST", EVENTS_PATH, self._http_events))
+            secret_ = secret(self._settings.slack_signing_secret) or ""
+            events_ = HttpEvents(self.bolt, secret_, self._spawn, lambda: self._accepting)
+            routes.append(("POST", EVENTS_PATH, events_))
         if self.multi:
             routes += [("GET", INSTALL_PATH, self._install), ("GET", REDIRECT_PATH, self._redirect)]
         if routes and server is None:
@@ -121,12 +124,6 @@ class SlackPlatform:
             server.add_route(method, path, handler)
 
     # ------------------------------------------------------------- HTTP
-    async def _http_events(self, request: web.Request) -> web.StreamResponse:
-        if not self._accepting:
-            return web.Response(status=503, text="newsbrief is starting or stopping")
-        response = await self.bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
-
     async def _install(self, request: web.Request) -> web.StreamResponse:
         assert self.bolt.oauth_flow is not None
         response = await self.bolt.oauth_flow.handle_installation(await to_bolt_request(request))
@@ -337,9 +334,8 @@ class SlackPlatform:
                     f"Slack refused SLACK_APP_TOKEN ({_error(exc)}): make an app-level token "
                     "with connections:write under Basic Information"
                 ) from None
-            self._socket = AsyncSocketModeHandler(self.bolt, self.app_token, web_client=self.client)
-            self._socket.client.wss_uri = str(opened["url"])
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            self._socket = SocketEvents(self.bolt, self.app_token, self.client, self._spawn)
+            await self._socket.connect(str(opened["url"]))
             log.info("Slack: Socket Mode connected")
 
     async def stop(self) -> None:
@@ -347,7 +343,7 @@ class SlackPlatform:
         self._accepting = False
         if self._socket is not None:
             socket, self._socket = self._socket, None
-            await socket.close_async()  # type: ignore[no-untyped-call]
+            await socket.close()
         for task in await self.drain(self.shutdown_timeout):
             log.warning("Slack: cancelled a command still running after %ss", self.shutdown_timeout)
             task.cancel()
@@ -355,11 +351,16 @@ class SlackPlatform:
         self._stopped.set()
 
     async def drain(self, timeout: float | None = None) -> set[asyncio.Task[None]]:
-        """Wait until the commands and replies in flight are handled; those still running."""
-        if not self._tasks:
-            return set()
-        _, late = await asyncio.wait(set(self._tasks), timeout=timeout)
-        return late
+        """Wait until the requests, commands and replies in flight are handled (and what
+        they started); returns those still running after ``timeout``."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while self._tasks:
+            left = None if deadline is None else max(0.0, deadline - loop.time())
+            _, late = await asyncio.wait(set(self._tasks), timeout=left)
+            if late and deadline is not None and loop.time() >= deadline:
+                return late
+        return set()
 
     async def _close_session(self) -> None:
         if self._session is not None:

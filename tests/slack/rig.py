@@ -198,7 +198,8 @@ class SlackRig:
         headers: dict[str, str] | None = None,
     ) -> Sent:
         assert self._http is not None
-        sent_headers = {"Content-Type": content_type, **(headers or signed_headers(body))}
+        signing = signed_headers(body) if headers is None else headers
+        sent_headers = {"Content-Type": content_type, **signing}
         t0 = time.perf_counter()
         async with self._http.post(self.events_url, data=body, headers=sent_headers) as resp:
             text = await resp.text()
