@@ -28,13 +28,18 @@ from bot.nlp.quotes.vocab import (
     CONTINUATION,
     CUE_OBJECTS,
     CUES,
+    DAYS,
     DETERMINERS,
     INTRO_WORDS,
+    MONTHS,
+    SUBORDINATORS,
     TITLE_WORDS_PLUS,
     TITLES,
     WEAK_CUES,
 )
 
+LEAD_OPENERS = INTRO_WORDS | SUBORDINATORS | DAYS | MONTHS
+"""First words of a leading phrase before the subject ("When asked", "On Tuesday")."""
 NOT_DESCRIPTION = BREAK | INTRO_WORDS | CONTINUATION | DETERMINERS | CUES
 """Words that start a clause or a phrase, so what follows a cue is not a description."""
 
@@ -137,6 +142,11 @@ def _speaker_in_front(text: str, lo: int, cue_start: int, names: Names) -> Speak
         # Appositive: find the name before the previous comma.
         k = text.rfind(",", max(lo, end - 200), end - 1)
         if k > lo:
+            r = _name_after_comma(text, k, names)
+            if r is not None and re.fullmatch(
+                r"\s*(?:\([^()]{1,40}\))?\s*", text[r[0][1] : end - 1]
+            ):
+                return r  # "…in the primary, Gov. John Kasich (R-OH), said"
             r = _subject_ending(text, lo, k, names)
             if r is not None:
                 return r
@@ -169,8 +179,46 @@ def _subject_ending(text: str, lo: int, end: int, names: Names) -> Speaker | Non
     return None
 
 
+def _name_after_comma(text: str, comma: int, names: Names) -> Speaker | None:
+    """A pronoun or a person's name (titles allowed before it) right after a comma."""
+    p = comma + 1
+    while p < len(text) and text[p] in " \t":
+        p += 1
+    pm = re.match(rf"({SUBJECT_PRONOUNS})\b", text[p : p + 5])
+    if pm:
+        return (p, p + len(pm.group(1))), "pron", None
+    for mt in names.at(p, p + 40):
+        lead = text[p : mt.start].split()
+        if mt.possessive or not all(w.lower().rstrip(".") in TITLES for w in lead):
+            return None
+        return ((mt.start, mt.end), "name", mt) if names.person_like(mt) else None
+    return None
+
+
+def _lead_subject(text: str, lo: int, hi: int, names: Names) -> Speaker | None:
+    """The subject after a leading phrase, which ends at one of its commas (`Appearing
+    before supporters, Suu Kyi said`, `When Mook was asked …, he laughed and said`)."""
+    first = WORD_RE.search(text, lo, hi)
+    if first is None:
+        return None
+    w = first.group().lower()
+    if w not in LEAD_OPENERS and not (w.endswith("ing") and len(w) > 5):
+        return None
+    found: Speaker | None = None
+    k = text.find(",", lo, hi)
+    while k >= 0:
+        r = _name_after_comma(text, k, names)
+        if r is not None:
+            found = r
+        k = text.find(",", k + 1, hi)
+    return found
+
+
 def _first_subject(text: str, lo: int, hi: int, names: Names) -> Speaker | None:
     """Main-clause subject for participle cues (`X mocked ..., insisting that`)."""
+    lead = _lead_subject(text, lo, hi, names)
+    if lead is not None:
+        return lead
     pm = re.match(r"\s*(?:\w+\s+){0,6}?(he|she|they|I|we)\b", text[lo:hi], re.I)
     for mt in names.at(lo, hi):
         if pm and lo + pm.start(1) < mt.start:
@@ -239,7 +287,7 @@ def _colon_attribution(text: str, start: int, hi: int, names: Names) -> Attr | N
     if not text[start:hi].rstrip().endswith(":") or hi - start > COLON_SENTENCE_MAX:
         return None
     r = _first_subject(text, start, hi, names)
-    if r is not None and r[0][0] - start < 40:
+    if r is not None and (r[0][0] - start < 40 or _lead_subject(text, start, hi, names) == r):
         return _attr(r, "")
     words = list(WORD_RE.finditer(text, start, min(hi, start + 60)))[:4]
     if not words:

@@ -14,12 +14,17 @@ from bot.models import Span
 from bot.nlp.quotes.patterns import CUE_SCAN_RE, SENT_END_RE
 from bot.nlp.quotes.vocab import ABBREVIATIONS, CUES
 
+_ARTICLE_BEFORE = re.compile(r"(?:^|[\s(])(?:a|an|the|his|her|their|its|our|my)\s+$", re.I)
+"""A cue right after an article is a noun: "in a tweet", "the statement"."""
+
 
 def cues(text: str, lo: int = 0, hi: int | None = None) -> Iterator[re.Match[str]]:
     """Verbs of saying in text[lo:hi], in order."""
     for m in CUE_SCAN_RE.finditer(text, lo, len(text) if hi is None else hi):
         w = m.group()
-        if " " in w or w.lower() in CUES:
+        if " " in w or (w.lower() in CUES and not _ARTICLE_BEFORE.search(
+            text, max(0, m.start() - 7), m.start()
+        )):
             yield m
 
 

@@ -26,7 +26,9 @@ TITLE_WORDS_PLUS = frozenset({"", "former", "the", "republican", "democratic"})
 
 FEMALE_NAMES = words("first_names", "female")
 MALE_NAMES = words("first_names", "male")
-NONPERSON = words("not_names") | words("days") | words("months")
+DAYS = words("days")
+MONTHS = words("months")
+NONPERSON = words("not_names") | DAYS | MONTHS
 """Capitalised words that are not (all of) a person's name."""
 PERSON_OK = frozenset(["will", "may"])
 """Words in NONPERSON that may still open a name (Will Smith, May)."""
@@ -57,5 +59,7 @@ CONTINUATION = words("function_words", "continues")
 """After a closing mark, the sentence runs on: the marks held no speech."""
 INTRO_WORDS = words("function_words", "intro")
 """Words that open a leading phrase before the subject ("At the shop, Tom said")."""
+SUBORDINATORS = frozenset(["if", "because", "once", "unless", "until", "when", "while", "as"])
+"""Conjunctions that open a clause before the main one ("When asked, he said")."""
 NAMING_WORDS = ("titled", "entitled", "dubbed", "headlined")
 """Before a quoted phrase, these name a work: an ad titled “Scam.”"""
