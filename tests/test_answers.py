@@ -140,11 +140,18 @@ def _dev_metrics() -> tuple[float, float]:
 
 
 def test_dev_set_regression() -> None:
-    """The whole dev set, one article per thread: a drop below the targets fails CI."""
+    """The whole dev set, one article per thread: a drop below the targets fails CI.
+
+    These questions are about the eight bundled samples, whose names and invented
+    companies used to sit in the word lists; with those entries gone and the answerer
+    set on reader-written questions about real news (bench/answers_eval.py), the
+    samples' "I don't know" precision fell from 91% to 80% while the held-out
+    samples' rose from 33% to 43%: the floor is 75% now, accuracy's stays at 80%.
+    """
     t0 = time.perf_counter()
     accuracy, idk_precision = _dev_metrics()
     assert accuracy >= 0.80, f"top-1 accuracy {accuracy:.1%}"
-    assert idk_precision >= 0.90, f"I-don't-know precision {idk_precision:.1%}"
+    assert idk_precision >= 0.75, f"I-don't-know precision {idk_precision:.1%}"
     assert time.perf_counter() - t0 < 10.0
 
 

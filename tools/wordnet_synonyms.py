@@ -17,6 +17,9 @@ meanings are kept:
 Input: the WordNet 3.0 database as Debian's ``wordnet-base`` installs it
 (/usr/share/wordnet: index.* and data.* files, Princeton's own format).
 Run: python tools/wordnet_synonyms.py [/usr/share/wordnet] > bot/nlp/lexicon/synonyms.txt
+     python tools/wordnet_synonyms.py organisations|roles   (the words whose commonest
+     sense is a kind of organisation, or of leader, official, spokesperson, head,
+     professional or expert: the answers tags of organisations.txt and titles.txt)
 """
 
 from __future__ import annotations
@@ -113,8 +116,94 @@ def synonyms(root: Path) -> dict[str, set[str]]:
     return out
 
 
+def _hyponyms(root: Path, offsets: list[str], depth: int) -> set[str]:
+    """Synsets under ``offsets`` (nouns), down to ``depth`` levels, the roots included."""
+    raw: dict[str, list[str]] = {}
+    for line in (root / "data.noun").read_text(encoding="latin-1").splitlines():
+        if not line.startswith(" "):
+            f = line.split(" | ")[0].split()
+            raw[f[0]] = f
+    seen, level = set(offsets), list(offsets)
+    for _ in range(depth):
+        nxt = []
+        for off in level:
+            f = raw[off]
+            at = 4 + 2 * int(f[3], 16)
+            for k in range(int(f[at])):
+                sym, target = f[at + 1 + 4 * k], f[at + 2 + 4 * k]
+                if sym == "~" and target not in seen:  # kinds, not instances (no "NATO")
+                    seen.add(target)
+                    nxt.append(target)
+        level = nxt
+    return seen
+
+
+def kind_words(root: Path, heads: list[str], depth: int) -> list[str]:
+    """Single words one of whose common noun senses (as for synonyms) lies under ``heads``:
+    words that name an organisation ("agency", "union") or a role ("spokesman")."""
+    index = _index(root, "noun")
+    roots = []
+    for h in heads:  # "body#2": the second sense of "body"
+        word, _, sense = h.partition("#")
+        roots.append(index[word][int(sense or 1) - 1][0])
+    under = _hyponyms(root, roots, depth)
+    return sorted(
+        w
+        for w, senses in index.items()
+        if WORD.fullmatch(w)
+        and any(
+            off in under for k, (off, tagged) in enumerate(senses[:SENSES]) if k < max(tagged, 1)
+        )
+    )
+
+
+# The noun synsets whose hyponyms are organisation words, and role words.
+ORGANISATION_HEADS = [
+    "organization",
+    "institution",
+    "company",
+    "financial_institution",
+    "administrative_unit",
+    "body#2",
+]
+ROLE_HEADS = [
+    "leader",
+    "official",
+    "spokesperson",
+    "head",
+    "professional",
+    "expert",
+    "scientist",
+    "presiding_officer",
+    "military_officer",
+]
+
+
+DEPTH = {"organisations": 5, "roles": 3}  # how far under the heads a kind may lie
+KIND_HEADERS = {
+    "organisations": "# Words that name a kind of organisation (agency, union, council): a\n"
+    "# capitalised phrase holding one is a body, not a person or a place, and the body someone\n"
+    "# speaks"
+    " for describes them. Words one of whose two commonest senses in WordNet 3.0 lies up to\n"
+    "# five levels under: {heads}\n# (tools/wordnet_synonyms.py organisations writes this file).\n"
+    "# Read by bot/nlp/answers.",
+    "roles": "# Words for a role a person is described by (minister, spokesman, coach, lawyer).\n"
+    "# Words one of whose two commonest senses in WordNet 3.0 lies up to three levels under:\n"
+    "# {heads}\n# (tools/wordnet_synonyms.py roles writes this file).\n"
+    "# Read by bot/nlp/answers.",
+}
+
+
 def main() -> None:
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
+    args = sys.argv[1:]
+    kind = args.pop(0) if args and args[0] in {"organisations", "roles"} else "synonyms"
+    root = Path(args[0] if args else "/usr/share/wordnet")
+    if kind != "synonyms":
+        heads = ORGANISATION_HEADS if kind == "organisations" else ROLE_HEADS
+        what = KIND_HEADERS[kind].format(heads=", ".join(heads))
+        print(what + "\n" + "\n".join(HEADER.splitlines()[4:]))
+        print("\n".join(kind_words(root, heads, depth=DEPTH[kind])))
+        return
     found = synonyms(root)
     print(HEADER)
     for lemma in sorted(found):

@@ -62,11 +62,14 @@ SPEECH_VERBS = alternation("speech_verbs", "answers")
 """Verbs of saying that mark reported speech, as a regex alternation."""
 MONTHS = alternation("months") + "|" + alternation("month_abbreviations")
 DAYS = alternation("days")
-ORGANISATIONS = "|".join(re.escape(w.capitalize()) for w in word_list("organisations", "answers"))
-"""Title Case words that make a capitalised phrase an organisation ("Port Authority")."""
-ROLES = "|".join(
-    (alternation("titles", "answers"), r"spokes\w+", alternation("organisations", "answers_role"))
+ORGANISATIONS = "|".join(
+    re.escape(w.capitalize())
+    for w in (*word_list("organisation_words"), *word_list("organisations", "answers"))
 )
-"""Words that describe someone by role or by the body they speak for ("the union leader")."""
+"""Title Case words that make a capitalised phrase an organisation ("Port Authority"):
+WordNet's kinds of organisation, and the legal forms (Inc, Ltd)."""
+ROLES = "|".join((alternation("role_words"), r"spokes\w+", alternation("organisation_words")))
+"""Words that describe someone by role or by the body they speak for ("the union leader"):
+WordNet's kinds of leader, official, professional ..., and of organisation."""
 PLACE_NOUNS = alternation("places", "answers")
 """Nouns of a kind of place ("the station")."""
