@@ -33,8 +33,9 @@ from typing import Any
 
 from sqlalchemy import create_engine, insert, text
 
-from bot.store import ArticleRecord, Store
-from bot.store.schema import Article, Cluster
+from bot.store import ArticleRecord, FeedState, Store
+from bot.store.schema import Article, ArticleSource, Cluster
+from bot.store.sources import OPERATOR, Via
 
 NOW = datetime(2025, 6, 30, 12, tzinfo=UTC)
 SPAN = timedelta(days=30)
@@ -163,7 +164,7 @@ def rows(n: int, corpus: Corpus) -> Iterator[tuple[dict[str, Any], list[dict[str
                     "canonical_url": f"https://site{k}.example/{cluster_id}/{made}",
                     "url": f"https://site{k}.example/{cluster_id}/{made}",
                     "guid": None,
-                    "feed_url": f"https://site{k}.example/feed",
+                    "feed_id": k,  # the k-th site's feed: fill() puts the stored id here
                     "title": title if k == 0 else f"{title} ({k})",
                     "text": variant,
                     "author": None,
@@ -193,17 +194,24 @@ def fill(store: Store, n: int, seed: int = 7) -> float:
     t0 = time.perf_counter()
     batch_c: list[dict[str, Any]] = []
     batch_a: list[dict[str, Any]] = []
+    # Every site's feed is one of the operator's sources, shared by every workspace.
+    feeds = [
+        store.save_feed(FeedState(url=f"https://site{k}.example/feed"), Via(owner=OPERATOR)).id
+        for k in range(6)
+    ]
 
     def flush() -> None:
         with store.engine.begin() as conn:
             conn.execute(insert(Cluster), batch_c)
             conn.execute(insert(Article), batch_a)
+            links = [{"article_id": a["id"], "feed_id": a["feed_id"]} for a in batch_a]
+            conn.execute(insert(ArticleSource), links)
         batch_c.clear()
         batch_a.clear()
 
     for cluster, arts in rows(n, corpus):
         batch_c.append(cluster)
-        batch_a.extend(arts)
+        batch_a.extend({**a, "feed_id": feeds[a["feed_id"]]} for a in arts)
         if len(batch_a) >= 2000:
             flush()
     if batch_a:

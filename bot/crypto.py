@@ -8,12 +8,17 @@ when that is unset (the embedded default), a key generated once into
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import hmac
 import os
 import tempfile
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from bot.config import Settings
 from bot.errors import NewsbriefError
@@ -37,6 +42,11 @@ class SecretBox:
                 "python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'"
             ) from None
+        # A separate key for keyed digests, derived (HKDF) so that it is never the
+        # encryption key itself.
+        self._digest_key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"newsbrief keyed digest"
+        ).derive(base64.urlsafe_b64decode(key))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SecretBox:
@@ -55,6 +65,12 @@ class SecretBox:
                 "a stored secret cannot be decrypted: NEWSBRIEF_SECRET_KEY (or "
                 "secret.key in the data directory) changed since it was stored"
             ) from None
+
+    def digest(self, plain: str) -> str:
+        """A keyed digest (HMAC-SHA256, hex) of ``plain``: equal inputs give equal digests,
+        so it can be a unique key, yet without the key a short token in ``plain`` cannot be
+        found by trying every value, as it could from a bare hash."""
+        return hmac.new(self._digest_key, plain.encode(), hashlib.sha256).hexdigest()
 
 
 def _key_file(data_dir: Path) -> bytes:

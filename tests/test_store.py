@@ -222,19 +222,20 @@ def test_same_url_with_tracking_parameters_is_a_duplicate(store: Store) -> None:
 
 
 def test_same_feed_guid_under_a_new_url_is_a_duplicate(store: Store) -> None:
-    feed = "https://reuters.example/rss"
+    feed = store.save_feed(FeedState(url="https://reuters.example/rss")).id
     first = store.upsert_article(
-        record(FED_A, "https://reuters.example/fed", feed_url=feed, guid="tag:fed-1")
+        record(FED_A, "https://reuters.example/fed", feed_id=feed, guid="tag:fed-1")
     )
     moved = store.upsert_article(
-        record(FED_A, "https://reuters.example/markets/fed", feed_url=feed, guid="tag:fed-1")
+        record(FED_A, "https://reuters.example/markets/fed", feed_id=feed, guid="tag:fed-1")
     )
     assert (moved.status, moved.article_id) == ("duplicate", first.article_id)
     assert store.counts().articles == 1
-    assert store.find_article(feed_url=feed, guid="tag:fed-1") == first.article_id
+    assert store.find_article(feed_id=feed, guid="tag:fed-1") == first.article_id
     # the same guid in another feed is another article
+    ap = store.save_feed(FeedState(url="https://ap.example/rss")).id
     other = store.upsert_article(
-        record(FED_B, "https://ap.example/fed", feed_url="https://ap.example/rss", guid="tag:fed-1")
+        record(FED_B, "https://ap.example/fed", feed_id=ap, guid="tag:fed-1")
     )
     assert other.status == "new"
 
@@ -543,7 +544,8 @@ def test_feed_state_round_trip_and_due(store: Store) -> None:
 def test_record_failure_counts_attempts(store: Store) -> None:
     assert store.failure_attempts("https://a.example/x") == 0
     assert store.record_failure("https://a.example/x?utm_source=rss", None, "timeout") == 1
-    assert store.record_failure("https://a.example/x", "https://a.example/rss", "HTTP 500") == 2
+    feed = store.save_feed(FeedState(url="https://a.example/rss")).id
+    assert store.record_failure("https://a.example/x", feed, "HTTP 500") == 2
     assert store.failure_attempts("https://a.example/x#frag") == 2
     assert store.counts().failures == 1
     assert store.counts().articles == 0

@@ -29,6 +29,8 @@ from bot.news.net import Fetcher, FetchError, FetchResult, is_http_url, redact_u
 from bot.nlp.analyze import analyze
 from bot.nlp.text.safe import clean_line, clean_text
 from bot.store import ArticleRecord, FeedState, Store, UpsertStatus, analysis_payload
+from bot.store.records import SourceKind
+from bot.store.sources import OPERATOR, Via
 from bot.store.store import content_hash
 
 log = logging.getLogger(__name__)
@@ -121,7 +123,7 @@ def _without_source(reason: str | None, source: str) -> str | None:
     return reason
 
 
-def _looks_like_feed(data: bytes, content_type: str | None) -> bool:
+def looks_like_feed(data: bytes, content_type: str | None) -> bool:
     ct = (content_type or "").lower()
     if any(k in ct for k in ("rss", "atom", "feed+json", "application/json")):
         return True
@@ -150,15 +152,37 @@ class Ingester:
         self._clock = clock
 
     # ------------------------------------------------------------ entry points
-    async def ingest(self, sources: Sequence[str]) -> IngestReport:
+    async def ingest(
+        self, sources: Sequence[str], *, owner: str = OPERATOR, added_by: str | None = None
+    ) -> IngestReport:
+        """Read ``sources``, which become ``owner``'s (by default the operator's, shared by
+        every workspace)."""
         report = IngestReport()
-        await asyncio.gather(*(self._source(s, report) for s in sources))
+        via = Via(owner=owner, added_by=added_by)
+        await asyncio.gather(*(self._source(s, report, via=via) for s in sources))
         return report
 
     async def poll_due(self) -> IngestReport:
-        """Re-poll the feeds whose interval has passed (what `newsbrief run` does each minute)."""
+        """Re-poll the feeds whose interval has passed (what `newsbrief run` does each minute).
+
+        Fetched with each source's full URL; who reads it does not change.
+        """
         due = await asyncio.to_thread(self.store.due_feeds, self._clock())
-        return await self.ingest([f.url for f in due if f.url != SAMPLE_FEED_URL])
+        report = IngestReport()
+        await asyncio.gather(
+            *(self._source(f.url, report, via=Via()) for f in due if f.url != SAMPLE_FEED_URL)
+        )
+        return report
+
+    async def ingest_fetched(self, url: str, result: FetchResult, *, via: Via) -> IngestReport:
+        """A source fetched already (``/feeds add`` checks it first), stored as ``ingest``
+        stores it, and read by ``via``."""
+        report = IngestReport()
+        state = await asyncio.to_thread(self.store.get_feed, url)
+        await self._document(
+            url, result.final_url, result.body, result, report, state=state, via=via
+        )
+        return report
 
     async def ingest_sample(self) -> IngestReport:
         """Load the bundled sample feed, dated as if published over the last day."""
@@ -170,16 +194,18 @@ class Ingester:
             replace(e, published=e.published + shift if e.published else None) for e in feed.entries
         )
         report = IngestReport(feeds=1)
-        await self._feed_entries(replace(feed, entries=entries), SAMPLE_FEED_URL, report)
+        sample = FeedState(url=SAMPLE_FEED_URL, kind="local", title=feed.title)
+        src = await asyncio.to_thread(self.store.save_feed, sample, Via(owner=OPERATOR))
+        await self._feed_entries(replace(feed, entries=entries), src, report)
         return report
 
     # ------------------------------------------------------------ sources
-    async def _source(self, source: str, report: IngestReport, depth: int = 0) -> None:
+    async def _source(self, source: str, report: IngestReport, depth: int = 0, *, via: Via) -> None:
         try:
             if is_http_url(source):
-                await self._url(source, report, depth)
+                await self._url(source, report, depth, via)
             else:
-                await self._file(source, report, depth)
+                await self._file(source, report, depth, via)
         except Exception as exc:  # one bad source never stops the batch
             reason = str(exc) if isinstance(exc, NewsbriefError) else f"unexpected error: {exc!r}"
             if not isinstance(exc, NewsbriefError):
@@ -188,7 +214,7 @@ class Ingester:
                 await self._record_failure(_shown(source), None, reason)
             self._done(report, ItemResult(_shown(source), "failed", reason=reason))
 
-    async def _file(self, source: str, report: IngestReport, depth: int) -> None:
+    async def _file(self, source: str, report: IngestReport, depth: int, via: Via) -> None:
         path = Path(source)
         if path.is_dir():
             raise NewsbriefError(f"{source} is a directory: give a feed or article file, or a URL")
@@ -196,9 +222,9 @@ class Ingester:
             raise NewsbriefError(f"no such file or URL: {source}")
         data = path.read_bytes()
         base = path.resolve().as_uri()
-        await self._document(source, base, data, None, report, depth=depth)
+        await self._document(source, base, data, None, report, depth=depth, via=via)
 
-    async def _url(self, url: str, report: IngestReport, depth: int) -> None:
+    async def _url(self, url: str, report: IngestReport, depth: int, via: Via) -> None:
         if self.fetcher is None:
             raise NewsbriefError("fetching is switched off")
         state = await asyncio.to_thread(self.store.get_feed, url)
@@ -210,18 +236,18 @@ class Ingester:
             )
         except FetchError as exc:
             if state:
-                await self._save_feed_error(state, str(exc), exc.status, exc.retry_after)
+                await self._save_feed_error(state, str(exc), exc.status, exc.retry_after, via=via)
             raise
         if result.not_modified:
             if state:
-                await self._save_feed_ok(state, result, None)
+                await self._save_feed_ok(state, result, None, via=via)
             self._done(
                 report,
                 ItemResult(_shown(url), "not_modified", title=state.title if state else None),
             )
             return
         await self._document(
-            url, result.final_url, result.body, result, report, state=state, depth=depth
+            url, result.final_url, result.body, result, report, state=state, depth=depth, via=via
         )
 
     async def _document(
@@ -234,46 +260,70 @@ class Ingester:
         *,
         state: FeedState | None = None,
         depth: int = 0,
+        via: Via,
     ) -> None:
+        """``source`` as what its bytes are: an OPML list, a feed or a page. It is kept as
+        a source (a fetched one under its URL, a file under ``base``) read by ``via``."""
         content_type = result.content_type if result else None
         if looks_like_opml(data):
             if depth > 0:  # an OPML list inside an OPML list: could loop forever
                 raise NewsbriefError("an OPML list inside an OPML list is not followed")
             urls = parse_opml(data)
-            await asyncio.gather(*(self._source(u, report, depth + 1) for u in urls))
+            lst = await self._keep(source, base, "opml", result, None, state, via)
+            listed = Via(list_id=lst.id)  # read by whoever reads the list
+            await asyncio.gather(*(self._source(u, report, depth + 1, via=listed) for u in urls))
             return
-        if _looks_like_feed(data, content_type):
+        if looks_like_feed(data, content_type):
             try:
                 feed = parse_feed(data, base, content_type=content_type)
             except FeedError as exc:
                 if result is not None:  # a feed, though unreadable: its state says why
                     state = state or FeedState(url=source)
-                    await self._save_feed_error(state, str(exc), result.status)
+                    await self._save_feed_error(state, str(exc), result.status, via=via)
                 raise
             report.feeds += 1
-            if result is not None:
-                state = state or FeedState(url=source)
-                await self._save_feed_ok(state, result, feed.title, problem=feed.problem)
+            src = await self._keep(
+                source, base, "feed", result, feed.title, state, via, feed.problem
+            )
             if feed.problem:
                 self._done(report, ItemResult(_shown(source), "problem", feed.title, feed.problem))
-            await self._feed_entries(feed, source, report)
+            await self._feed_entries(feed, src, report)
             return
         text = result.text if result else decode_body(data)
         extracted = await asyncio.to_thread(extract_article, text, redact_url(base))
-        await self._store_extracted(_shown(source), base, extracted, None, None, report)
+        page = await self._keep(source, base, "page", result, extracted.title, state, via)
+        await self._store_extracted(_shown(source), base, extracted, None, page, report)
+
+    async def _keep(
+        self,
+        source: str,
+        base: str,
+        kind: SourceKind,
+        result: FetchResult | None,
+        title: str | None,
+        state: FeedState | None,
+        via: Via,
+        problem: str | None = None,
+    ) -> FeedState:
+        """The source as stored: fetched, with its polling state; a file, as ``local``."""
+        if result is None:
+            local = FeedState(url=base, kind="local", title=clean_line(title or "") or None)
+            return await asyncio.to_thread(self.store.save_feed, local, via)
+        state = replace(state, kind=kind) if state else FeedState(url=source, kind=kind)
+        return await self._save_feed_ok(state, result, title, problem=problem, via=via)
 
     # ------------------------------------------------------------ feed items
-    async def _feed_entries(self, feed: ParsedFeed, feed_url: str, report: IngestReport) -> None:
-        await asyncio.gather(*(self._entry(e, feed, feed_url, report) for e in feed.entries))
+    async def _feed_entries(self, feed: ParsedFeed, src: FeedState, report: IngestReport) -> None:
+        await asyncio.gather(*(self._entry(e, feed, src, report) for e in feed.entries))
 
     async def _entry(
-        self, entry: FeedEntry, feed: ParsedFeed, feed_url: str, report: IngestReport
+        self, entry: FeedEntry, feed: ParsedFeed, src: FeedState, report: IngestReport
     ) -> None:
-        source = _shown(entry.url) if entry.url else f"an item of {_shown(feed_url)} with no link"
+        source = _shown(entry.url) if entry.url else f"an item of {src.shown} with no link"
         async with self._sem:
             try:
                 extracted = await self._entry_article(entry, feed)
-                await self._store_extracted(source, entry.url, extracted, entry, feed_url, report)
+                await self._store_extracted(source, entry.url, extracted, entry, src, report)
             except Exception as exc:  # one bad item never stops the others
                 reason = (
                     str(exc) if isinstance(exc, NewsbriefError) else f"unexpected error: {exc!r}"
@@ -281,7 +331,7 @@ class Ingester:
                 if not isinstance(exc, NewsbriefError):
                     log.exception("feed item %s failed", source)
                 if entry.url:
-                    await self._record_failure(_shown(entry.url), feed_url, reason)
+                    await self._record_failure(_shown(entry.url), src.id, reason)
                 self._done(report, ItemResult(source, "failed", entry.title, reason))
 
     async def _entry_article(self, entry: FeedEntry, feed: ParsedFeed) -> Extracted:
@@ -319,16 +369,18 @@ class Ingester:
         url: str | None,
         extracted: Extracted,
         entry: FeedEntry | None,
-        feed_url: str | None,
+        src: FeedState | None,
         report: IngestReport,
     ) -> None:
-        """Store what was extracted; ``source`` is the item as its report row shows it."""
-        link = _item_url(url, feed_url, _guid(entry) or url or source)
+        """Store what was extracted, as having come through ``src``; ``source`` is the item
+        as its report row shows it."""
+        feed_id = src.id if src else None
+        link = _item_url(url, src.shown if src else None, _guid(entry) or url or source)
         title = clean_line((entry.title if entry else None) or extracted.title or "") or None
         title = title or _stand_in_title(extracted.text)
         if not extracted.ok:
             record = ArticleRecord(
-                url=link, guid=_guid(entry), feed_url=feed_url, title=title,
+                url=link, guid=_guid(entry), feed_id=feed_id, title=title,
                 status="no_article",
             )  # fmt: skip
             outcome = await asyncio.to_thread(self.store.upsert_article, record)
@@ -337,7 +389,7 @@ class Ingester:
             self._done(report, item)
             return
         text = clean_text(extracted.text)
-        if await self._unchanged(link, entry, feed_url, title, text):
+        if await self._unchanged(link, entry, feed_id, title, text):
             self._done(report, ItemResult(source, "duplicate", title))
             return
         try:
@@ -349,7 +401,7 @@ class Ingester:
         record = ArticleRecord(
             url=link,
             guid=_guid(entry),
-            feed_url=feed_url,
+            feed_id=feed_id,
             title=title,
             text=text,
             author=clean_line(author) or None if author else None,
@@ -363,20 +415,24 @@ class Ingester:
         self._done(report, ItemResult(source, outcome.status, title, hint, outcome.article_id))
 
     async def _unchanged(
-        self, url: str, entry: FeedEntry | None, feed_url: str | None, title: str | None, text: str
+        self, url: str, entry: FeedEntry | None, feed_id: int | None, title: str | None, text: str
     ) -> bool:
-        """Already stored with the same content: skip the analysis, not just the write."""
+        """Already stored with the same content: skip the analysis, not just the write, but
+        remember that it came through this source too (whoever reads it sees it)."""
 
         def check() -> bool:
-            found = self.store.find_article(url, feed_url=feed_url, guid=_guid(entry))
+            found = self.store.find_article(url, feed_id=feed_id, guid=_guid(entry))
             if found is None:
                 return False
             stored = self.store.get_article(found)
-            return (
+            same = (
                 stored is not None
                 and stored.status == "ok"
                 and content_hash(stored.title, stored.text) == content_hash(title, text)
             )
+            if same:
+                self.store.link_article(found, feed_id)
+            return same
 
         return await asyncio.to_thread(check)
 
@@ -387,7 +443,8 @@ class Ingester:
         title: str | None,
         *,
         problem: str | None = None,
-    ) -> None:
+        via: Via | None = None,
+    ) -> FeedState:
         """A successful poll; ``problem`` (broken XML, repeated ids) stays in the state,
         so that whoever looks at the feed later sees it, not only this run's report."""
         now = self._clock()
@@ -402,7 +459,7 @@ class Ingester:
             last_error=f"parsed with problems: {problem}" if problem else None,
             last_status=result.status,
         )
-        await asyncio.to_thread(self.store.save_feed, new)
+        return await asyncio.to_thread(self.store.save_feed, new, via)
 
     async def _save_feed_error(
         self,
@@ -410,6 +467,8 @@ class Ingester:
         reason: str,
         status: int | None,
         retry_after: float | None = None,
+        *,
+        via: Via | None = None,
     ) -> None:
         """Back off: twice the interval per failure in a row (a day at most), or
         exactly what the server's Retry-After asked for when it said."""
@@ -426,14 +485,14 @@ class Ingester:
             last_error=reason,
             last_status=status,
         )
-        await asyncio.to_thread(self.store.save_feed, new)
+        await asyncio.to_thread(self.store.save_feed, new, via)
 
-    async def _record_failure(self, url: str, feed_url: str | None, reason: str) -> None:
+    async def _record_failure(self, url: str, feed_id: int | None, reason: str) -> None:
         """Remember a failure; if even that fails (a locked database), the item's report
         row still says what happened: an error while reporting an error never escapes
         (it used to end the whole feed, and the items not yet reached were never reported)."""
         try:
-            await asyncio.to_thread(self.store.record_failure, url, feed_url, reason)
+            await asyncio.to_thread(self.store.record_failure, url, feed_id, reason)
         except Exception as exc:
             log.warning("could not record the failure of %s: %s", url, exc)
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.schema import OutboxEntry, Subscription, Thread
+from bot.store.sources import workspace_key
 
 ClaimState = Literal["new", "recover", "done", "busy"]
 OutboxStatus = Literal["pending", "sent", "skipped", "missed"]
@@ -34,6 +35,12 @@ class SubscriptionRow:
     schedule: dict[str, Any]
     created_by: str | None
     created_at: datetime
+    workspace: str | None = None  # the channel's Slack team / Discord guild, as given
+
+    @property
+    def scope(self) -> str:
+        """The workspace whose sources (and the operator's) its digests read."""
+        return workspace_key(self.platform, self.workspace, self.channel_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +74,7 @@ def _sub(row: Subscription) -> SubscriptionRow:
         dict(row.schedule),
         row.created_by,
         row.created_at,
+        row.workspace,
     )
 
 
@@ -97,12 +105,14 @@ class DigestOutbox:
         channel_name: str | None = None,
         created_by: str | None = None,
         now: datetime | None = None,
+        workspace: str | None = None,
     ) -> SubscriptionRow:
         with self._session() as s, s.begin():
             row = Subscription(
                 platform=platform,
                 channel_id=channel_id,
                 channel_name=channel_name,
+                workspace=workspace,
                 schedule=schedule,
                 created_by=created_by,
                 created_at=now or datetime.now(UTC),

@@ -6,14 +6,18 @@ synchronous and callers run it with ``asyncio.to_thread``) and are compared in t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from bot.models import Analysis
+from bot.news.net.redact import redact_url
 
 ArticleStatus = Literal["ok", "no_article"]
 UpsertStatus = Literal["new", "updated", "duplicate"]
+# feed: polled; opml: a list of feeds, polled for new ones; page: one article, read
+# once; local: a file the operator ingested, or the bundled sample (never fetched).
+SourceKind = Literal["feed", "opml", "page", "local"]
 
 
 def analysis_payload(analysis: Analysis) -> dict[str, Any]:
@@ -37,7 +41,9 @@ class ArticleRecord:
 
     url: str
     guid: str | None = None
-    feed_url: str | None = None
+    # The source it came through (``Store.save_feed``'s id). None: stored directly by the
+    # operator's own code, and so one of the operator's (shared) articles.
+    feed_id: int | None = None
     title: str | None = None
     text: str | None = None
     author: str | None = None
@@ -91,7 +97,7 @@ class StoredArticle:
     url: str
     canonical_url: str
     guid: str | None
-    feed_url: str | None
+    feed_id: int | None
     title: str | None
     text: str | None
     author: str | None
@@ -106,9 +112,15 @@ class StoredArticle:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FeedState:
-    """Polling state of one feed, read before a poll and saved after it."""
+    """Polling state of one source, read before a poll and saved after it.
 
-    url: str
+    ``url`` is the full URL, credentials and all: fetch with it, never show or log it
+    (it is left out of the repr); ``shown`` is the form that may be.
+    """
+
+    url: str = field(repr=False)
+    id: int | None = field(default=None, compare=False)  # None until saved
+    kind: SourceKind = "feed"
     title: str | None = None
     etag: str | None = None
     last_modified: str | None = None
@@ -118,6 +130,25 @@ class FeedState:
     consecutive_failures: int = 0
     last_error: str | None = None
     last_status: int | None = None  # HTTP status of the last poll
+
+    @property
+    def shown(self) -> str:
+        return redact_url(self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """A source as ``/feeds list`` shows it: the safe URL only, never the full one."""
+
+    id: int
+    kind: SourceKind
+    url: str  # display-safe: no userinfo, secret parameters redacted
+    title: str | None
+    articles: int  # stored articles that came through it
+    feeds: int  # an OPML list: the feeds it names; otherwise 0
+    poll_interval_s: int
+    last_error: str | None
+    added_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

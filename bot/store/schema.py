@@ -72,10 +72,23 @@ class Base(DeclarativeBase):
 
 
 class Feed(Base):
+    """A source: a feed, an OPML list, a page, or a file the operator read (``kind``).
+
+    Its URL is kept once. ``url`` is the form that may be shown (no userinfo, secret
+    query parameters redacted); ``secret_url`` is the Fernet ciphertext of the full URL,
+    only when it had credentials (NULL otherwise); ``url_key`` identifies the full URL:
+    a SHA-256 of a URL without secrets, a keyed HMAC of one with them, so that a short
+    token cannot be recovered by hashing guesses. Who reads it: ``FeedOwner`` rows and,
+    for a feed an OPML list names, ``FeedListing``. Migration 0006.
+    """
+
     __tablename__ = "feeds"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    url: Mapped[str] = mapped_column(Text, unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="feed")  # feed|opml|page|local
+    url: Mapped[str] = mapped_column(Text)
+    secret_url: Mapped[str | None] = mapped_column(Text)
+    url_key: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str | None] = mapped_column(Text)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
@@ -85,6 +98,41 @@ class Feed(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_status: Mapped[int | None] = mapped_column(Integer)
+    # Migration 0007 (bot/store/feed_claims.py): the instance polling it now, and until when.
+    lease_holder: Mapped[str | None] = mapped_column(Text)
+    lease_until: Mapped[datetime | None]
+
+
+class FeedOwner(Base):
+    """Who reads a source: a workspace (``slack:T…``, ``discord:…``) or the operator.
+
+    The operator's sources (``OPERATOR``) are shared by every workspace; a workspace's
+    own are seen only by it.
+    """
+
+    __tablename__ = "feed_owners"
+    __table_args__ = (Index(None, "workspace"),)
+
+    feed_id: Mapped[int] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
+    )
+    workspace: Mapped[str] = mapped_column(String(200), primary_key=True)
+    added_by: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[datetime]
+
+
+class FeedListing(Base):
+    """A feed named by an OPML list: read by whoever reads the list."""
+
+    __tablename__ = "feed_listings"
+    __table_args__ = (Index(None, "feed_id"),)
+
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
+    )
+    feed_id: Mapped[int] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class Cluster(Base):
@@ -102,7 +150,7 @@ class Cluster(Base):
 class Article(Base):
     __tablename__ = "articles"
     __table_args__ = (
-        UniqueConstraint("feed_url", "guid"),  # NULL guids never collide
+        UniqueConstraint("feed_id", "guid"),  # NULL guids never collide
         Index(None, "published"),
         Index(None, "cluster_id"),
         Index(None, "content_hash"),
@@ -112,7 +160,9 @@ class Article(Base):
     canonical_url: Mapped[str] = mapped_column(Text, unique=True)
     url: Mapped[str] = mapped_column(Text)  # as first seen, for links
     guid: Mapped[str | None] = mapped_column(Text)
-    feed_url: Mapped[str | None] = mapped_column(Text)
+    # The feed whose guid identifies the article; ``ArticleSource`` says every feed it
+    # came through, which is what decides who may see it.
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"))
     title: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(Text)
@@ -124,6 +174,20 @@ class Article(Base):
     status: Mapped[str] = mapped_column(String(16), default="ok")  # "ok" | "no_article"
     analysis: Mapped[dict[str, Any] | None]
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id", ondelete="SET NULL"))
+
+
+class ArticleSource(Base):
+    """An article arrived through this source; one row per source it came through."""
+
+    __tablename__ = "article_sources"
+    __table_args__ = (Index(None, "feed_id"),)
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    feed_id: Mapped[int] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class ArticleSignature(Base):
@@ -164,7 +228,7 @@ class FetchFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     canonical_url: Mapped[str] = mapped_column(Text, unique=True)
     url: Mapped[str] = mapped_column(Text)
-    feed_url: Mapped[str | None] = mapped_column(Text)
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text)
     first_failed: Mapped[datetime]
     last_failed: Mapped[datetime]
@@ -214,6 +278,9 @@ class Subscription(Base):
     platform: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(Text)
     channel_name: Mapped[str | None] = mapped_column(Text)
+    # The Slack team / Discord guild of the channel (``ChannelRef.workspace``): a digest
+    # reads that workspace's sources and the operator's (migration 0006).
+    workspace: Mapped[str | None] = mapped_column(Text)
     schedule: Mapped[dict[str, Any]]  # topics, times, days, tz, max_stories, skip_empty
     created_by: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
@@ -338,3 +405,24 @@ class DiscordState(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+# ---------------------------------------------------------------- leases (operations)
+# Migration 0007. Read and written only by bot/store/leases.py.
+
+
+class LeaseRow(Base):
+    """A named lease: who holds it, until when, and its epoch (the fencing token).
+
+    The epoch grows by one at every change of holder (and after any lapse), so a
+    write checked against the epoch it was started under fails once the lease has
+    moved on, however late the old holder wakes up.
+    """
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(Text)
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -22,6 +22,7 @@ from typing import Any, cast
 from sqlalchemy import (
     BindParameter,
     Engine,
+    Select,
     bindparam,
     create_engine,
     delete,
@@ -54,6 +55,7 @@ from bot.store.schema import (
     Article,
     ArticleKey,
     ArticleSignature,
+    ArticleSource,
     Cluster,
     Feed,
     FetchFailure,
@@ -69,6 +71,7 @@ from bot.store.similarity import (
     pack,
     similarity,
 )
+from bot.store.sources import BoxSource, FeedSources, Via
 from bot.store.threads import ThreadMemory
 from bot.store.urls import canonical_url
 
@@ -182,19 +185,28 @@ def _summary(analysis: dict[str, Any] | None) -> tuple[str, ...]:
 class Store:
     """Articles, story clusters, feed state, failures, threads and digests in one database.
 
-    The articles side is here; ``threads`` (thread memory) and ``outbox`` (digest
-    subscriptions and delivery) are parts sharing the engine's session factory.
+    The articles side is here; ``sources`` (feeds and who reads them), ``threads``
+    (thread memory) and ``outbox`` (digest subscriptions and delivery) are parts
+    sharing the engine's session factory.
+
+    Reads that take ``workspace`` (a ``bot.store.sources.workspace_key``) see only the
+    articles of the operator's sources and that workspace's own; without it they see
+    everything, which only the operator's own commands (``newsbrief brief``) may do.
+    ``box`` gives the secret key for feed URLs with credentials (default: the settings').
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, box: BoxSource | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         session = sessionmaker(engine)
+        self.sources = FeedSources(session, box)
         self.threads = ThreadMemory(session, self.articles)
         self.outbox = DigestOutbox(session)
 
     @classmethod
-    def open(cls, url: str | URL | None = None, *, upgrade: bool = True) -> Store:
+    def open(
+        cls, url: str | URL | None = None, *, upgrade: bool = True, box: BoxSource | None = None
+    ) -> Store:
         """Open (and by default migrate to head) the database at ``url``.
 
         Without a URL, ``Settings.database_url``: a SQLite file in the user data dir.
@@ -214,7 +226,7 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine)
+        return cls(engine, box=box)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -230,14 +242,16 @@ class Store:
     def upsert_article(self, item: ArticleRecord, *, now: datetime | None = None) -> UpsertOutcome:
         """Store one article once: new, updated (an edit) or duplicate.
 
-        Identity is the canonical URL, or (feed_url, guid) when the feed gives a
+        Identity is the canonical URL, or (feed_id, guid) when the feed gives a
         guid. Same identity and content: duplicate. Same identity, changed title or
         text: the row is updated in place (analysis replaced, full-text index and
         cluster re-evaluated). A different URL with the same content from the same
         site (print/AMP/category copies) is a duplicate of the stored one; the same
         content from another site is a new article that joins the same cluster, so
         the brief lists both outlets. An "ok" article is never downgraded by a later
-        "no_article" fetch of it (a transient extraction failure).
+        "no_article" fetch of it (a transient extraction failure). Whatever the
+        outcome, the article is linked to ``item.feed_id`` (None: the operator's "stored
+        directly" source), so that it is seen wherever that source is read.
         """
         now = _utc(now or utcnow())
         for attempt in range(2):
@@ -249,7 +263,9 @@ class Store:
                         # already; on PostgreSQL a transaction-scoped advisory lock
                         # does the same, across processes too.
                         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _UPSERT_LOCK})
-                    return self._upsert(s, item, now)
+                    outcome = self._upsert(s, item, now)
+                    self.sources.link(s, outcome.article_id, item.feed_id)
+                    return outcome
             except IntegrityError:  # a concurrent writer stored the same identity first
                 if attempt:
                     raise
@@ -259,9 +275,9 @@ class Store:
         canon = canonical_url(item.url)
         chash = content_hash(item.title, item.text)
         row: Article | None = None
-        if item.guid and item.feed_url:
+        if item.guid and item.feed_id:
             row = s.scalar(
-                select(Article).where(Article.feed_url == item.feed_url, Article.guid == item.guid)
+                select(Article).where(Article.feed_id == item.feed_id, Article.guid == item.guid)
             )
         if row is None:
             row = s.scalar(select(Article).where(Article.canonical_url == canon))
@@ -292,8 +308,8 @@ class Store:
         row = Article(
             canonical_url=canon,
             url=item.url.strip(),
-            guid=item.guid if item.feed_url else None,
-            feed_url=item.feed_url,
+            guid=item.guid if item.feed_id else None,
+            feed_id=item.feed_id,
             title=item.title,
             text=item.text,
             author=item.author,
@@ -313,19 +329,12 @@ class Store:
 
     def _fill_identity(self, s: Session, row: Article, item: ArticleRecord) -> None:
         """A guid first seen on a later poll of a known URL is remembered."""
-        if (
-            row.guid is None
-            and item.guid
-            and item.feed_url
-            and row.feed_url in (None, item.feed_url)
-        ):
+        if row.guid is None and item.guid and item.feed_id and row.feed_id in (None, item.feed_id):
             clash = s.scalar(
-                select(Article.id).where(
-                    Article.feed_url == item.feed_url, Article.guid == item.guid
-                )
+                select(Article.id).where(Article.feed_id == item.feed_id, Article.guid == item.guid)
             )
             if clash is None:
-                row.feed_url, row.guid = item.feed_url, item.guid
+                row.feed_id, row.guid = item.feed_id, item.guid
 
     def _update(
         self,
@@ -480,6 +489,7 @@ class Store:
         since: datetime,
         limit: int = 5,
         now: datetime | None = None,
+        workspace: str | None = None,
     ) -> list[StoryHit]:
         """Stories about ``topic`` published since ``since``, best first, one per cluster.
 
@@ -489,7 +499,8 @@ class Store:
         query, so any user string is safe; one with no searchable word finds
         nothing. Score: relevance (bm25 / ts_rank_cd, title weighted up) times a
         24 h half-life recency decay, times a small bonus for stories many outlets
-        carry.
+        carry. With ``workspace``, only articles of the sources it may read count, and a
+        story lists only those among its sources.
         """
         terms = query_terms(topic)
         if not terms or limit <= 0:
@@ -499,14 +510,21 @@ class Store:
         page = max(limit * 8, 40)
         picks: dict[int, tuple[int, float]] = {}  # cluster -> (representative, score)
         with Session(self.engine) as s:
+            feeds = self._visible(s, workspace)
+            if feeds == []:
+                return []
             for offset in range(0, page * 4, page):
-                rows = self._ranked(s, terms, since, now, page, offset)
+                rows = self._ranked(s, terms, since, now, page, offset, feeds)
                 for article_id, cluster_id, score in rows:
                     if cluster_id not in picks:
                         picks[cluster_id] = (article_id, score)
                 if len(picks) >= limit or len(rows) < page:
                     break
-            return self._hits(s, picks, limit)
+            return self._hits(s, picks, limit, feeds=feeds)
+
+    def _visible(self, s: Session, workspace: str | None) -> list[int] | None:
+        """The source ids ``workspace`` may read; None: no restriction (the operator)."""
+        return None if workspace is None else self.sources.visible(s, workspace)
 
     def _ranked(
         self,
@@ -516,6 +534,7 @@ class Store:
         now: datetime,
         page: int,
         offset: int,
+        feeds: list[int] | None,
     ) -> list[tuple[int, int, float]]:
         params: dict[str, Any] = {
             "since": since,
@@ -523,6 +542,10 @@ class Store:
             "page": page,
             "offset": offset,
         }
+        scope = ""
+        if feeds is not None:
+            scope = _SCOPE_SQL
+            params["feeds"] = feeds
         if self.dialect == "sqlite":
             params["q"] = fts5_query(terms)
             params["now_jd"] = now.timestamp() / 86400.0 + 2440587.5
@@ -533,7 +556,7 @@ class Store:
                        AS score
                 FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
                 WHERE articles_fts MATCH :q AND a.published >= :since
-                  AND a.status = 'ok' AND a.cluster_id IS NOT NULL
+                  AND a.status = 'ok' AND a.cluster_id IS NOT NULL {scope}
                 ORDER BY score DESC, a.published DESC, a.id DESC
                 LIMIT :page OFFSET :offset"""
         else:
@@ -548,7 +571,7 @@ class Store:
             s.execute(text("SET LOCAL enable_seqscan = off"))
             params["q"] = tsquery(terms)
             params["now"] = now
-            sql = """
+            sql = f"""
                 SELECT a.id, a.cluster_id,
                        (ts_rank(a.search_lead, q, 1) + 0.01)
                        * exp(-:decay * greatest(0.0,
@@ -557,36 +580,53 @@ class Store:
                 FROM articles a, to_tsquery('english', :q) AS q
                 WHERE a.search @@ q
                   AND a.published + interval '0 s' >= :since
-                  AND a.status = 'ok' AND a.cluster_id + 0 IS NOT NULL
+                  AND a.status = 'ok' AND a.cluster_id + 0 IS NOT NULL {scope}
                 ORDER BY score DESC, a.published DESC, a.id DESC
                 LIMIT :page OFFSET :offset"""
         stmt = text(sql).bindparams(*[_ts_param(n) for n in ("since", "now") if n in params])
+        if feeds is not None:
+            stmt = stmt.bindparams(bindparam("feeds", expanding=True))
         return [(int(r[0]), int(r[1]), float(r[2])) for r in s.execute(stmt, params)]
 
     def recent(
-        self, since: datetime, limit: int = 5, *, now: datetime | None = None
+        self,
+        since: datetime,
+        limit: int = 5,
+        *,
+        now: datetime | None = None,
+        workspace: str | None = None,
     ) -> list[StoryHit]:
         """Top stories overall since ``since``: what a brief shows when a topic has none.
 
-        Ranked by how many outlets carry a story and how recent its latest report is.
+        Ranked by how many outlets carry a story and how recent its latest report is,
+        counting (with ``workspace``) only the articles that workspace may read.
         """
         if limit <= 0:
             return []
         now = _utc(now or utcnow())
+        pg = self.dialect == "postgresql"
         hours = (
-            "(:now_jd - julianday(c.last_seen)) * 24.0"
-            if self.dialect == "sqlite"
-            else "extract(epoch FROM (:now - c.last_seen))::float8 / 3600.0"
+            "extract(epoch FROM (:now - max(a.published)))::float8 / 3600.0"
+            if pg
+            else "(:now_jd - julianday(max(a.published))) * 24.0"
         )
-        greatest = "max" if self.dialect == "sqlite" else "greatest"
-        stmt = text(
-            f"""SELECT c.id,
-                   (1.0 + {SIZE_BONUS} * ln(c.size)) * exp(-:decay * {greatest}(0.0, {hours}))
-                   AS score
-                FROM clusters c WHERE c.last_seen >= :since
-                ORDER BY score DESC, c.last_seen DESC, c.id DESC LIMIT :limit"""
-        ).bindparams(_ts_param("since"), *([_ts_param("now")] if self.dialect != "sqlite" else []))
         with Session(self.engine) as s:
+            feeds = self._visible(s, workspace)
+            if feeds == []:
+                return []
+            stmt = text(
+                f"""SELECT a.cluster_id,
+                       (1.0 + {SIZE_BONUS} * ln(count(*)))
+                       * exp(-:decay * {"greatest" if pg else "max"}(0.0, {hours})) AS score,
+                       max(a.published) AS last
+                    FROM clusters c JOIN articles a ON a.cluster_id = c.id
+                    WHERE c.last_seen >= :since AND a.status = 'ok'
+                      {_SCOPE_SQL if feeds is not None else ""}
+                    GROUP BY a.cluster_id HAVING max(a.published) >= :since
+                    ORDER BY score DESC, last DESC, a.cluster_id DESC LIMIT :limit"""
+            ).bindparams(_ts_param("since"), *([_ts_param("now")] if pg else []))
+            if feeds is not None:
+                stmt = stmt.bindparams(bindparam("feeds", expanding=True))
             ranked = s.execute(
                 stmt,
                 {
@@ -595,19 +635,20 @@ class Store:
                     "now_jd": now.timestamp() / 86400.0 + 2440587.5,
                     "decay": _DECAY,
                     "limit": limit,
+                    **({"feeds": feeds} if feeds is not None else {}),
                 },
             ).all()
             picks: dict[int, tuple[int, float]] = {}
-            for cluster_id, score in ranked:
+            for cluster_id, score, _last in ranked:
                 rep = s.scalar(
-                    select(Article.id)
-                    .where(Article.cluster_id == cluster_id, Article.status == "ok")
+                    _readable(select(Article.id), feeds)
+                    .where(Article.cluster_id == cluster_id)
                     .order_by(Article.published.desc(), Article.id.desc())
                     .limit(1)
                 )
                 if rep is not None:
                     picks[int(cluster_id)] = (rep, float(score))
-            return self._hits(s, picks, limit, size_bonus=False)
+            return self._hits(s, picks, limit, size_bonus=False, feeds=feeds)
 
     def _hits(
         self,
@@ -616,14 +657,16 @@ class Store:
         limit: int,
         *,
         size_bonus: bool = True,
+        feeds: list[int] | None = None,
     ) -> list[StoryHit]:
-        """StoryHits for chosen (cluster -> representative, score), best first."""
+        """StoryHits for chosen (cluster -> representative, score), best first; with
+        ``feeds``, a story's sources are only the articles of those sources."""
         if not picks:
             return []
         members: dict[int, list[Article]] = {}
         for art in s.scalars(
-            select(Article)
-            .where(Article.cluster_id.in_(list(picks)), Article.status == "ok")
+            _readable(select(Article), feeds)
+            .where(Article.cluster_id.in_(list(picks)))
             .order_by(Article.published, Article.id)
         ):
             assert art.cluster_id is not None
@@ -663,21 +706,23 @@ class Store:
             a = s.get(Article, article_id)
             return None if a is None else _stored(a)
 
-    def articles(self, ids: Sequence[int]) -> list[StoredArticle]:
-        """The readable ("ok") articles among ``ids``, in the order given."""
+    def articles(self, ids: Sequence[int], *, workspace: str | None = None) -> list[StoredArticle]:
+        """The readable ("ok") articles among ``ids``, in the order given; with
+        ``workspace``, only those of the sources it may read."""
         with Session(self.engine) as s:
-            rows = s.scalars(select(Article).where(Article.id.in_(ids))).all()
-            by_id = {a.id: _stored(a) for a in rows if a.status == "ok"}
+            feeds = self._visible(s, workspace)
+            rows = s.scalars(_readable(select(Article), feeds).where(Article.id.in_(ids))).all()
+            by_id = {a.id: _stored(a) for a in rows}
         return [by_id[i] for i in ids if i in by_id]
 
     def find_article(
-        self, url: str | None = None, *, feed_url: str | None = None, guid: str | None = None
+        self, url: str | None = None, *, feed_id: int | None = None, guid: str | None = None
     ) -> int | None:
         """Id of the stored article with this URL or feed guid: skip fetching it again."""
         with Session(self.engine) as s:
-            if guid and feed_url:
+            if guid and feed_id:
                 found = s.scalar(
-                    select(Article.id).where(Article.feed_url == feed_url, Article.guid == guid)
+                    select(Article.id).where(Article.feed_id == feed_id, Article.guid == guid)
                 )
                 if found is not None:
                     return found
@@ -709,44 +754,32 @@ class Store:
             )
 
     # ------------------------------------------------------------------ feeds
+    # Sources live in ``self.sources``; these are the ingest side's short names.
 
     def get_feed(self, url: str) -> FeedState | None:
-        with Session(self.engine) as s:
-            f = s.scalar(select(Feed).where(Feed.url == url))
-            return None if f is None else _feed_state(f)
+        """The source with this full URL, if known."""
+        return self.sources.get(url)
 
-    def save_feed(self, state: FeedState) -> None:
-        """Insert or replace the polling state of ``state.url``."""
-        with Session(self.engine) as s, s.begin():
-            f = s.scalar(select(Feed).where(Feed.url == state.url))
-            if f is None:
-                f = Feed(url=state.url)
-                s.add(f)
-            f.title, f.etag, f.last_modified = state.title, state.etag, state.last_modified
-            f.last_polled, f.next_poll = state.last_polled, state.next_poll
-            f.poll_interval_s = state.poll_interval_s
-            f.consecutive_failures = state.consecutive_failures
-            f.last_error, f.last_status = state.last_error, state.last_status
+    def save_feed(self, state: FeedState, via: Via | None = None) -> FeedState:
+        """Insert or update ``state``'s source and polling state; ``via`` adds a reader."""
+        return self.sources.save(state, via)
 
     def feeds(self) -> list[FeedState]:
-        with Session(self.engine) as s:
-            return [_feed_state(f) for f in s.scalars(select(Feed).order_by(Feed.url))]
+        return self.sources.all()
 
     def due_feeds(self, now: datetime | None = None) -> list[FeedState]:
-        """Feeds never polled or whose next poll time has come, most overdue first."""
-        now = _utc(now or utcnow())
-        with Session(self.engine) as s:
-            rows = s.scalars(
-                select(Feed)
-                .where((Feed.next_poll.is_(None)) | (Feed.next_poll <= now))
-                .order_by(Feed.next_poll.is_not(None), Feed.next_poll, Feed.url)
-            )
-            return [_feed_state(f) for f in rows]
+        """Feeds and lists never polled or whose next poll time has come, most overdue first."""
+        return self.sources.due(_utc(now or utcnow()))
+
+    def link_article(self, article_id: int, feed_id: int | None) -> None:
+        """Article ``article_id`` (stored already) also came through source ``feed_id``."""
+        with Session(self.engine) as s, s.begin():
+            self.sources.link(s, article_id, feed_id)
 
     # --------------------------------------------------------------- failures
 
     def record_failure(
-        self, url: str, feed_url: str | None, reason: str, *, now: datetime | None = None
+        self, url: str, feed_id: int | None, reason: str, *, now: datetime | None = None
     ) -> int:
         """Remember that ``url`` could not be fetched; returns the attempts so far.
 
@@ -763,7 +796,7 @@ class Store:
                         f = FetchFailure(
                             canonical_url=canon,
                             url=url.strip(),
-                            feed_url=feed_url,
+                            feed_id=feed_id,
                             reason=reason,
                             first_failed=now,
                             last_failed=now,
@@ -772,7 +805,7 @@ class Store:
                         s.add(f)
                     else:
                         f.reason, f.last_failed, f.attempts = reason, now, f.attempts + 1
-                        f.feed_url = feed_url or f.feed_url
+                        f.feed_id = feed_id or f.feed_id
                     s.flush()
                     return f.attempts
             except IntegrityError:
@@ -795,13 +828,30 @@ def _ts_param(name: str) -> BindParameter[datetime]:
     return bindparam(name, type_=UTCDateTime())
 
 
+# An article is seen through a source someone may read: the raw-SQL form (alias ``a``,
+# expanding parameter ``feeds``) and the ORM one.
+_SCOPE_SQL = """AND EXISTS (SELECT 1 FROM article_sources src
+                             WHERE src.article_id = a.id AND src.feed_id IN :feeds)"""
+
+
+def _readable(stmt: Select[Any], feeds: list[int] | None) -> Select[Any]:
+    """``stmt`` over articles, narrowed to "ok" ones and, with ``feeds``, to those sources."""
+    stmt = stmt.where(Article.status == "ok")
+    if feeds is None:
+        return stmt
+    seen = select(ArticleSource.article_id).where(
+        ArticleSource.article_id == Article.id, ArticleSource.feed_id.in_(feeds)
+    )
+    return stmt.where(seen.exists())
+
+
 def _stored(a: Article) -> StoredArticle:
     return StoredArticle(
         id=a.id,
         url=a.url,
         canonical_url=a.canonical_url,
         guid=a.guid,
-        feed_url=a.feed_url,
+        feed_id=a.feed_id,
         title=a.title,
         text=a.text,
         author=a.author,
@@ -812,19 +862,4 @@ def _stored(a: Article) -> StoredArticle:
         status=cast(ArticleStatus, a.status),
         analysis=a.analysis,
         cluster_id=a.cluster_id,
-    )
-
-
-def _feed_state(f: Feed) -> FeedState:
-    return FeedState(
-        url=f.url,
-        title=f.title,
-        etag=f.etag,
-        last_modified=f.last_modified,
-        last_polled=f.last_polled,
-        next_poll=f.next_poll,
-        poll_interval_s=f.poll_interval_s,
-        consecutive_failures=f.consecutive_failures,
-        last_error=f.last_error,
-        last_status=f.last_status,
     )
