@@ -167,6 +167,17 @@ class _Extraction:
                 return self.pronouns.antecedent(attr.span[0], p, self.speakers)
         return None
 
+    def _same_voice(self, prev: Region, r: Region) -> bool:
+        """Nobody else is named between two quotes of one paragraph, close together."""
+        assert prev.speaker_span is not None
+        if r.partial or r.open_pos - prev.close_pos > SAME_VOICE_GAP:
+            return False
+        own = prev.speaker_span
+        for mt in self.names.at(prev.close_pos, r.open_pos):
+            if (mt.start, mt.end) != own and self.names.person_like(mt):
+                return False
+        return True
+
     def _inherit(self, r: Region, prev: Region, prev_para: int, ps: int) -> None:
         """An unattributed quote right after an attributed one may be the same speaker's."""
         work = self.work
@@ -175,6 +186,12 @@ class _Extraction:
             r.speaker = prev.speaker
             r.speaker_span = prev.speaker_span
             r.cue = prev.cue
+        elif prev_para == ps and self._same_voice(prev, r):
+            # “A,” he said outside. But “B.”: the paragraph goes on with the same speaker.
+            r.speaker = prev.speaker
+            r.speaker_span = prev.speaker_span
+            r.cue = prev.cue
+            r.inherited = True
         elif prev_para >= 0:
             # A bare quote right after an attributed one continues it.
             gap = work[prev.close_pos : r.open_pos]
@@ -190,6 +207,10 @@ class _Extraction:
                 r.speaker_span = prev.speaker_span
                 r.cue = prev.cue
                 r.inherited = True
+
+
+SAME_VOICE_GAP = 200
+"""The most narration between two quotes of a paragraph that the second inherits across."""
 
 
 def extract_quotes(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Quote]:

@@ -20,7 +20,7 @@ from bot.nlp.quotes.patterns import (
     SINGLE_MARKS,
     SINGLE_OPEN_BEFORE,
 )
-from bot.nlp.quotes.text import cue_at, first_cue, first_nonspace, is_space, next_char, prev_char
+from bot.nlp.quotes.text import cue_at, first_cue, is_space, next_char, prev_char
 
 MarkKind = Literal["double", "single"]
 
@@ -73,9 +73,9 @@ def _double_regions(text: str) -> list[Region]:
             ch = '"'  # NYT-style doubled apostrophes
         if ch == "\n":
             if open_at >= 0:
-                nxt = _paragraph_opens_with(text, i, '“"')
-                if nxt < 0 and text.startswith("''", first_nonspace(text, i + 1)):
-                    nxt = i + 1
+                nxt = _paragraph_opens_with(text, i, "“\"'")
+                if nxt >= 0 and text[nxt] == "'" and not text.startswith("''", nxt):
+                    nxt = -1  # one apostrophe is no doubled mark
                 # News convention: an unclosed paragraph continues if the next one reopens.
                 if nxt >= 0 and i - open_at > CONTINUED_MIN:
                     parts.append((open_at + open_w, i))

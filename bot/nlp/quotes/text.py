@@ -22,9 +22,9 @@ def cues(text: str, lo: int = 0, hi: int | None = None) -> Iterator[re.Match[str
     """Verbs of saying in text[lo:hi], in order."""
     for m in CUE_SCAN_RE.finditer(text, lo, len(text) if hi is None else hi):
         w = m.group()
-        if " " in w or (w.lower() in CUES and not _ARTICLE_BEFORE.search(
-            text, max(0, m.start() - 7), m.start()
-        )):
+        if " " in w or (
+            w.lower() in CUES and not _ARTICLE_BEFORE.search(text, max(0, m.start() - 7), m.start())
+        ):
             yield m
 
 
