@@ -115,6 +115,144 @@ def test_appositive_names_the_speaker() -> None:
     assert spk(text, q) == "Kim Yo-jong"
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker", "span"),
+    [
+        # A surname with its particle, with and without the first name before it.
+        (
+            "Mayor Bill de Blasio toured the subway. “We will fix it,” de Blasio said.",
+            "Bill de Blasio",
+            "de Blasio",
+        ),
+        ("“We will fix the trains,” said de Blasio.", "de Blasio", "de Blasio"),
+        ("“We will fix the trains,” Mayor de Blasio said.", "de Blasio", "de Blasio"),
+        ("“We will not wait,” said Ursula von der Leyen.", "Ursula von der Leyen", None),
+        ("“The war is over,” said Luiz Inácio Lula da Silva.", "Luiz Inácio Lula da Silva", None),
+        ("“It is settled,” said Mohammed bin Salman.", "Mohammed bin Salman", None),
+        (
+            "Bashar al-Assad spoke in Damascus. “We have won,” al-Assad said.",
+            "Bashar al-Assad",
+            "al-Assad",
+        ),
+        ("“Art is long,” van Gogh wrote.", "van Gogh", "van Gogh"),
+    ],
+)
+def test_name_particles_keep_the_name_whole(text: str, speaker: str, span: str | None) -> None:
+    q = only(text)
+    assert q.speaker == speaker
+    assert spk(text, q) == (span or speaker)
+
+
+def test_particles_that_are_english_words_open_no_name() -> None:
+    text = "“We need change now,” ten Republicans said in a letter."
+    q = only(text)
+    assert q.speaker is None
+
+
+CLINTONS = (
+    "Bill Clinton campaigned in Ohio. Bill Clinton spoke twice. Bill Clinton left at noon.\n\n"
+    "Hillary Clinton arrived in Iowa on Monday.\n\n"
+)
+
+
+def test_bare_surname_is_the_person_named_most_recently() -> None:
+    text = CLINTONS + "“We will win this state,” Clinton said."
+    assert only(text).speaker == "Hillary Clinton"  # not the most frequent, Bill
+    text = (
+        "Hillary Clinton spoke in Iowa. Hillary Clinton met voters. Hillary Clinton left.\n\n"
+        "Bill Clinton took the stage in Ohio.\n\n“I am proud of my wife,” Clinton said."
+    )
+    assert only(text).speaker == "Bill Clinton"
+
+
+def test_a_titles_gender_rules_out_the_other_clinton() -> None:
+    assert only(CLINTONS + "“I am proud of her,” Mr. Clinton said.").speaker == "Bill Clinton"
+    assert only(CLINTONS + "“We will win,” Mrs. Clinton said.").speaker == "Hillary Clinton"
+
+
+def test_bare_surname_before_any_full_name_takes_the_next_one() -> None:
+    text = (
+        "“It is time,” Clinton said.\n\nHillary Clinton then left for Iowa, and later "
+        "Bill Clinton joined her there."
+    )
+    assert extract_quotes(text)[0].speaker == "Hillary Clinton"
+
+
+def test_variants_of_one_name_are_one_person() -> None:
+    text = (
+        "Donald J. Trump spoke. Donald Trump waved. Donald Trump left.\n\n"
+        "Ivanka Trump spoke later.\n\n“We will build it,” Mr. Trump said."
+    )
+    assert only(text).speaker == "Donald Trump"  # Ivanka is ruled out by "Mr."
+
+
+def test_a_name_stops_at_the_end_of_its_sentence() -> None:
+    text = (
+        "The spokesman Carlo Benedetti said the pope would not meet Sanders. "
+        "Benedetti said: “I am not expecting anything.”"
+    )
+    q = only(text)
+    assert spk(text, q) == "Benedetti"
+    assert q.speaker == "Carlo Benedetti"
+
+
+def test_speaker_described_after_the_cue() -> None:
+    text = "“I will not say it was a mistake,” said retired neurosurgeon Ben Carson."
+    q = only(text)
+    assert q.speaker == "Ben Carson"
+    text = "“This is just a scripted show,” said Virginia delegate Beau Correll."
+    assert only(text).speaker == "Beau Correll"
+
+
+def test_subject_after_a_leading_phrase() -> None:
+    text = (
+        "Appearing before cheering supporters on Monday, Maria Lopez, 70, said it was too "
+        "early to celebrate but added, “I think you all know the result.”"
+    )
+    q = only(text)
+    assert spk(text, q) == "Maria Lopez"
+    text = (
+        "When Tom Reyes, the campaign manager, was asked if the team would hold a press "
+        "conference, he laughed and said, “We will see about that.”"
+    )
+    assert spk(text, only(text)) == "he"
+
+
+def test_a_cue_after_an_article_is_a_noun() -> None:
+    text = "Anna Berg claimed victory in a tweet, saying: “We just won the state!”"
+    q = only(text)
+    assert spk(text, q) == "Anna Berg"
+
+
+def test_quote_closing_its_sentence_is_a_statement() -> None:
+    text = "Alice Park took credit for “being right on the economy from the very start.”"
+    q = only(text)
+    assert not q.partial
+    assert q.speaker == "Alice Park"
+    text = "Later, Alice Park added, “actually, nobody expected the vote to be this close.”"
+    assert not only(text).partial
+    # A word or two quoted in passing stays a fragment.
+    assert only("Alice Park called the system “rigged” on Tuesday.").partial
+
+
+def test_later_quote_in_the_paragraph_keeps_the_speaker() -> None:
+    text = (
+        "“I don’t think it is do or die,” Lee Zeldin said outside the building. "
+        "But “an endorsement would make the campaign stronger.”"
+    )
+    quotes = extract_quotes(text)
+    assert [q.speaker for q in quotes] == ["Lee Zeldin", "Lee Zeldin"]
+
+
+def test_key_quotes_prefer_a_whole_statement_to_one_run_into_a_clause() -> None:
+    text = (
+        "Alice Park took credit for “being right on the economy from the very start.”\n\n"
+        "“We were right about the economy and we said so early,” Alice Park said."
+    )
+    best = key_quotes(extract_quotes(text), n=1)[0]
+    assert best.text.startswith("We were right")
+
+
 # --------------------------------------------------------------------------- structure
 
 
