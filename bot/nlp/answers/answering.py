@@ -16,6 +16,7 @@ from bot.nlp.answers.subjects import main_speaker, recent_subject, resolve_subje
 from bot.nlp.answers.terms import normalise, stem_terms, term, tokens, variants
 from bot.nlp.answers.vocab import MEASURE_WORDS, QUESTION_WORDS
 from bot.nlp.answers.weights import WEIGHTS as W
+from bot.nlp.lexicon import stop_words
 
 _NOT_ANSWERED = (
     "I don't know: the articles in this thread don't seem to answer that. Here are the sources:"
@@ -45,11 +46,9 @@ def answer(
     terms = _question_terms(norm, q, pronoun_who and bool(subjects), bool(subjects))
     if follow_up and previous:
         subjects = _follow_up(previous, q, subjects, terms)
-    # "he" or "she" picks the person whose sentences count (not extra words to match:
-    # those would favour any sentence naming them over the one that answers).
+    # "he" or "she": the person the answer is about, for the next follow-up. Not words to
+    # match, nor whose sentences count: those favour any sentence naming them.
     who = referent(norm, history, indexes, follow_up) if not pronoun_who else None
-    if who and q.kind != "say" and not subjects and any(who in idx.people for idx in indexes):
-        subjects = (who,)
     subject = subjects[0] if len(subjects) == 1 else None
     measures = _measures(q, terms)
     if q.kind == "how_many" and q.focus and q.focus not in terms:
@@ -72,10 +71,11 @@ def answer(
 def _off_topic(norm: str, indexes: Sequence[Indexed]) -> bool:
     """A question naming things (capitalised, past its first word) none of the articles
     use: "who is the president of France?" under a brief on Korea."""
+    stops = stop_words("english")
     named = [
         term(w)
         for w in tokens(norm)[1:]
-        if w[:1].isupper() and w.lower() not in QUESTION_WORDS and w != "I"
+        if w[:1].isupper() and w.lower() not in QUESTION_WORDS and w.lower() not in stops
     ]
     if not named:
         return False

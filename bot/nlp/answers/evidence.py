@@ -24,9 +24,10 @@ from bot.nlp.answers.patterns import (
     VAGUE_NUMBER,
 )
 from bot.nlp.answers.question import Question
+from bot.nlp.answers.referents import gender_of
 from bot.nlp.answers.terms import term, tokens, variants
 from bot.nlp.answers.weights import WEIGHTS as W
-from bot.nlp.lexicon import stop_words
+from bot.nlp.lexicon import WORD, stop_words
 
 
 def evidence(q: Question, sentence: str, matched: set[str], names: set[str]) -> float:
@@ -39,7 +40,47 @@ def evidence(q: Question, sentence: str, matched: set[str], names: set[str]) -> 
     kind = _kind_evidence(q, sentence, matched, named)
     if q.constraint and q.constraint not in sentence.lower():
         kind *= W.constraint_miss  # "who won the cup last year" is not this year's final
+    if kind and matched and q.kind in NEAR_KINDS:
+        kind *= _nearness(q, sentence, matched)
     return kind
+
+
+NEAR_KINDS = frozenset({"who", "when", "where", "how_many"})
+
+
+def _nearness(q: Question, sentence: str, matched: set[str]) -> float:
+    """How close the answer lies to the words it answers: in a long sentence the name,
+    date or number next to "stabbed" answers "who stabbed", not one three clauses on."""
+    spans = _answer_spans(q, sentence)
+    if not spans:
+        return 1.0  # the kind's own check decided already (a role word, a place noun)
+    wanted = {v for t in matched for v, _ in variants(t)}
+    at = [m.start() for m in WORD.finditer(sentence) if term(m.group(0)) in wanted]
+    if not at:
+        return W.near_none
+    gap = min(max(0, a - end, start - a) for start, end in spans for a in at)
+    words = gap / W.chars_per_word
+    if words <= W.near_words:
+        return 1.0
+    return W.near_far if words <= 2 * W.near_words else W.near_none
+
+
+def _answer_spans(q: Question, sentence: str) -> list[tuple[int, int]]:
+    """Where in the sentence the things this kind asks for are (new to the question)."""
+    if q.kind in {"who", "name"}:
+        found = CAPITALISED.finditer(sentence)
+    elif q.kind == "when":
+        found = DATE.finditer(sentence)
+    elif q.kind == "where":
+        found = PLACE.finditer(sentence)
+    else:
+        found = NUMBER.finditer(sentence)
+    return [
+        (m.start(), m.end())
+        for m in found
+        if m.start() > 0 or q.kind != "who"
+        if _new_words(m.group(0), q) or not re.search(r"[A-Za-z]", m.group(0))
+    ]
 
 
 def _kind_evidence(q: Question, sentence: str, matched: set[str], named: bool) -> float:
@@ -69,7 +110,7 @@ def _kind_evidence(q: Question, sentence: str, matched: set[str], named: bool) -
     if q.kind == "who":
         return _names_someone(sentence, named, q)
     if q.kind == "name":
-        return 1.0 if new_name(sentence, q) else W.name_none
+        return _named_thing(sentence, q)
     if q.kind == "say":
         return 1.0 if SPEECH.search(sentence) or QUOTE_MARK.search(sentence) else W.say_none
     return 1.0
@@ -80,12 +121,13 @@ def _new_words(text: str, q: Question) -> bool:
     return any(w.lower() not in q.words for w in tokens(text))
 
 
-def new_name(sentence: str, q: Question) -> bool:
-    """A capitalised name in the sentence that the question does not already say.
+def new_names(sentence: str, q: Question) -> list[re.Match[str]]:
+    """Capitalised names in the sentence that the question does not already say.
 
     A lone capitalised word opening the sentence is no name ("Police said").
     """
     stops = stop_words("english")
+    out = []
     for m in CAPITALISED.finditer(sentence):
         words = m.group(0).split()
         if m.start() == 0 and len(words) == 1:
@@ -94,8 +136,29 @@ def new_name(sentence: str, q: Question) -> bool:
             w.lower() not in q.words and w.lower() not in stops and not NOT_PLACE.match(w)
             for w in words
         ):
-            return True
-    return False
+            out.append(m)
+    return out
+
+
+def new_name(sentence: str, q: Question) -> bool:
+    return bool(new_names(sentence, q))
+
+
+def _named_thing(sentence: str, q: Question) -> float:
+    """ "Which film", "what is the project called": a name next to the noun asked about
+    ("the 2004 film 50 First Dates", "the Green Brain website") is the answer."""
+    names = new_names(sentence, q)
+    if not names:
+        return W.name_none
+    if not q.noun:
+        return 1.0
+    wanted = {v for v, _ in variants(q.noun)}
+    at = [m.start() for m in WORD.finditer(sentence) if term(m.group(0)) in wanted]
+    reach = W.name_window * W.chars_per_word
+    for m in names:
+        if any(m.start() - reach <= a <= m.end() + reach for a in at):
+            return 1.0
+    return W.name_far
 
 
 def number_near(sentence: str, focus: str | None) -> float:
@@ -149,6 +212,17 @@ def _places(sentence: str, q: Question) -> float:
 
 
 def _names_someone(sentence: str, named: bool, q: Question) -> float:
-    if named or new_name(sentence, q):
+    """A person or a body the question does not name: someone the articles quote, a
+    first name the name list knows ("Chancey Luna"), or an organisation ("the ECB")."""
+    if named:
         return 1.0
+    names = new_names(sentence, q)
+    for m in names:
+        words = m.group(0).split()
+        if (len(words) >= 2 and gender_of(words[0])) or ORGANISATION.search(m.group(0)):
+            return 1.0
+        if len(words) == 1 and words[0].isupper() and len(words[0]) > 1:
+            return 1.0  # an acronym: "ECB", "NASA"
+    if names:
+        return W.who_other_name
     return W.who_role if ROLE_WORD.search(sentence) else W.who_none

@@ -112,6 +112,7 @@ class Question:
     measure: str | None  # what a number must measure: percent, money, score, duration, ...
     constraint: str | None  # a time the answer must be about: "last year", "in 2019"
     words: frozenset[str] = frozenset()  # the question's own words, lower case: no answer
+    noun: str | None = None  # "which film", "what is the project called": the term "film"
 
 
 def analyze_question(question: str) -> Question:
@@ -139,7 +140,25 @@ def analyze_question(question: str) -> Question:
         measure=_measure(question, kind),
         constraint=None if kind == "when" else _constraint(question),
         words=frozenset(w.lower() for w in tokens(question)),
+        noun=_noun(question) if kind == "name" else None,
     )
+
+
+_NAMED_NOUN = re.compile(
+    r"\bwhich\s+(?:\w+\s+)?(?P<a>[a-z]+)\s+(?:is|was|are|were|does|did|do|has|had|will|would|"
+    r"could|can|should|got|gave|made|picked|helped)\b"
+    r"|\bwhich\s+(?P<b>[a-z]+)\b"
+    r"|\bname\s+of\s+(?:the\s+|his\s+|her\s+|their\s+|its\s+)?(?:\w+\s+)?(?P<c>[a-z]+)\W*$"
+    r"|\b(?:the|this|his|her|their|its)\s+(?:\w+\s+)?(?P<d>[a-z]+)\s+called\b",
+    re.IGNORECASE,
+)
+
+
+def _noun(question: str) -> str | None:
+    """The noun a "which" or "called" question names a thing of, as a term."""
+    m = _NAMED_NOUN.search(question)
+    word = next((g for g in m.groups() if g), None) if m else None
+    return term(word) if word else None
 
 
 def _measure(question: str, kind: str) -> str | None:

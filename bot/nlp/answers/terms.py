@@ -17,6 +17,8 @@ from bot.nlp.lexicon import WORD, stemmer, stop_words
 def term(word: str, language: str = "english") -> str:
     """Lemma, then stem: "broke"/"break", "children"/"child" meet; snowball alone would not."""
     lower = word.lower()
+    if "." in lower:
+        lower = lower.replace(".", "")  # "U.S." and "US" are one word
     lower = IRREGULAR.get(lower, lower)
     if language == "english":
         lower = simplemma.lemmatize(lower, lang="en")

@@ -56,7 +56,11 @@ class AnswerWeights:
     lead_sentences: int = 2  # how many first sentences count as the article's lead
 
     # --- evidence the kind of question needs (each 0..1; 1 is exactly right)
-    constraint_miss: float = 0.3  # factor when the time asked about ("last year") is absent
+    near_words: int = 10  # the answer within this many words of a question word: right there
+    near_far: float = 0.8  # ... within twice that: factor on the evidence
+    near_none: float = 0.6  # ... further, or no question word in the sentence
+    chars_per_word: float = 6.0  # for measuring that distance in characters
+    constraint_miss: float = 0.6  # factor when the time asked about ("last year") is absent
     when_last_date: float = 0.7  # "when was X last ...": a date without "since <year>"
     size_any_number: float = 0.8  # "how big": factor for any number near the thing
     measure_miss: float = 0.1  # a number question whose measure (%, score, age) is absent
@@ -71,6 +75,9 @@ class AnswerWeights:
     who_role: float = 0.6  # "who": no name, but a role ("the manager")
     who_none: float = 0.2  # "who": no one at all
     name_none: float = 0.3  # "which team", "what is it called": no name the question lacks
+    name_far: float = 0.7  # ... a name, but not next to the noun asked about
+    name_window: int = 4  # next to: within this many words
+    who_other_name: float = 0.7  # "who": a capitalised name that is no person or body
     say_none: float = 0.3  # "what did X say": neither a quote nor a verb of saying
     number_window: int = 3  # "how many": a number within this many words of the noun
     number_word: float = 0.8  # ... written as a word ("three")
