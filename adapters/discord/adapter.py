@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord.gateway import DiscordWebSocket
@@ -38,12 +39,14 @@ from bot.chat.platform import ChannelUnreachableError, EventHandler
 from bot.config import Settings
 from bot.errors import NewsbriefError
 from bot.store import Store
+from bot.store.sources import workspace_key
 
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 MAX_RATELIMIT_TIMEOUT = 30.0  # discord.py's smallest; a longer 429 raises, the slot stays pending
 POSTS_PER_SECOND = 20.0  # a post is a message plus a thread: 40 requests/s, under the global 50
+HTTP_CONNECTIONS = 16  # kept alive and reused: a wave of 200 answers opens 16, not 200
 HISTORY_LIMIT = 100  # find_post reads this many recent messages (one request)
 TOLD_PERIOD = timedelta(days=7)
 FORBIDDEN_FOR = 600.0  # s: a channel that answered 403 is not tried again for this long
@@ -105,6 +108,8 @@ def make_client(settings: Settings) -> discord.Client:
         "member_cache_flags": discord.MemberCacheFlags.none(),
         "chunk_guilds_at_startup": False,
         "max_messages": None,
+        # Per host: the REST API's; the gateway's sockets (another host) never wait on it.
+        "connector": aiohttp.TCPConnector(limit=0, limit_per_host=HTTP_CONNECTIONS),
     }
     # newsbrief never joins voice: no "PyNaCl is not installed" warning at every start.
     discord.VoiceClient.warn_nacl = False
@@ -272,8 +277,10 @@ class DiscordPlatform:
                 with contextlib.suppress(discord.HTTPException):
                     await pending.interaction.delete_original_response()
 
-    async def topics(self, current: str) -> list[str]:
-        return await self.topic_cache.suggest(current)
+    async def topics(self, interaction: Interaction, current: str) -> list[str]:
+        channel = events.channel_of(interaction)
+        scope = workspace_key(self.name, channel.workspace, channel.id)
+        return await self.topic_cache.suggest(scope, current)
 
     async def zones(self, current: str) -> list[str]:
         from adapters.discord.zones import matching_zones

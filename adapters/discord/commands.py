@@ -44,8 +44,8 @@ class Dispatch(Protocol):
 
     async def ask(self, interaction: Interaction, question: str) -> None: ...
 
-    async def topics(self, current: str) -> list[str]:
-        """Topics of recent stories that start with (or contain) ``current``."""
+    async def topics(self, interaction: Interaction, current: str) -> list[str]:
+        """Topics of the recent stories this guild may read that match ``current``."""
         ...
 
     async def zones(self, current: str) -> list[str]: ...
@@ -84,7 +84,7 @@ def _brief_commands(tree: app_commands.CommandTree[discord.Client], d: Dispatch)
     async def brief_topics(
         interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return _choices(await d.topics(current))
+        return _choices(await d.topics(interaction, current))
 
     @tree.command(name="ask", description="Ask about the stories of this brief or digest thread")
     @app_commands.describe(question="e.g. what did Kim's sister say?")

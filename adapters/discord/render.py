@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.chat.messages import Post, PostItem, SourceLink
+from bot.nlp.text.safe import clean_line, clean_text
 
 CONTENT_MAX = 2000
 EMBEDS_MAX = 10
@@ -73,12 +74,12 @@ def clip(text: str, limit: int) -> str:
     return "".join(out).rstrip().rstrip("\\") + "…"
 
 
-def escape(text: str) -> str:
-    """Article text made inert: markdown shown as typed, mentions that cannot ping.
-
-    discord.py's escapers leave URLs alone, so links still work.
-    """
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+def escape(text: str, *, line: bool = False) -> str:
+    """Article text made inert: first the house sanitiser (controls, bidi overrides,
+    invisible characters; ``line``: one line), then markdown shown as typed and
+    mentions that cannot ping. discord.py's escapers leave URLs alone, so links work."""
+    safe = clean_line(text) if line else clean_text(text)
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(safe))
 
 
 def safe_url(url: str | None) -> str | None:
@@ -102,7 +103,7 @@ def _sources_value(sources: tuple[SourceLink, ...]) -> str:
     """Every source as a link, as many as fit in a field, then "and N more"."""
     links: list[str] = []
     for i, s in enumerate(sources):
-        label = escape(clip(s.site or s.title or s.url, 80)).replace("]", "\\]")
+        label = escape(clip(s.site or s.title or s.url, 80), line=True).replace("]", "\\]")
         url = safe_url(s.url)
         link = f"[{label}]({url})" if url else label
         if units(" · ".join([*links, link])) > FIELD_VALUE_MAX - 16:  # room for the tail
@@ -115,11 +116,11 @@ def story_embed(item: PostItem, colour: discord.Colour) -> discord.Embed:
     best = next((u for u in (safe_url(s.url) for s in item.sources) if u), None)
     lines = [f"• {escape(s)}" for s in item.summary]
     if item.quote:
-        who = escape(item.quote.speaker) if item.quote.speaker else "unattributed"
-        said = " ".join(item.quote.text.split())  # one line: a block quote ends at a newline
-        lines += ["", f"> “{escape(said)}” — **{who}**"]
+        who = escape(item.quote.speaker, line=True) if item.quote.speaker else "unattributed"
+        said = escape(item.quote.text, line=True)  # one line: a block quote ends at a newline
+        lines += ["", f"> “{said}” — **{who}**"]
     embed = discord.Embed(
-        title=clip(escape(item.headline), TITLE_MAX),
+        title=clip(escape(item.headline, line=True), TITLE_MAX),
         url=best,
         description=clip("\n".join(lines), DESCRIPTION_MAX) or None,
         colour=colour,
@@ -134,11 +135,11 @@ def text_embed(post: Post) -> discord.Embed:
     """Help, info, errors and answers: one embed, the text as its description."""
     text = post.text or ""
     if post.kind == "help":  # laid out by hand in columns: keep them
-        body = "```\n" + clip(text.replace("```", "'''"), DESCRIPTION_MAX - 8) + "\n```"
+        body = "```\n" + clip(clean_text(text).replace("```", "'''"), DESCRIPTION_MAX - 8) + "\n```"
     else:
         body = clip(escape(text), DESCRIPTION_MAX)
     embed = discord.Embed(
-        title=clip(escape(post.title), TITLE_MAX),
+        title=clip(escape(post.title, line=True), TITLE_MAX),
         description=body or None,
         colour=COLOURS.get(post.kind),
     )
@@ -148,7 +149,7 @@ def text_embed(post: Post) -> discord.Embed:
         if units(body + note) <= DESCRIPTION_MAX:
             embed.description = (body + note).lstrip("\n")
         else:
-            embed.set_footer(text=clip(post.footer, FOOTER_MAX))
+            embed.set_footer(text=clip(clean_text(post.footer), FOOTER_MAX))
     return embed
 
 
@@ -190,7 +191,7 @@ def render(post: Post, *, marker: str = "", heading: str = "") -> list[Message]:
 def _render_stories(post: Post, marker: str, heading: str) -> list[Message]:
     colour = COLOURS.get(post.kind, discord.Colour.blurple())
     head = [heading] if heading else []
-    head.append(f"**{escape(post.title)}**")
+    head.append(f"**{escape(post.title, line=True)}**")
     budget = CONTENT_MAX - units(marker)
     embeds: list[discord.Embed] = []
     if post.text:
@@ -200,7 +201,7 @@ def _render_stories(post: Post, marker: str, heading: str) -> list[Message]:
         else:
             embeds.append(discord.Embed(description=clip(line, DESCRIPTION_MAX), colour=colour))
     embeds += [_fit(story_embed(item, colour)) for item in post.items]
-    footer = clip(post.footer, FOOTER_MAX) if post.footer else None
+    footer = clip(clean_line(post.footer), FOOTER_MAX) if post.footer else None
     if footer and embeds:
         last = embeds[-1]
         last.set_footer(text=footer)

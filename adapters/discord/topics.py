@@ -68,9 +68,12 @@ def topics_of(headlines: Iterable[str], summaries: Iterable[str]) -> list[str]:
     return [t for t, _ in counts.most_common(MAX_TOPICS)]
 
 
-def recent_topics(store: Store, *, now: datetime | None = None, stories: int = 60) -> list[str]:
+def recent_topics(
+    store: Store, workspace: str, *, now: datetime | None = None, stories: int = 60
+) -> list[str]:
+    """From the stories ``workspace`` may read: a guild never sees another's feeds' topics."""
     now = now or datetime.now(UTC)
-    hits = store.recent(now - timedelta(hours=48), limit=stories, now=now)
+    hits = store.recent(now - timedelta(hours=48), limit=stories, now=now, workspace=workspace)
     return topics_of((h.headline for h in hits), (s for h in hits for s in h.summary))
 
 
@@ -86,7 +89,7 @@ def matching(topics: list[str], current: str, limit: int = 25) -> list[str]:
 
 
 class TopicCache:
-    """The topic list, refreshed in the background when older than ``ttl`` seconds."""
+    """Each workspace's topic list, refreshed in the background when older than ``ttl`` s."""
 
     def __init__(
         self,
@@ -98,20 +101,20 @@ class TopicCache:
         self.store = store
         self.ttl = ttl
         self.clock = clock
-        self._topics: list[str] = []
-        self._at: float | None = None
-        self._refreshing: asyncio.Task[None] | None = None
+        self._topics: dict[str, tuple[float, list[str]]] = {}
+        self._refreshing: dict[str, asyncio.Task[None]] = {}
 
-    async def suggest(self, current: str) -> list[str]:
-        if self._at is None:
-            await self._refresh()  # the first keystroke waits once; later ones never
-        elif self.clock() - self._at > self.ttl and self._refreshing is None:
-            self._refreshing = asyncio.create_task(self._refresh())
-        return matching(self._topics, current)
+    async def suggest(self, workspace: str, current: str) -> list[str]:
+        known = self._topics.get(workspace)
+        if known is None:
+            await self._refresh(workspace)  # the first keystroke waits once; later ones never
+        elif self.clock() - known[0] > self.ttl and workspace not in self._refreshing:
+            self._refreshing[workspace] = asyncio.create_task(self._refresh(workspace))
+        return matching(self._topics.get(workspace, (0.0, []))[1], current)
 
-    async def _refresh(self) -> None:
+    async def _refresh(self, workspace: str) -> None:
         try:
-            self._topics = await asyncio.to_thread(recent_topics, self.store)
-            self._at = self.clock()
+            topics = await asyncio.to_thread(recent_topics, self.store, workspace)
+            self._topics[workspace] = (self.clock(), topics)
         finally:
-            self._refreshing = None
+            self._refreshing.pop(workspace, None)

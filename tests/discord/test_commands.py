@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from functools import partial
 
 from discord import Permissions
 
 from bot.chat.conversation import Conversation
 from bot.chat.messages import CommandEvent, ThreadRef, ThreadReplyEvent
-from bot.store import Store
-from tests.discord.fake import Visible
+from bot.nlp.analyze import analyze
+from bot.store import ArticleRecord, FeedState, Store
+from bot.store.records import analysis_payload
+from bot.store.sources import Via, workspace_key
+from tests.discord.fake import Ack, Visible
 from tests.discord.fake.rest import EPHEMERAL
 from tests.discord.rig import DiscordRig
 from tests.platform_contract import RecordingHandler
@@ -211,3 +216,35 @@ async def test_autocomplete_suggests_topics_and_zones_at_once(rig: DiscordRig) -
     )
     ack = await rig.fake.acks.wait_for(lambda a: a.interaction_id == state["id"])
     assert ack.choices[0] == "Asia/Seoul"
+
+
+def _answers(interaction_id: str, ack: Ack) -> bool:
+    return ack.interaction_id == interaction_id
+
+
+async def test_autocomplete_never_suggests_another_guilds_topics(rig: DiscordRig) -> None:
+    """A guild's own feed (a private URL with a token) stays its own, down to suggestions."""
+    own = workspace_key("discord", str(rig.guild.id), str(rig.channel.id))
+    feed = rig.store.sources.save(
+        FeedState(url="https://private.example/feed?token=s3cret"), Via(owner=own)
+    )
+    text = (
+        "The Zanzibar Spaceport Authority said on Monday that its launch tower was finished. "
+        "Officials at the Zanzibar Spaceport Authority expect a first launch next spring."
+    )
+    rig.store.upsert_article(
+        ArticleRecord(
+            url="https://private.example/a/1",
+            feed_id=feed.id,
+            title="Zanzibar spaceport tower finished",
+            text=text,
+            published=datetime.now(UTC),
+            analysis=analysis_payload(analyze(text, title="Zanzibar spaceport tower finished")),
+        )
+    )
+    other, elsewhere = rig.fake.add_guild("Elsewhere")
+    other.members.append(rig.guest.id)
+    for channel, expect in ((elsewhere, False), (rig.channel, True)):
+        state = await rig.fake.slash(rig.guest, channel, "brief", topic="zanz", focused="topic")
+        ack = await rig.fake.acks.wait_for(partial(_answers, state["id"]))
+        assert any("zanzibar" in c.lower() for c in ack.choices) is expect, ack.choices

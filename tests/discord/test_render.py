@@ -113,6 +113,19 @@ def test_article_text_cannot_ping_or_format() -> None:
     assert "<@\u200b123456789012345678>" in shown
 
 
+def test_controls_bidi_overrides_and_invisible_splits_never_reach_discord() -> None:
+    item = PostItem(
+        headline="Ev\u202eil\x1b[2J head\u200bline\nsecond line",
+        summary=("sum\x07mary",),
+        quote=QuoteLine("said\u2066 so", "Spea\u200bker"),
+    )
+    [message] = render(Post(kind="brief", title="T\x1b]0;owned\x07itle", items=(item,)))
+    embed = message.embeds[0]
+    assert embed.title == "Evil headline second line"
+    assert embed.description == "• summary\n\n> “said so” — **Speaker**"
+    assert message.content == "**Title**"
+
+
 def test_links_keep_their_underscores_and_bad_urls_are_dropped() -> None:
     item = PostItem(
         headline="h",

@@ -145,6 +145,8 @@ class Gateway:
             self.events.add(GatewayEvent("resume", session.id, session.shard, detail=len(missed)))
             for event in missed:
                 await self._raw(ws, ctx, event)
+                if event["t"] == "INTERACTION_CREATE":
+                    self.fake.delivered(event["d"]["token"])
             session.seq += 1
             resumed = {"op": 0, "t": "RESUMED", "s": session.seq, "d": {}}
             session.buffer.append(resumed)
@@ -173,6 +175,8 @@ class Gateway:
             session.buffer.append(event)
             if session.ws is not None:
                 await self._raw(session.ws, session.zlib, event)
+                if name == "INTERACTION_CREATE":
+                    self.fake.delivered(data["token"])
         self.events.add(GatewayEvent("dispatch", session.id, session.shard, detail=name))
 
     @staticmethod

@@ -62,9 +62,10 @@ class Visible:
 class Ack:
     interaction_id: str
     kind: int  # 4 message, 5 deferred, 8 autocomplete choices
-    delay: float  # seconds on the fake's clock from INTERACTION_CREATE to the answer
+    delay: float  # seconds on the fake's clock from the interaction's creation to the answer
     ephemeral: bool
     choices: tuple[str, ...] = ()
+    since_sent: float = 0.0  # from INTERACTION_CREATE written to the socket to the answer
 
 
 def flatten(message: Json) -> str:
@@ -95,6 +96,7 @@ class FakeDiscord:
         self.visible: Recorder[Visible] = Recorder()
         self.listeners: list[Callable[[Visible], None]] = []  # told of every Visible
         self.threads: Recorder[FakeChannel] = Recorder()  # every thread, once created
+        self.thread_listeners: list[Callable[[FakeChannel], None]] = []
         self.acks: Recorder[Ack] = Recorder()
         self.rest = Rest(self)
         self.gateway = Gateway(self, heartbeat_ms)
@@ -176,6 +178,8 @@ class FakeDiscord:
         payload = {**thread.payload(self.world.bot.id), "newly_created": True}
         await self.gateway.dispatch("THREAD_CREATE", payload, guild_id=channel.guild_id)
         self.threads.add(thread)
+        for listener in self.thread_listeners:
+            listener(thread)
         return thread
 
     def messages(self, channel: FakeChannel | int) -> list[Json]:
@@ -200,7 +204,8 @@ class FakeDiscord:
         ephemeral = bool(flags & EPHEMERAL)
         if first:
             delay = state["acked"] - state["created"]
-            self.acks.add(Ack(state["id"], state["kind"], delay, ephemeral))
+            sent = state["acked"] - state.get("sent", state["created"])
+            self.acks.add(Ack(state["id"], state["kind"], delay, ephemeral, since_sent=sent))
         if ephemeral:
             if not loading:
                 self._record(Visible("user", channel.id, None, msg, state["user"]))
@@ -228,8 +233,15 @@ class FakeDiscord:
 
     def calls_note(self, state: Json) -> None:
         delay = state["acked"] - state["created"]
+        sent = state["acked"] - state.get("sent", state["created"])
         names = tuple(str(c.get("name")) for c in state.get("choices", []))
-        self.acks.add(Ack(state["id"], 8, delay, False, names))
+        self.acks.add(Ack(state["id"], 8, delay, False, names, since_sent=sent))
+
+    def delivered(self, token: str) -> None:
+        """The gateway wrote this interaction's INTERACTION_CREATE (first time counts)."""
+        state = self.rest.interactions.get(token)
+        if state is not None:
+            state.setdefault("sent", self.clock())
 
     # ------------------------------------------------------------- people
     def add_guild(
@@ -267,17 +279,9 @@ class FakeDiscord:
             out.append(opt)
         return out
 
-    async def slash(
-        self,
-        user: FakeUser,
-        channel: FakeChannel,
-        name: str,
-        sub: str | None = None,
-        *,
-        focused: str | None = None,
-        **options: Any,
+    def _slash_data(
+        self, channel: FakeChannel, name: str, sub: str | None, focused: str | None, options: Json
     ) -> Json:
-        """A person runs ``/name [sub] option:value…`` (or types in an autocompleted option)."""
         command = self._command(name, channel.guild_id)
         data: Json = {"id": command["id"], "name": name, "type": 1}
         if command.get("guild_id"):
@@ -289,11 +293,38 @@ class FakeDiscord:
             ]
         else:
             data["options"] = self._options(command, options, focused)
-        return await self._interaction(user, channel, 4 if focused else 2, data)
+        return data
 
-    async def _interaction(
-        self, user: FakeUser, channel: FakeChannel, kind: int, data: Json
+    async def slash(
+        self,
+        user: FakeUser,
+        channel: FakeChannel,
+        name: str,
+        sub: str | None = None,
+        *,
+        focused: str | None = None,
+        **options: Any,
     ) -> Json:
+        """A person runs ``/name [sub] option:value…`` (or types in an autocompleted option)."""
+        data = self._slash_data(channel, name, sub, focused, options)
+        state, payload = self._interaction(user, channel, 4 if focused else 2, data)
+        await self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id=channel.guild_id)
+        return state
+
+    async def slash_wave(self, runs: list[tuple[FakeUser, FakeChannel, str, Json]]) -> list[Json]:
+        """Many people at once: every payload is built first, then all are sent back to back
+        (so that what is timed is the bot, not the fake building payloads)."""
+        built = []
+        for user, channel, name, opts in runs:
+            data = self._slash_data(channel, name, None, None, opts)
+            built.append((channel, *self._interaction(user, channel, 2, data)))
+        for channel, _, payload in built:
+            await self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id=channel.guild_id)
+        return [state for _, state, _ in built]
+
+    def _interaction(
+        self, user: FakeUser, channel: FakeChannel, kind: int, data: Json
+    ) -> tuple[Json, Json]:
         world = self.world
         payload = fixture("interaction_slash")
         token = secrets.token_urlsafe(32)
@@ -332,8 +363,7 @@ class FakeDiscord:
             "followups": [],
         }
         self.rest.interactions[token] = state
-        await self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id=channel.guild_id)
-        return state
+        return state, payload
 
     async def say(
         self,
