@@ -114,7 +114,7 @@ class SlackPlatform:
         if self.mode == "http":
             secret_ = secret(self._settings.slack_signing_secret) or ""
             events_ = HttpEvents(self.bolt, secret_, self._spawn, lambda: self._accepting)
-            routes.append(("POST", EVENTS_PATH, events_))
+            routes.append(("POST", EVENTS_PATH, events_.handle))
         if self.multi:
             routes += [("GET", INSTALL_PATH, self._install), ("GET", REDIRECT_PATH, self._redirect)]
         if routes and server is None:

@@ -60,7 +60,7 @@ class HttpEvents:
         except ValueError:  # a timestamp that is not a number
             return False
 
-    async def __call__(self, request: web.Request) -> web.StreamResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         if not self._accepting():
             return web.Response(status=503, text="newsbrief is starting or stopping")
         body = await request.text()
