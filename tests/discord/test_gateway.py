@@ -9,15 +9,19 @@ import sys
 from functools import partial
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from discord import AutoShardedClient
 from pydantic import SecretStr
 
 from adapters.discord.adapter import DiscordPlatform
+from bot.app import NewsbriefApp
 from bot.chat.conversation import Conversation
 from bot.config import Settings
 from bot.store import Store
 from tests.discord.fake import FakeChannel, FakeDiscord, Visible
 from tests.discord.rig import DiscordRig
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.rig import TEAM, command_fields
 
 
 def settings_for(fake: FakeDiscord, **values: object) -> Settings:
@@ -151,3 +155,48 @@ async def test_newsbrief_run_serves_discord_until_sigterm(tmp_path: Path) -> Non
         assert fake.world.token not in logs  # the token is never logged
     finally:
         await fake.close()
+
+
+async def test_one_process_serves_slack_and_discord(tmp_path: Path) -> None:
+    """Both platforms configured: one ``NewsbriefApp`` (what ``run`` starts) answers on each."""
+    slack = FakeSlack()
+    slack.add_workspace(TEAM, "Newsroom")
+    slack.add_channel("C0NEWS", TEAM)
+    slack.add_user("U0ASK", TEAM, "asker")
+    await slack.start()
+    discord_ = await FakeDiscord().start()
+    _, channel = discord_.add_guild("Newsroom")
+    manager = discord_.add_user("Mina", manager=True)
+    settings = Settings.model_validate(
+        {
+            "data_dir": tmp_path / "data",
+            "database_url": f"sqlite:///{tmp_path / 'both.db'}",
+            "http_port": 0,
+            "secret_key": Fernet.generate_key().decode(),
+            "slack_api_url": slack.api_url,
+            "SLACK_BOT_TOKEN": slack.workspaces[TEAM].bot_token,
+            "SLACK_APP_TOKEN": slack.app_token,
+            "DISCORD_TOKEN": discord_.world.token,
+            "discord_api_url": discord_.api_url,
+        }
+    )
+    app = NewsbriefApp(settings)
+    stop = asyncio.Event()
+    try:
+        await app.open()
+        serving = asyncio.create_task(app.serve(stop))
+        assert sorted(p.name for p in app.running) == ["discord", "slack"]
+        await slack.hellos.wait_for(lambda _: True)
+        await discord_.gateway.events.wait_for(lambda e: e.kind == "ready")
+        fields = command_fields(slack, "/brief", "korea", user="U0ASK", team=TEAM, channel="C0NEWS")
+        await slack.push("slash_commands", fields)
+        await discord_.slash(manager, channel, "brief", topic="korea")
+        on_slack = await slack.messages.wait_for(lambda m: "Brief: korea" in m.shown)
+        on_discord = await discord_.visible.wait_for(lambda v: "Brief: korea" in v.text)
+        assert "Trump" in on_slack.shown and "Trump" in on_discord.text
+        stop.set()
+        await asyncio.wait_for(serving, timeout=30)
+    finally:
+        await app.close()
+        await discord_.close()
+        await slack.close()
