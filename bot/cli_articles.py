@@ -1,8 +1,10 @@
 """The commands that read one article: ``summarize`` (and ``--batch``), ``extract``, ``ask``.
 
 Split from ``bot.cli`` (which builds the parser and dispatches here). What they
-print is safe: input text is cleaned (:mod:`bot.nlp.text.safe`), URLs are shown
-redacted, JSON goes out through ``bot.chat.render.json_line``.
+print is safe: text goes out through the renderers, which clean it
+(:mod:`bot.nlp.text.safe`), URLs are shown redacted, JSON goes out through
+``bot.chat.render.json_line``. Input text is analysed as given, so that offsets
+in the JSON point into the caller's own text.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ MAX_ARTICLE_ID = 2**31 - 1  # article ids are 32-bit on PostgreSQL
 
 
 def read_source(source: str) -> str:
+    """A file's or stdin's text, exactly as given (the offsets of an analysis point into
+    it): what is printed from it is cleaned by the renderers instead."""
     if source == "-":
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
     else:
@@ -51,7 +55,7 @@ def read_source(source: str) -> str:
             data = fh.read(MAX_INPUT_BYTES + 1)
     if len(data) > MAX_INPUT_BYTES:
         raise BadInputError(f"the input is larger than {MAX_INPUT_BYTES:,} bytes")
-    return clean_text(decode_body(data))
+    return decode_body(data)
 
 
 def _shown(source: str) -> str:
@@ -136,7 +140,7 @@ def _batch_record(line: str, lineno: int, args: argparse.Namespace) -> dict[str,
             raise BadInputError('each line must be a JSON object with a "text" string')
         record_id = item.get("id", lineno)
         title = item.get("title") if isinstance(item.get("title"), str) else None
-        result = analyze(clean_text(item["text"]), title=title, **_analysis_options(args))
+        result = analyze(item["text"], title=title, **_analysis_options(args))
         return {"id": record_id, **result.to_json()}
     except json.JSONDecodeError as exc:
         return {"id": lineno, "error": f"line {lineno} is not JSON: {exc.msg}"}
