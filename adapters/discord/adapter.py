@@ -16,12 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import logging
-import time
 from collections.abc import Awaitable
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -30,9 +26,11 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from adapters.discord import events, state
-from adapters.discord.commands import Interaction, build_tree, tree_hash
+from adapters.discord.commands import build_tree, tree_hash
+from adapters.discord.context import CURRENT, Interaction, Pending
 from adapters.discord.keys import marker_for, nonce_for, read_marker
-from adapters.discord.render import Message, escape, render, thread_name
+from adapters.discord.render import escape, render, thread_name
+from adapters.discord.sending import NO_MENTIONS, MissingPermissionsError, Sender
 from adapters.discord.topics import TopicCache
 from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent
 from bot.chat.platform import ChannelUnreachableError, EventHandler
@@ -43,33 +41,9 @@ from bot.store.sources import workspace_key
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 MAX_RATELIMIT_TIMEOUT = 30.0  # discord.py's smallest; a longer 429 raises, the slot stays pending
-POSTS_PER_SECOND = 20.0  # a post is a message plus a thread: 40 requests/s, under the global 50
 HTTP_CONNECTIONS = 16  # kept alive and reused: a wave of 200 answers opens 16, not 200
 HISTORY_LIMIT = 100  # find_post reads this many recent messages (one request)
-TOLD_PERIOD = timedelta(days=7)
-FORBIDDEN_FOR = 600.0  # s: a channel that answered 403 is not tried again for this long
-ACCESS_CODES = {50001, 50013}  # Missing Access, Missing Permissions
-
-
-class MissingPermissionsError(ChannelUnreachableError):
-    """Discord refused with 50001/50013: the message says which permissions to grant."""
-
-
-@dataclass(slots=True)
-class _Pending:
-    """The interaction being handled in this task: the core's answers go to it."""
-
-    interaction: Interaction
-    event: CommandEvent | None = None
-    question: str | None = None  # /ask: shown above the answer in the thread
-    answered: bool = False
-
-
-_CURRENT: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar(
-    "newsbrief_discord_interaction", default=None
-)
 
 
 def point_at(api_url: str, gateway_url: str | None) -> None:
@@ -124,6 +98,9 @@ def make_client(settings: Settings) -> discord.Client:
     raise NewsbriefError("NEWSBRIEF_DISCORD_SHARDS must be empty, auto or a number of shards")
 
 
+__all__ = ["DiscordPlatform", "MissingPermissionsError", "make_client", "point_at"]
+
+
 class DiscordPlatform:
     name = events.PLATFORM
 
@@ -140,11 +117,9 @@ class DiscordPlatform:
         self._logged_in = False
         self._closed = False
         self._gateway: asyncio.Future[None] | None = None
+        self.sender = Sender(self.client, store, self.name, self._answer_privately)
         self._inflight: set[asyncio.Task[Any]] = set()
-        self._pace_lock = asyncio.Lock()
-        self._next_send = 0.0
         self._parents: dict[int, int | None] = {}  # channel id → parent (None: not a thread)
-        self._forbidden: dict[str, float] = {}  # channel id → when it answered 403
         self._hinted: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------- lifecycle
@@ -181,7 +156,8 @@ class DiscordPlatform:
         if self._closed:
             return
         self._closed = True
-        running = [t for t in self._inflight if t is not asyncio.current_task()]
+        busy = self._inflight | self.sender.background
+        running = [t for t in busy if t is not asyncio.current_task()]
         if running:
             await asyncio.wait(running, timeout=10)
         await self.client.close()
@@ -219,7 +195,7 @@ class DiscordPlatform:
         """Defer at once; then the core's handler, whose answers reach this interaction."""
         if not await self._defer(interaction):
             return
-        pending = _Pending(interaction, events.command_event(interaction, command, text))
+        pending = Pending(interaction, events.command_event(interaction, command, text))
         missing = events.missing_to_post(interaction.app_permissions) if posts else []
         if missing:  # say so now rather than spend an invalid request finding out
             text = events.grant_text(missing)
@@ -228,17 +204,17 @@ class DiscordPlatform:
             return
         await self._run(pending, self._command(pending))
 
-    async def _command(self, pending: _Pending) -> None:
+    async def _command(self, pending: Pending) -> None:
         assert pending.event is not None and self._handler is not None
         await self._handler.on_command(self, pending.event)
 
     async def ask(self, interaction: Interaction, question: str) -> None:
         if not await self._defer(interaction):
             return
-        pending = _Pending(interaction, question=question)
+        pending = Pending(interaction, question=question)
         await self._run(pending, self._ask(pending, question))
 
-    async def _ask(self, pending: _Pending, question: str) -> None:
+    async def _ask(self, pending: Pending, question: str) -> None:
         assert self._handler is not None
         interaction = pending.interaction
         parent = await self._parent_of(interaction.channel)
@@ -247,9 +223,13 @@ class DiscordPlatform:
         if parent is not None:
             ref = ThreadRef(self.name, str(parent), channel, workspace=events.guild_of(interaction))
             user = events.user_of(interaction.user, interaction.permissions)
-            ours = await self._handler.on_thread_reply(
-                self, ThreadReplyEvent(ref, user, " ".join(question.split()))
-            )
+            event = ThreadReplyEvent(ref, user, " ".join(question.split()))
+            try:
+                ours = await self._handler.on_thread_reply(self, event)
+            except ChannelUnreachableError as exc:  # the asker learns what to grant
+                error = Post(kind="error", title="Missing permissions", text=str(exc))
+                await self._answer_privately(pending, error)
+                return
         if not ours:
             text = "Ask with /ask inside the thread of a brief or a digest (open one, then ask)."
             await self._answer_privately(pending, Post(kind="info", title="Not here", text=text))
@@ -262,15 +242,15 @@ class DiscordPlatform:
             return False
         return True
 
-    async def _run(self, pending: _Pending, work: Awaitable[None]) -> None:
+    async def _run(self, pending: Pending, work: Awaitable[None]) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._inflight.add(task)
-        token = _CURRENT.set(pending)
+        token = CURRENT.set(pending)
         try:
             await work
         finally:
-            _CURRENT.reset(token)
+            CURRENT.reset(token)
             if task is not None:
                 self._inflight.discard(task)
             if not pending.answered:  # nothing private to say: "thinking…" goes away
@@ -296,7 +276,7 @@ class DiscordPlatform:
 
     # ------------------------------------------------------------- Platform
     async def respond(self, event: CommandEvent, post: Post) -> None:
-        pending = _CURRENT.get()
+        pending = CURRENT.get()
         if pending is None or pending.event is not event:
             log.warning("respond() outside its interaction: %s", post.title)
             return
@@ -304,7 +284,7 @@ class DiscordPlatform:
             post = _with_discord_help(post, self.settings.discord_message_content)
         await self._answer_privately(pending, post)
 
-    async def _answer_privately(self, pending: _Pending, post: Post) -> None:
+    async def _answer_privately(self, pending: Pending, post: Post) -> None:
         """The first message edits the deferred (ephemeral) one; any more follow it."""
         interaction = pending.interaction
         for message in render(post):
@@ -324,17 +304,20 @@ class DiscordPlatform:
                 )
 
     async def post(self, channel: ChannelRef, post: Post, *, key: str | None = None) -> ThreadRef:
+        await self.login()
         messages = render(post, marker=marker_for(key) if key else "")
-        first = await self._send(channel, messages[0], nonce=nonce_for(key) if key else None)
+        nonce = nonce_for(key) if key else None
+        first = await self.sender.send(channel, messages[0], nonce=nonce)
         ref = ThreadRef(self.name, channel.id, str(first), workspace=channel.workspace)
-        threaded = await self._start_thread(channel, first, thread_name(post))
-        if threaded:
+        if await self.sender.start_thread(channel, first, thread_name(post)):
+            self._parents[first] = int(channel.id)
+            thread = ChannelRef(self.name, ref.id, workspace=channel.workspace)
             for extra in messages[1:]:  # a long digest continues in its thread
-                await self._send(ChannelRef(self.name, ref.id, workspace=channel.workspace), extra)
+                await self.sender.send(thread, extra, where="its thread")
         return ref
 
     async def reply(self, thread: ThreadRef, post: Post) -> None:
-        pending = _CURRENT.get()
+        pending = CURRENT.get()
         heading = ""
         if (
             pending is not None
@@ -343,9 +326,10 @@ class DiscordPlatform:
         ):
             who = escape(pending.interaction.user.display_name)
             heading = f"**{who}** asked: {escape(pending.question)}"
+        await self.login()
         target = ChannelRef(self.name, thread.id, workspace=thread.workspace)
         for message in render(post, heading=heading):
-            await self._send(target, message, where="this thread")
+            await self.sender.send(target, message, where="this thread")
 
     async def find_post(self, channel: ChannelRef, key: str) -> ThreadRef | None:
         await self.login()
@@ -360,132 +344,8 @@ class DiscordPlatform:
                         self.name, channel.id, str(msg.id), workspace=channel.workspace
                     )
         except discord.Forbidden as exc:
-            raise self._refused(channel, exc, "this channel") from exc
+            raise self.sender.refused(channel, exc, "this channel") from exc
         return None
-
-    # ------------------------------------------------------------- sending
-    async def _pace(self) -> None:
-        """At most POSTS_PER_SECOND bot-token sends per second, whatever the digest wave.
-
-        A fixed spacing, written here: a token-bucket package would be a new
-        dependency for a dozen lines, and interaction answers (not bound by the
-        global limit) never wait on it.
-        """
-        async with self._pace_lock:
-            now = time.monotonic()
-            wait = self._next_send - now
-            self._next_send = max(now, self._next_send) + 1.0 / (2 * POSTS_PER_SECOND)
-        if wait > 0:
-            await asyncio.sleep(wait)
-
-    async def _send(
-        self,
-        channel: ChannelRef,
-        message: Message,
-        *,
-        nonce: str | None = None,
-        where: str = "this channel",
-    ) -> int:
-        await self.login()
-        since = self._forbidden.get(channel.id)
-        if since is not None and time.monotonic() - since < FORBIDDEN_FOR:
-            raise MissingPermissionsError(events.grant_text(list(events.NEEDED_TO_POST.values())))
-        await self._pace()
-        target = self.client.get_partial_messageable(int(channel.id))
-        extra: dict[str, Any] = {"nonce": nonce} if nonce else {}  # discord.py: enforce_nonce
-        try:
-            sent = await target.send(
-                content=message.content or None,
-                embeds=list(message.embeds),
-                allowed_mentions=NO_MENTIONS,
-                **extra,
-            )
-        except discord.Forbidden as exc:
-            raise self._refused(channel, exc, where) from exc
-        except discord.NotFound as exc:
-            raise ChannelUnreachableError(
-                f"That channel is gone or I can't see it ({exc.text}). Invite me again, "
-                "or move the digest to another channel."
-            ) from exc
-        if self._forbidden.pop(channel.id, None) is not None:
-            await asyncio.to_thread(state.forget, self.store.engine, f"told:{channel.id}")
-        return sent.id
-
-    async def _start_thread(self, channel: ChannelRef, message_id: int, name: str) -> bool:
-        await self._pace()
-        try:
-            await self.client.http.start_thread_with_message(
-                int(channel.id), message_id, name=name, auto_archive_duration=1440
-            )
-        except discord.HTTPException as exc:
-            if exc.code == 160004:  # a thread exists for this message already: a retry
-                return True
-            log.warning("no thread for message %s in %s: %s", message_id, channel.id, exc)
-            if exc.status == 403:
-                await self._say_missing(channel, ["Create Public Threads"])
-            return False
-        self._parents[message_id] = int(channel.id)
-        return True
-
-    def _refused(self, channel: ChannelRef, exc: discord.HTTPException, where: str) -> Exception:
-        """A 50001/50013 as an error that says what to grant; the channel rests a while."""
-        if exc.code not in ACCESS_CODES:
-            return exc
-        missing = self._missing_in(channel)
-        self._forbidden[channel.id] = time.monotonic()
-        text = events.grant_text(missing, where)
-        if _CURRENT.get() is None:  # a digest, not a person: tell a manager, once
-            task = asyncio.get_running_loop().create_task(self._tell_managers(channel, text))
-            self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
-        return MissingPermissionsError(text)
-
-    def _missing_in(self, channel: ChannelRef) -> list[str]:
-        """Exactly what the bot lacks, when the cache knows the channel; else all it needs."""
-        found = self.client.get_channel(int(channel.id))
-        me = getattr(getattr(found, "guild", None), "me", None)
-        if isinstance(found, discord.abc.GuildChannel) and me is not None:
-            missing = events.missing_to_post(found.permissions_for(me))
-            if missing:
-                return missing
-        return list(events.NEEDED_TO_POST.values())
-
-    async def _say_missing(self, channel: ChannelRef, missing: list[str]) -> None:
-        pending = _CURRENT.get()
-        text = events.grant_text(missing) + " I posted without a thread this time."
-        post = Post(kind="error", title="Missing permissions", text=text)
-        if pending is not None:
-            with contextlib.suppress(discord.HTTPException):
-                await self._answer_privately(pending, post)
-        else:
-            await self._tell_managers(channel, text)
-
-    async def _tell_managers(self, channel: ChannelRef, text: str) -> None:
-        """A direct message to whoever set up this channel's digests, once a week at most."""
-        engine = self.store.engine
-        try:
-            if not await asyncio.to_thread(
-                state.once_per, engine, f"told:{channel.id}", TOLD_PERIOD
-            ):
-                return
-            subs = await asyncio.to_thread(self.store.outbox.subscriptions, self.name, channel.id)
-            people = {s.created_by for s in subs if s.created_by}
-            note = Post(
-                kind="error",
-                title="newsbrief can't post its digest",
-                text=f"In <#{channel.id}>: {text} The digest waits until then.",
-            )
-            for uid in sorted(people):
-                dm = await self.client.http.start_private_message(int(uid))
-                target = self.client.get_partial_messageable(int(dm["id"]))
-                for message in render(note):
-                    await target.send(
-                        content=message.content or None,
-                        embeds=list(message.embeds),
-                        allowed_mentions=NO_MENTIONS,
-                    )
-        except Exception:  # telling is best effort; the digest's own state is elsewhere
-            log.exception("could not tell a manager about channel %s", channel.id)
 
     # ------------------------------------------------------------- messages
     async def _on_message(self, message: discord.Message) -> None:
@@ -507,6 +367,8 @@ class DiscordPlatform:
             await self._handler.on_thread_reply(
                 self, ThreadReplyEvent(ref, incoming.user, incoming.text)
             )
+        except ChannelUnreachableError as exc:  # nobody to tell: the thread refuses us
+            log.warning("cannot answer in thread %s: %s", ref.id, exc)
         finally:
             if task is not None:
                 self._inflight.discard(task)

@@ -19,6 +19,7 @@ from typing import Protocol
 import discord
 from discord import app_commands
 
+from adapters.discord.context import Interaction
 from adapters.discord.events import subscribe_text
 
 SPANS = [
@@ -30,8 +31,6 @@ SPANS = [
 ]
 DAYS = [app_commands.Choice(name=d, value=d) for d in ("daily", "weekdays", "weekends", "mon-fri")]
 MANAGERS = discord.Permissions(manage_channels=True)
-
-Interaction = discord.Interaction[discord.Client]
 
 
 class Dispatch(Protocol):
