@@ -62,7 +62,7 @@ def answer(
         return unsure("Those articles have no text I can search.", links)
     found = corpus(asked, indexes, flat)
     ranked = rank(asked, found)
-    if not confident(asked, ranked[0]):
+    if not confident(asked, found, ranked):
         return unsure(_NOT_ANSWERED, links, kind=q.kind, subject=subject or who)
     picked = pick(asked, found, ranked, max_sentences)
     return _compose(asked, flat, picked, ranked[0][3], subject or who)

@@ -51,7 +51,7 @@ NEAR_KINDS = frozenset({"who", "when", "where", "how_many"})
 def _nearness(q: Question, sentence: str, matched: set[str]) -> float:
     """How close the answer lies to the words it answers: in a long sentence the name,
     date or number next to "stabbed" answers "who stabbed", not one three clauses on."""
-    spans = _answer_spans(q, sentence)
+    spans = answer_spans(q, sentence)
     if not spans:
         return 1.0  # the kind's own check decided already (a role word, a place noun)
     wanted = {v for t in matched for v, _ in variants(t)}
@@ -65,8 +65,10 @@ def _nearness(q: Question, sentence: str, matched: set[str]) -> float:
     return W.near_far if words <= 2 * W.near_words else W.near_none
 
 
-def _answer_spans(q: Question, sentence: str) -> list[tuple[int, int]]:
+def answer_spans(q: Question, sentence: str) -> list[tuple[int, int]]:
     """Where in the sentence the things this kind asks for are (new to the question)."""
+    if q.kind not in NEAR_KINDS and q.kind != "name":
+        return []
     if q.kind in {"who", "name"}:
         found = CAPITALISED.finditer(sentence)
     elif q.kind == "when":

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.nlp.answers.bm25 import bm25_idf, concept_idf, concepts
-from bot.nlp.answers.evidence import evidence
+from bot.nlp.answers.evidence import answer_spans, evidence
 from bot.nlp.answers.indexed import Indexed
 from bot.nlp.answers.question import Question
 from bot.nlp.answers.weights import WEIGHTS as W
@@ -113,12 +113,42 @@ def _near_previous(asked: Asked, idx: Indexed, i: int) -> bool:
     return any((idx.article.id, idx.sentences[j].text) in asked.previous for j in range(lo, hi))
 
 
-def confident(asked: Asked, best: Ranked) -> bool:
-    """Whether the best sentence covers the question well enough, with the evidence it needs."""
-    score, coverage, found, _n = best
+def confident(asked: Asked, corpus: Corpus, ranked: list[Ranked]) -> bool:
+    """Whether the best sentence covers the question well enough, with the evidence it
+    needs, and stands out: when another sentence (not its neighbour) scores nearly as
+    well, the articles do not single out an answer, and a guess is worse than the links."""
+    score, coverage, found, n = ranked[0]
     exact = found >= W.exact_evidence and asked.question.kind != "other"
     needed = W.min_coverage_with_evidence if exact else W.min_coverage
-    return not (score <= 0 or coverage < needed or found < W.min_evidence)
+    if score <= 0 or coverage < needed or found < W.min_evidence:
+        return False
+    key = _answer_key(asked, *corpus.flat[n])
+    rival = next((r[0] for r in ranked[1:] if not _agrees(asked, corpus, n, r[3], key)), 0.0)
+    return score >= W.min_margin * rival
+
+
+def _agrees(asked: Asked, corpus: Corpus, best: int, other: int, key: frozenset[str]) -> bool:
+    """Whether sentence ``other`` is no rival to ``best``: its neighbour, or one giving
+    the same answer (the same name, number or date; the same speaker)."""
+    idx, i = corpus.flat[best]
+    idx2, j = corpus.flat[other]
+    if idx2 is idx and abs(j - i) <= 1:
+        return True
+    return bool(key & _answer_key(asked, idx2, j))
+
+
+def _answer_key(asked: Asked, idx: Indexed, i: int) -> frozenset[str]:
+    """What the sentence answers with, lower case: its new names, numbers or dates, or
+    who it reports (for "what did X say")."""
+    q = asked.question
+    if q.kind == "say":
+        return frozenset(idx.said.get(i, {}))
+    return frozenset(
+        w.lower()
+        for start, end in answer_spans(q, idx.sentences[i].text)
+        for w in idx.sentences[i].text[start:end].split()
+        if w.lower() not in q.words
+    )
 
 
 def pick(asked: Asked, corpus: Corpus, ranked: list[Ranked], max_sentences: int) -> list[int]:
