@@ -21,17 +21,18 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import make_url
 
-from bot import redact
+from bot import metrics, redact
 from bot.chat.conversation import Conversation
 from bot.chat.platform import Platform
 from bot.config import Settings
 from bot.news.ingest import Ingester
 from bot.news.net import Fetcher
+from bot.operations import MeteredDelivery, Operations
 from bot.server import HttpServer
 from bot.store import Store
+from digests.delivery import default_holder
 
 log = logging.getLogger(__name__)
 
@@ -108,15 +109,18 @@ class NewsbriefApp:
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.server = HttpServer(settings.http_host, settings.http_port)
         self.running: list[Platform] = []
+        self.holder = default_holder()  # this instance, in every lease and claim it holds
         self._tasks: list[asyncio.Task[None]] = []
         self._closers: list[Callable[[], object]] = []
 
     def platform(self, name: str) -> Platform:
         return next(p for p in self.running if p.name == name)
 
+    def _task_of(self, name: str) -> asyncio.Task[None] | None:
+        return next((t for t in self._tasks if t.get_name() == f"platform-{name}"), None)
+
     async def open(self) -> None:
         from digests.commands import DigestCommands
-        from digests.delivery import DigestDelivery
         from digests.scheduler import DigestScheduler
 
         settings = self.settings
@@ -132,11 +136,12 @@ class NewsbriefApp:
             log.info("loaded %d sample articles into an empty store", loaded)
         self.conversation = Conversation(self.store)
         self.running = platforms(settings, store=self.store, server=self.server, out=self.out)
-        self.delivery = DigestDelivery(
+        self.delivery = MeteredDelivery(
             self.store,
             {p.name: p for p in self.running},
             clock=self.clock,
             grace=timedelta(seconds=settings.digest_grace_period_s),
+            holder=self.holder,
         )
         self.scheduler = DigestScheduler(self.delivery, self.store)
         self.conversation.commands["digest"] = DigestCommands(
@@ -144,20 +149,28 @@ class NewsbriefApp:
         )
         fetcher = Fetcher(settings)
         self._closers.append(fetcher.aclose)
-        poller = Ingester(self.store, fetcher)
-        self.scheduler.scheduler.add_job(
-            poller.poll_due, IntervalTrigger(seconds=60), id="poll-feeds", name="poll-feeds"
+        self.ops = Operations(
+            settings,
+            self.store,
+            Ingester(self.store, fetcher),
+            holder=self.holder,
+            clock=self.clock,
         )
+        if any(p.name != "console" for p in self.running) or not settings.console_enabled():
+            # Headless, or serving a platform: health and metrics. The console alone
+            # (someone trying newsbrief out) opens no port.
+            self.ops.add_routes(self.server, self.running, self._task_of)
         if self.server.has_routes:
             await self.server.start()
             self._closers.append(self.server.stop)
         await self.scheduler.start()
         if not self.running:
-            log.warning("no platform is configured and the console is off: nothing to run")
+            log.warning("no platform is configured and the console is off: polling feeds only")
+        handler = metrics.MeteredHandler(self.conversation)
         self._tasks = [
-            asyncio.create_task(p.start(self.conversation), name=f"platform-{p.name}")
-            for p in self.running
+            asyncio.create_task(p.start(handler), name=f"platform-{p.name}") for p in self.running
         ]
+        self.ops.start()
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Until ``stop`` is set, or the console alone reached the end of its input.
@@ -166,7 +179,9 @@ class NewsbriefApp:
         """
         waiter = asyncio.create_task(stop.wait())
         pending: set[asyncio.Task[None] | asyncio.Task[bool]] = {waiter, *self._tasks}
-        console_only = all(p.name == "console" for p in self.running)
+        # The console alone ends with its input; a headless instance (nothing running but
+        # the poller and the leader) goes on until SIGTERM like any other.
+        console_only = bool(self.running) and all(p.name == "console" for p in self.running)
         try:
             while not waiter.done():
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
@@ -183,6 +198,9 @@ class NewsbriefApp:
         scheduler = getattr(self, "scheduler", None)
         if scheduler is not None:
             await scheduler.stop()  # no new digest passes
+        ops = getattr(self, "ops", None)
+        if ops is not None:
+            await ops.stop()  # no new polls; the leader lease is released
         for p in self.running:
             try:
                 await p.stop()

@@ -87,6 +87,7 @@ class Settings(BaseSettings):
     leader_renew: float = Field(default=5.0, gt=0)  # how often the leader renews it, in s
     retention_days: int = Field(default=30, ge=0)  # 0: keep everything (no pruning)
     thread_days: int = Field(default=14, ge=1)  # follow-ups answered this long after a post
+    retention_interval: float = Field(default=3600.0, gt=0)  # s between two leader rounds
     log_format: Literal["plain", "json"] = "plain"
 
     @model_validator(mode="after")

@@ -61,6 +61,13 @@ Reply in the thread under a brief or digest to ask a follow-up question, e.g.
 MAX_QUESTION_CHARS = inputs.MAX_QUESTION_CHARS  # one limit, checked by inputs.question
 
 
+EXPIRED_POST = Post(
+    kind="error",
+    title="This thread has expired",
+    text="I no longer answer questions here. Try /brief TOPIC for a fresh brief on it.",
+)
+
+
 def error_post(message: str) -> Post:
     return Post(kind="error", title="Sorry", text=message)
 
@@ -111,6 +118,9 @@ class Conversation:
             return False
         if thread is None:
             return False
+        if thread.kind == "expired":  # bot.store.retention: its time for follow-ups is over
+            await platform.reply(event.thread, EXPIRED_POST)
+            return True
         try:
             asked = inputs.question(event.text)  # the CLI's `ask` reads it the same way
         except NewsbriefError as exc:
