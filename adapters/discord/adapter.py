@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 MAX_RATELIMIT_TIMEOUT = 30.0  # discord.py's smallest; a longer 429 raises, the slot stays pending
 HTTP_CONNECTIONS = 16  # kept alive and reused: a wave of 200 answers opens 16, not 200
+ACKS_FIRST_FOR = 0.5  # s a command's work may wait for other interactions' defers
 HISTORY_LIMIT = 100  # find_post reads this many recent messages (one request)
 
 
@@ -119,6 +120,9 @@ class DiscordPlatform:
         self._gateway: asyncio.Future[None] | None = None
         self.sender = Sender(self.client, store, self.name, self._answer_privately)
         self._inflight: set[asyncio.Task[Any]] = set()
+        self._undeferred = 0  # interactions whose defer is not out yet
+        self._all_deferred = asyncio.Event()
+        self._all_deferred.set()
         self._parents: dict[int, int | None] = {}  # channel id → parent (None: not a thread)
         self._hinted: set[tuple[str, str]] = set()
 
@@ -235,12 +239,25 @@ class DiscordPlatform:
             await self._answer_privately(pending, Post(kind="info", title="Not here", text=text))
 
     async def _defer(self, interaction: Interaction) -> bool:
+        self._undeferred += 1
+        self._all_deferred.clear()
         try:
             await interaction.response.defer(ephemeral=True, thinking=True)
         except discord.HTTPException as exc:  # expired or answered already: nothing to do
             log.warning("could not defer interaction %s: %s", interaction.id, exc)
             return False
+        finally:
+            self._undeferred -= 1
+            if not self._undeferred:
+                self._all_deferred.set()
         return True
+
+    async def _acks_first(self) -> None:
+        """Work waits while other interactions still wait for their defer (at most a
+        moment): under a wave the core's threads would otherwise take the CPU from the
+        event loop that sends the defers, which have 3 s; the work has 15 minutes."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._all_deferred.wait(), ACKS_FIRST_FOR)
 
     async def _run(self, pending: Pending, work: Awaitable[None]) -> None:
         task = asyncio.current_task()
@@ -248,6 +265,7 @@ class DiscordPlatform:
             self._inflight.add(task)
         token = CURRENT.set(pending)
         try:
+            await self._acks_first()
             await work
         finally:
             CURRENT.reset(token)
