@@ -7,8 +7,8 @@ Usage: python bench/hostile.py [--only NAME] [--show] [--dupes 10000] [--dupes-b
    arguments) through the real CLI. Counted: inputs tried, clear errors, tracebacks,
    items lost, secrets seen in the output, the logs and the database, control
    characters reaching the output, unsafe links or live markup, expectations unmet.
-   Targets: all zero but the first two. (Secrets in feed URLs are counted apart:
-   keeping them encrypted is item 4.)
+   Targets: all zero but the first two. (Secrets in feed URLs are also counted
+   apart: keeping them encrypted is item 4.)
 2. 10,000 near-duplicate items in one feed (item 6): seconds per 1,000, lost, tracebacks.
 3. A day of digests at 07:30, 12:00 and 18:00 (item 7): stories posted twice.
 4. An OPML list of 1,200 feeds on one loopback host (item 8): feeds failed as timeouts,
@@ -42,8 +42,8 @@ COUNTS = (
     ("items lost", "lost"),
     ("secrets in output", "secrets_out"),
     ("secrets in logs", "secrets_logs"),
-    ("secrets in stored articles", "secrets_db"),
-    ("secrets in stored feed URLs (item 4)", "secrets_feed_urls"),
+    ("secrets in the database", "secrets_db"),
+    ("  of which in feed URLs (item 4)", "secrets_feed_urls"),
     ("control characters in output", "control_chars"),
     ("unsafe links or live markup", "unsafe_links"),
     ("invalid JSON lines", "invalid_json"),
