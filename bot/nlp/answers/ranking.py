@@ -53,7 +53,17 @@ def corpus(asked: Asked, indexes: Sequence[Indexed], flat: list[tuple[Indexed, i
     main = {t for t, w in terms.items() if w >= 1.0} | set(measures)
     if not main:
         main = set(terms)
-    total = sum(weights[t] * min(terms.get(t, 1.0), 1.0) for t in main) or 1.0
+    # A word no article uses (nor a paraphrase of it) is how the asker put it, not how
+    # the reporter did: it counts less towards what a sentence must cover.
+    total = (
+        sum(
+            weights[t]
+            * min(terms.get(t, 1.0), 1.0)
+            * (W.unused_word if weights[t] >= absent else 1.0)
+            for t in main
+        )
+        or 1.0
+    )
     return Corpus(flat, idf, avg, weights, main, total)
 
 
