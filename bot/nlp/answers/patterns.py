@@ -75,7 +75,7 @@ ANAPHORIC_SPEAKER = re.compile(
     re.IGNORECASE,
 )
 PLACE = re.compile(
-    r"\b(?:in|at|near|outside|from|across|around|on)\s+(?:the\s+)?"
+    r"\b(?:in|at|near|outside|from|across|around|on|to|into|inside)\s+(?:the\s+)?"
     r"(?P<place>[A-Z][\w’'-]*(?:\s+[A-Z0-9][\w’'-]*)*"
     r"(?:(?:,\s*|\s+and\s+)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)*)"
 )
