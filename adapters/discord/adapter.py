@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Awaitable
 from typing import Any
 
@@ -36,6 +37,7 @@ from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadR
 from bot.chat.platform import ChannelUnreachableError, EventHandler
 from bot.config import Settings
 from bot.errors import NewsbriefError
+from bot.health import Readiness
 from bot.store import Store
 from bot.store.sources import workspace_key
 
@@ -171,6 +173,18 @@ class DiscordPlatform:
             done, _ = await asyncio.wait({self._gateway}, timeout=2)
             if not done:
                 self._gateway.cancel()
+
+    async def readiness(self) -> Readiness:
+        """For /readyz: logged in, READY received, and the gateway answering heartbeats."""
+        if self._closed:
+            return Readiness(False, "stopped")
+        if not self.client.is_ready() or self.client.is_closed():
+            return Readiness(False, "connecting to the Discord gateway")
+        latency = self.client.latency
+        if not math.isfinite(latency):
+            return Readiness(False, "reconnecting to the Discord gateway")
+        servers = len(self.client.guilds)
+        return Readiness(True, f"gateway connected, {servers} servers, {latency * 1000:.0f} ms")
 
     async def sync_commands(self) -> None:
         """Sync the command tree where it changed: per dev guild, or globally."""

@@ -52,6 +52,16 @@ async def test_commands_sync_only_when_the_tree_changed(
         assert rig.fake.world.syncs == ["global", str(rig.guild.id)]
 
 
+async def test_readiness_follows_the_gateway(news: Store, conversation: Conversation) -> None:
+    async with DiscordRig.open(news, conversation, heartbeat_ms=50) as rig:
+        await rig.gateway("heartbeat", 2)  # an ACK gives it a latency
+        await asyncio.wait_for(rig.bot.client.wait_until_ready(), timeout=20)
+        ready = await rig.bot.readiness()
+        assert ready.ok and "1 servers" in ready.detail, ready
+        await rig.bot.stop()
+        assert not (await rig.bot.readiness()).ok
+
+
 async def test_instances_booting_together_sync_once(news: Store) -> None:
     fake = await FakeDiscord().start()
     try:
