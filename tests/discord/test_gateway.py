@@ -62,11 +62,12 @@ async def test_readiness_follows_the_gateway(news: Store, conversation: Conversa
         assert not (await rig.bot.readiness()).ok
 
 
-async def test_instances_booting_together_sync_once(news: Store) -> None:
+async def test_instances_booting_together_sync_once(store: Store) -> None:
+    """On SQLite, and on PostgreSQL too when the suite has one (the ``store`` fixture)."""
     fake = await FakeDiscord().start()
     try:
-        a = DiscordPlatform(settings_for(fake), news)
-        b = DiscordPlatform(settings_for(fake), news)
+        a = DiscordPlatform(settings_for(fake), store)
+        b = DiscordPlatform(settings_for(fake), store)
         await asyncio.gather(a.login(), b.login())
         await asyncio.gather(a.sync_commands(), b.sync_commands())
         assert fake.world.syncs == ["global"]
@@ -75,15 +76,15 @@ async def test_instances_booting_together_sync_once(news: Store) -> None:
         await fake.close()
 
 
-async def test_a_failed_sync_is_retried_at_the_next_start(news: Store) -> None:
+async def test_a_failed_sync_is_retried_at_the_next_start(store: Store) -> None:
     fake = await FakeDiscord().start()
     try:
         fake.fail("PUT", r"/api/v10/applications/\d+/commands", 400, 50035, "Invalid Form Body")
-        first = DiscordPlatform(settings_for(fake), news)
+        first = DiscordPlatform(settings_for(fake), store)
         await first.login()
         await first.sync_commands()
         assert fake.world.syncs == []
-        second = DiscordPlatform(settings_for(fake), news)
+        second = DiscordPlatform(settings_for(fake), store)
         await second.login()
         await second.sync_commands()
         assert fake.world.syncs == ["global"]
