@@ -37,7 +37,7 @@ KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "how_many",
         re.compile(
             r"\bhow\s+(?:many|much|long|far|big|large|old|high|fast|often|tall|deep|heavy)\b"
-            r"|\bwhat\s+(?:(?:was|is|were|are|'s|’s)\s+)?(?:the\s+)?(?:\w+\s+)?"
+            r"|\bwhat\s+(?:(?:was|is|were|are|'s|’s)\s+)?(?:the\s+)?(?:[\w'’]+\s+){0,2}"
             r"(?:percentage|share|number|amount|proportion|figure|price|cost|score|scoreline|"
             r"total|margin|size|age|budget|rate|height|level)\b",
             re.IGNORECASE,

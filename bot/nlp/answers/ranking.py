@@ -128,8 +128,10 @@ def confident(asked: Asked, corpus: Corpus, ranked: list[Ranked]) -> bool:
     needs, and stands out: when another sentence (not its neighbour) scores nearly as
     well, the articles do not single out an answer, and a guess is worse than the links."""
     score, coverage, found, n = ranked[0]
-    exact = found >= W.exact_evidence and asked.question.kind != "other"
+    exact = found >= W.exact_evidence and asked.question.kind not in {"other", "yesno"}
     needed = W.min_coverage_with_evidence if exact else W.min_coverage
+    if asked.question.kind == "yesno":
+        needed = W.min_coverage_yesno  # a sentence only says yes if it says all of it
     if score <= 0 or coverage < needed or found < W.min_evidence:
         return False
     key = _answer_key(asked, *corpus.flat[n])
@@ -167,10 +169,12 @@ def pick(asked: Asked, corpus: Corpus, ranked: list[Ranked], max_sentences: int)
     best_score, _cov, _ev, best_n = ranked[0]
     picked = [best_n]
     idx0, i0 = flat[best_n]
-    if asked.question.kind == "say":
+    if asked.question.kind == "say" and max_sentences > 1:
         start = _quote_start(asked, idx0, i0)
-        if start is not None and max_sentences > 1:
+        if start is not None:
             picked.append(next(k for k, (ix, j) in enumerate(flat) if ix is idx0 and j == start))
+        elif _goes_on(asked, idx0, i0):  # "We are not talking about little green men," ...
+            picked.append(next(k for k, (ix, j) in enumerate(flat) if ix is idx0 and j == i0 + 1))
     for score, cov, _ev, n in ranked[1:]:
         if len(picked) >= max_sentences:
             break
@@ -186,6 +190,17 @@ def pick(asked: Asked, corpus: Corpus, ranked: list[Ranked], max_sentences: int)
             picked.append(n)
     picked.sort(key=lambda n: flat[n][1])
     return picked
+
+
+def _goes_on(asked: Asked, idx: Indexed, i: int) -> bool:
+    """Whether the speaker asked about goes on speaking in the next sentence: it is theirs,
+    or a quote no one else is credited with, after one of theirs."""
+    if i + 1 >= len(idx.sentences) or not any(p in idx.said.get(i, {}) for p in asked.subjects):
+        return False
+    said = idx.said.get(i + 1, {})
+    if said:
+        return any(p in said for p in asked.subjects)
+    return idx.sentences[i + 1].text.lstrip()[:1] in "“\"‘'"
 
 
 def _quote_start(asked: Asked, idx: Indexed, i: int) -> int | None:

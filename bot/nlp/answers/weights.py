@@ -46,6 +46,7 @@ class AnswerWeights:
     unused_word: float = 0.7  # how much a question word no article uses weighs in coverage
     min_coverage: float = 0.5  # share of the question's weight a confident answer must match
     min_coverage_with_evidence: float = 0.4  # ... when the sentence has exactly what it needs
+    min_coverage_yesno: float = 0.8  # ... for a yes-or-no question
     min_evidence: float = 0.5  # less evidence than this for the question's kind: "I don't know"
     min_margin: float = 1.15  # the best must outscore any other sentence (but its neighbours) so
     second_share: float = 0.8  # a second sentence must score this share of the best one
