@@ -243,6 +243,30 @@ def _cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if failed else 0
 
 
+# ---------------------------------------------------------------- doctor (its own block)
+def _cmd_doctor(args: argparse.Namespace, out: TextIO) -> int:
+    """Settings, database, platform tokens, HTTP port, feeds, time zones: a table of what
+    is wrong and how to fix it; exit 1 on any problem."""
+    from bot import redact
+    from bot.doctor import diagnose, table
+
+    found = asyncio.run(diagnose(feeds=args.feeds))
+    try:  # no secret ever reaches the table, even inside an error a server sent back
+        from bot.app import secrets_of
+
+        redact.install(secrets_of(get_settings()))
+    except Exception:
+        pass  # settings that do not load hold no secret to hide; the table says why
+    out.write(redact.redact(table(found)))
+    return 1 if any(f.status == "problem" for f in found) else 0
+
+
+def _add_doctor_parser(sub: Any) -> None:
+    d = sub.add_parser("doctor", help="check settings, database, tokens, port, feeds, time zones")
+    d.add_argument("--feeds", type=int, default=5, metavar="N", help="feeds to fetch (default 5)")
+    d.set_defaults(func=_cmd_doctor)
+
+
 # ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -311,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_slack_parser(sub)
     _add_discord_parser(sub)
     _add_db_parser(sub)
+    _add_doctor_parser(sub)
     return parser
 
 

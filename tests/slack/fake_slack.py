@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from adapters.slack.manifest import bot_scopes
 from tests.fakes.recording import Recorder
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
@@ -116,6 +117,7 @@ class FakeSlack:
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.scopes = list(bot_scopes())  # what the bot token was granted (x-oauth-scopes)
 
     # ------------------------------------------------------------- setup
     def add_workspace(self, team_id: str, name: str | None = None) -> Workspace:
@@ -274,7 +276,9 @@ class FakeSlack:
         ws = next((w for w in self.workspaces.values() if w.bot_token == token), None)
         if ws is None:
             return web.json_response({"ok": False, "error": "invalid_auth"})
-        return web.json_response(handler(ws, params))
+        # Slack names the token's scopes on every Web API answer (newsbrief doctor reads it).
+        granted = {"x-oauth-scopes": ",".join(self.scopes)}
+        return web.json_response(handler(ws, params), headers=granted)
 
     def _reachable(self, ws: Workspace, channel: str) -> str | None:
         if channel not in self.members:
