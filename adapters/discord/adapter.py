@@ -368,6 +368,7 @@ class DiscordPlatform:
         me = self.client.user
         assert me is not None
         wanted = nonce_for(key)
+        self.sender.check_rested(channel)
         target = self.client.get_partial_messageable(int(channel.id))
         try:
             async for msg in target.history(limit=HISTORY_LIMIT):

@@ -76,9 +76,7 @@ class Sender:
         nonce: str | None = None,
         where: str = "this channel",
     ) -> int:
-        since = self._forbidden.get(channel.id)
-        if since is not None and time.monotonic() - since < FORBIDDEN_FOR:
-            raise MissingPermissionsError(events.grant_text(list(events.NEEDED_TO_POST.values())))
+        self.check_rested(channel)
         await self.pace()
         target = self.client.get_partial_messageable(int(channel.id))
         extra: dict[str, Any] = {"nonce": nonce} if nonce else {}  # discord.py: enforce_nonce
@@ -99,6 +97,12 @@ class Sender:
         if self._forbidden.pop(channel.id, None) is not None:
             await asyncio.to_thread(state.forget, self.store.engine, f"told:{channel.id}")
         return sent.id
+
+    def check_rested(self, channel: ChannelRef) -> None:
+        """Raise without asking Discord while a channel that refused us rests."""
+        since = self._forbidden.get(channel.id)
+        if since is not None and time.monotonic() - since < FORBIDDEN_FOR:
+            raise MissingPermissionsError(events.grant_text(list(events.NEEDED_TO_POST.values())))
 
     async def start_thread(self, channel: ChannelRef, message_id: int, name: str) -> bool:
         """A public thread from the message (its id is the message's); False: none."""

@@ -192,6 +192,8 @@ async def test_a_channel_that_refuses_rests_and_a_manager_is_told_once(rig: Disc
         clock.now = slot.due + timedelta(minutes=minutes)
         await delivery.deliver_due()
     assert posts_to(rig, rig.channel) == [403]
+    reads = [c for c in rig.fake.calls.items if c.method == "GET" and c.path.endswith("/messages")]
+    assert reads == []  # recovering the pending slot does not ask the resting channel either
     assert len(rig.said(lambda v: "can't post its digest" in v.text)) == 1
     assert rig.store.outbox.entries(sub)[0].status == "pending"  # not lost
 
