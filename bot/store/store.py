@@ -72,6 +72,7 @@ from bot.store.similarity import (
     similarity,
 )
 from bot.store.sources import BoxSource, FeedSources, Via
+from bot.store.story_locks import lock_story
 from bot.store.threads import ThreadMemory
 from bot.store.urls import canonical_url
 
@@ -87,9 +88,6 @@ PREFIX_MIN = 4  # query words this long also match as prefixes ("korea" -> "kore
 # they agree ("the fed" searches "fed"); a topic of stop words only finds nothing.
 SEARCH_STOPWORDS = words("search_stop_words")
 _QUERY_WORD = word_pattern("")
-
-
-_UPSERT_LOCK = 0x6E6273  # "nbs": the advisory lock key of article upserts
 
 
 def utcnow() -> datetime:
@@ -257,12 +255,10 @@ class Store:
         for attempt in range(2):
             try:
                 with Session(self.engine) as s, s.begin():
-                    if self.dialect == "postgresql":
-                        # Clustering reads then writes: two concurrent inserts of one
-                        # story would each found a cluster. SQLite serialises writers
-                        # already; on PostgreSQL a transaction-scoped advisory lock
-                        # does the same, across processes too.
-                        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _UPSERT_LOCK})
+                    # Clustering reads then writes: copies of one story, stored at
+                    # once, must not each found a cluster. Their lookup keys are
+                    # locked (PostgreSQL; SQLite has one writer), not every upsert.
+                    lock_story(s, item.title, item.text)
                     outcome = self._upsert(s, item, now)
                     self.sources.link(s, outcome.article_id, item.feed_id)
                     return outcome
