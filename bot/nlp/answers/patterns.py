@@ -24,6 +24,8 @@ DATE = re.compile(
     rf"\b(?:{MONTHS})\b|\b(?:19|20)\d\d\b|\b(?:{DAYS}|yesterday|today|tomorrow|tonight)\b"
     r"|\b(?:last|next|this)\s+(?:week|month|year|spring|summer|autumn|fall|winter)\b"
     r"|\b\d+\s+(?:days?|weeks?|months?|years?)\s+(?:ago|earlier|later)\b|\bat\s+the\s+time\b"
+    r"|\b(?:within|in)\s+(?:(?:a|an|the|next|few|\d+|to|or|\w+teen|\w+ty)\s+){1,4}"
+    r"(?:hours?|days?|weeks?|months?|years?|decades?)\b"
     r"|\b\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\b(?:midnight|noon|midday)\b"
     r"|\b(?:morning|evening|afternoon|overnight)\b",
     re.IGNORECASE,
