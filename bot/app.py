@@ -80,7 +80,12 @@ def platforms(
         from bot.crypto import SecretBox
 
         box = SecretBox.from_settings(settings)
-        running.append(SlackPlatform(settings, server=server, engine=store.engine, box=box))
+        # Retries of one event may reach another instance: the store's ledger covers all.
+        running.append(
+            SlackPlatform(
+                settings, server=server, engine=store.engine, box=box, ledger=store.deliveries
+            )
+        )
     if settings.discord_configured:
         from adapters.discord.adapter import DiscordPlatform
 

@@ -28,6 +28,7 @@ from sqlalchemy import CursorResult, Engine, and_, delete, exists, func, select,
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.store.leases import Lease, Leases
+from bot.store.ledger import KEEP, prune_batch
 from bot.store.schema import (
     Article,
     ArticleKey,
@@ -86,6 +87,9 @@ class Retention:
         now = self.clock()
         pruned = Pruned()
         self._expire_threads(current, now - timedelta(days=self.thread_days), pruned)
+        # Delivery keys only guard against Slack's retries: a day is plenty, whatever
+        # retention_days says (bot/store/ledger.py).
+        self._simple(current, pruned, "delivery keys", self._old_deliveries, now - KEEP)
         if self.retention_days <= 0:
             return pruned
         cutoff = now - timedelta(days=self.retention_days)
@@ -227,6 +231,9 @@ class Retention:
             delete(ArticleKey).where(ArticleKey.article_id.in_(ids), ArticleKey.published < cutoff)
         )
         return _rowcount(gone), len(ids)
+
+    def _old_deliveries(self, s: Session, cutoff: datetime) -> tuple[int, int]:
+        return prune_batch(s, cutoff, self.batch)
 
     def _old_failures(self, s: Session, cutoff: datetime) -> tuple[int, int]:
         ids = list(

@@ -426,3 +426,21 @@ class LeaseRow(Base):
     epoch: Mapped[int] = mapped_column(BigInteger)
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+# ---------------------------------------------------------------- delivery ledger (Slack)
+# Migration 0008. Read and written only by bot/store/ledger.py.
+
+
+class DeliveryKey(Base):
+    """A delivery handled once (a Slack command's trigger_id, a message): the unique row.
+
+    Slack re-delivers an event whose ack was late, possibly to another instance; the
+    first instance to insert the key handles it. Rows go after a day (retention).
+    """
+
+    __tablename__ = "delivery_keys"
+    __table_args__ = (Index(None, "created_at"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime]

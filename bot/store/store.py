@@ -38,6 +38,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.errors import NewsbriefError
 from bot.nlp.lexicon import word_pattern, words
+from bot.store.ledger import DeliveryKeys
 from bot.store.migrate import migrate
 from bot.store.outbox import DigestOutbox
 from bot.store.records import (
@@ -200,6 +201,7 @@ class Store:
         self.sources = FeedSources(session, box)
         self.threads = ThreadMemory(session, self.articles)
         self.outbox = DigestOutbox(session)
+        self.deliveries = DeliveryKeys(session)  # Slack deliveries handled once
 
     @classmethod
     def open(
