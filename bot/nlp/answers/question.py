@@ -88,8 +88,11 @@ KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 
 # What a number must measure, from how the question asks for it.
 MEASURES: list[tuple[str, re.Pattern[str]]] = [
-    ("percent", re.compile(r"\bwhat\s+(?:\w+\s+){0,3}?(?:share|percentage|proportion|percent)\b")),
-    ("score", re.compile(r"\bwhat\s+(?:\w+\s+){0,3}?(?:score|scoreline)\b")),
+    (
+        "percent",
+        re.compile(r"\bwhat\s+(?:[\w'’]+\s+){0,4}?(?:share|percentage|proportion|percent)\b"),
+    ),
+    ("score", re.compile(r"\bwhat\s+(?:[\w'’]+\s+){0,4}?(?:score|scoreline)\b")),
     ("duration", re.compile(r"\bhow\s+long\b(?!\s+ago)")),
     ("age", re.compile(r"\bhow\s+old\b")),
     ("frequency", re.compile(r"\bhow\s+often\b")),
