@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 MAX_RATELIMIT_TIMEOUT = 30.0  # discord.py's smallest; a longer 429 raises, the slot stays pending
 HTTP_CONNECTIONS = 16  # kept alive and reused: a wave of 200 answers opens 16, not 200
 ACKS_FIRST_FOR = 0.5  # s a command's work may wait for other interactions' defers
+CACHE_MAX = 50_000  # thread parents and hints remembered in memory
 HISTORY_LIMIT = 100  # find_post reads this many recent messages (one request)
 
 
@@ -342,7 +343,7 @@ class DiscordPlatform:
         first = await self.sender.send(channel, messages[0], nonce=nonce)
         ref = ThreadRef(self.name, channel.id, str(first), workspace=channel.workspace)
         if await self.sender.start_thread(channel, first, thread_name(post)):
-            self._parents[first] = int(channel.id)
+            self._remember_parent(first, int(channel.id))
             thread = ChannelRef(self.name, ref.id, workspace=channel.workspace)
             for extra in messages[1:]:  # a long digest continues in its thread
                 await self.sender.send(thread, extra, where="its thread")
@@ -412,6 +413,8 @@ class DiscordPlatform:
             return
         if await asyncio.to_thread(self.store.threads.get, ref) is None:
             return  # not our thread: stay quiet
+        if len(self._hinted) >= CACHE_MAX:
+            self._hinted.clear()
         self._hinted.add((ref.id, user_id))
         await self.reply(ref, Post(kind="info", title="How to ask", text=events.HINT))
 
@@ -429,8 +432,15 @@ class DiscordPlatform:
                 found = await self.client.fetch_channel(cid)
             except discord.HTTPException:
                 return None
-            self._parents[cid] = found.parent_id if isinstance(found, discord.Thread) else None
+            parent = found.parent_id if isinstance(found, discord.Thread) else None
+            self._remember_parent(cid, parent)
+            return parent
         return self._parents[cid]
+
+    def _remember_parent(self, channel_id: int, parent: int | None) -> None:
+        if len(self._parents) >= CACHE_MAX:  # a cache: anything forgotten is asked again
+            self._parents.clear()
+        self._parents[channel_id] = parent
 
 
 def _with_discord_help(post: Post, message_content: bool) -> Post:

@@ -69,6 +69,20 @@ async def test_a_discord_reply_to_the_brief_is_answered_in_its_thread(rig: Disco
     assert "no will to improve relations" in answer.text
 
 
+async def test_a_thread_unknown_after_a_restart_is_looked_up(rig: DiscordRig) -> None:
+    """Archived threads are not in GUILD_CREATE: the bot asks for the channel, once."""
+    thread = await rig.thread_of(await rig.brief())
+    rig.fake.world.active_threads = False
+    await rig.restart()
+    await rig.fake.say(rig.guest, thread, "what did Kim's sister say?")
+    answer = await rig.seen(lambda v: v.where == "thread")
+    assert "no will to improve relations" in answer.text
+    await rig.fake.say(rig.guest, thread, "why did the talks end?")
+    await rig.fake.visible.wait_for(lambda _: len(rig.said(lambda v: v.where == "thread")) >= 2)
+    lookups = rig.fake.calls.matching(lambda c: c.path == f"/api/v10/channels/{thread.id}")
+    assert [c.method for c in lookups] == ["GET"]
+
+
 async def test_bots_our_own_messages_and_other_threads_get_nothing(
     news: Store, conversation: Conversation
 ) -> None:

@@ -156,6 +156,7 @@ class World:
         self.messages: dict[int, list[Json]] = {}  # channel id → messages, oldest first
         self.commands: dict[str, list[Json]] = {}  # "global" or guild id → synced commands
         self.syncs: list[str] = []  # each bulk overwrite, by scope
+        self.active_threads = True  # GUILD_CREATE lists threads (False: archived, as Discord)
 
     # ------------------------------------------------------------- building
     def add_user(self, name: str, *, manager: bool = False, bot: bool = False) -> FakeUser:
@@ -264,7 +265,11 @@ class World:
             voice_states=[],
             members=[self.bot.member()],  # without the members intent: only ourselves
             channels=[c.payload(self.bot.id) for c in channels if c.type == TEXT],
-            threads=[c.payload(self.bot.id) for c in channels if c.type == PUBLIC_THREAD],
+            threads=[
+                c.payload(self.bot.id)
+                for c in channels
+                if c.type == PUBLIC_THREAD and self.active_threads
+            ],
             presences=[],
             stage_instances=[],
             guild_scheduled_events=[],
