@@ -77,6 +77,7 @@ class ParsedFeed:
     entries: tuple[FeedEntry, ...]
     kind: str  # "rss20", "atom10", "rss10", "json11", ... (feedparser's version names)
     problem: str | None = None
+    ttl_s: int | None = None  # RSS <ttl>, in seconds: the feed asks not to be polled sooner
 
 
 # -- HTML to text --------------------------------------------------------------
@@ -326,6 +327,7 @@ def parse_feed(data: bytes, url: str, *, content_type: str | None = None) -> Par
             entries=feed.entries,
             kind=feed.kind,
             problem=_join_problems(gz_problem, feed.problem),
+            ttl_s=feed.ttl_s,
         )
     return feed
 
@@ -403,7 +405,20 @@ def _parse_xml_feed(data: bytes, url: str, content_type: str | None) -> ParsedFe
         entries=unique,
         kind=version or "unknown",
         problem=_join_problems(problem, dupes),
+        ttl_s=_ttl_seconds(meta.get("ttl")),
     )
+
+
+MAX_TTL_S = 24 * 3600  # a feed asking to be left alone for longer is read daily all the same
+
+
+def _ttl_seconds(value: object) -> int | None:
+    """RSS 2.0 ``<ttl>``: minutes the feed may be cached. Anything else is ignored."""
+    try:
+        minutes = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return min(minutes * 60, MAX_TTL_S) if minutes > 0 else None
 
 
 def _entry_url(entry: Any, base: str) -> str | None:

@@ -283,7 +283,7 @@ class Ingester:
                 raise
             report.feeds += 1
             src = await self._keep(
-                source, base, "feed", result, feed.title, state, via, feed.problem
+                source, base, "feed", result, feed.title, state, via, feed.problem, feed.ttl_s
             )
             if feed.problem:
                 self._done(report, ItemResult(_shown(source), "problem", feed.title, feed.problem))
@@ -304,13 +304,16 @@ class Ingester:
         state: FeedState | None,
         via: Via,
         problem: str | None = None,
+        hint_s: float | None = None,
     ) -> FeedState:
         """The source as stored: fetched, with its polling state; a file, as ``local``."""
         if result is None:
             local = FeedState(url=base, kind="local", title=clean_line(title or "") or None)
             return await asyncio.to_thread(self.store.save_feed, local, via)
         state = replace(state, kind=kind) if state else FeedState(url=source, kind=kind)
-        return await self._save_feed_ok(state, result, title, problem=problem, via=via)
+        return await self._save_feed_ok(
+            state, result, title, problem=problem, via=via, hint_s=hint_s or 0
+        )
 
     # ------------------------------------------------------------ feed items
     async def _feed_entries(self, feed: ParsedFeed, src: FeedState, report: IngestReport) -> None:
@@ -444,17 +447,21 @@ class Ingester:
         *,
         problem: str | None = None,
         via: Via | None = None,
+        hint_s: float = 0,
     ) -> FeedState:
         """A successful poll; ``problem`` (broken XML, repeated ids) stays in the state,
-        so that whoever looks at the feed later sees it, not only this run's report."""
+        so that whoever looks at the feed later sees it, not only this run's report.
+        The next poll is the interval on, or later when the feed (``hint_s``: its RSS
+        ttl) or the server (Cache-Control max-age) asks for longer; never sooner."""
         now = self._clock()
+        wait = max(float(state.poll_interval_s), hint_s, result.max_age or 0.0)
         new = replace(
             state,
             title=title or state.title,
             etag=result.etag or state.etag,
             last_modified=result.last_modified or state.last_modified,
             last_polled=now,
-            next_poll=now + timedelta(seconds=state.poll_interval_s),
+            next_poll=now + timedelta(seconds=wait),
             consecutive_failures=0,
             last_error=f"parsed with problems: {problem}" if problem else None,
             last_status=result.status,

@@ -53,17 +53,20 @@ class FeedClaims:
             .order_by(Feed.next_poll.is_not(None), Feed.next_poll, Feed.id)
             .limit(limit)
         )
-        if self._pg:
-            pick = pick.with_for_update(skip_locked=True)
+        claim = update(Feed).values(
+            lease_holder=holder, lease_until=now + lease, poll_interval_s=interval
+        )
         with self._session() as s, s.begin():
-            ids = list(
-                s.scalars(
-                    update(Feed)
-                    .where(Feed.id.in_(pick.scalar_subquery()), self._due(now))
-                    .values(lease_holder=holder, lease_until=now + lease, poll_interval_s=interval)
-                    .returning(Feed.id)
-                )
-            )
+            if self._pg:
+                # Picked and locked first, then claimed: as a subquery of the UPDATE,
+                # PostgreSQL may run the SKIP LOCKED pick more than once, past its LIMIT.
+                picked = list(s.scalars(pick.with_for_update(skip_locked=True)))
+                if not picked:
+                    return []
+                ids = list(s.scalars(claim.where(Feed.id.in_(picked)).returning(Feed.id)))
+            else:  # one writer at a time: the conditional UPDATE is the claim
+                where = (Feed.id.in_(pick.scalar_subquery()), self._due(now))
+                ids = list(s.scalars(claim.where(*where).returning(Feed.id)))
         return sorted(ids)
 
     def renew(self, holder: str, ids: Sequence[int], until: datetime) -> int:

@@ -77,6 +77,7 @@ class FetchResult:
     last_modified: str | None
     not_modified: bool  # 304: the caller's cached copy is current; body is empty
     elapsed: float  # seconds, including redirects
+    max_age: float | None = None  # Cache-Control max-age: no point asking again sooner
 
     @cached_property
     def text(self) -> str:
@@ -458,6 +459,7 @@ class Fetcher:
                 or (last_modified if status == 304 else None),
                 not_modified=status == 304,
                 elapsed=time.perf_counter() - started,
+                max_age=cache_max_age(response.headers.get("cache-control")),
             )
         raise HttpStatusError(
             f"{shown} answered HTTP {status} {response.reason_phrase}".rstrip(),
@@ -504,6 +506,16 @@ class Fetcher:
                 f"the connection broke while reading {shown}: {_short(exc)}", url=shown
             ) from None
         return b"".join(chunks)
+
+
+def cache_max_age(value: str | None) -> float | None:
+    """Seconds from ``Cache-Control: max-age=N`` (at most a day); None when absent."""
+    for part in (value or "").lower().split(","):
+        name, _, arg = part.strip().partition("=")
+        if name == "max-age" and arg.strip().strip('"').isdigit():
+            seconds = float(arg.strip().strip('"'))
+            return min(seconds, MAX_RETRY_AFTER_S) if seconds > 0 else None
+    return None
 
 
 def _short(exc: Exception) -> str:
