@@ -24,8 +24,8 @@ from typing import TextIO
 from sqlalchemy.engine import make_url
 
 from bot import metrics, redact
-from bot.chat.conversation import Conversation
-from bot.chat.platform import Platform
+from bot.chat.conversation import CommandGroup, Conversation
+from bot.chat.platform import AccessAware, Platform
 from bot.config import Settings
 from bot.news.ingest import Ingester
 from bot.news.net import Fetcher
@@ -125,7 +125,7 @@ class NewsbriefApp:
         return next((t for t in self._tasks if t.get_name() == f"platform-{name}"), None)
 
     async def open(self) -> None:
-        from digests.commands import DigestCommands
+        from digests.commands import DigestCommands, ResumingCommands
         from digests.scheduler import DigestScheduler
 
         settings = self.settings
@@ -149,9 +149,13 @@ class NewsbriefApp:
             holder=self.holder,
         )
         self.scheduler = DigestScheduler(self.delivery, self.store)
-        self.conversation.commands["digest"] = DigestCommands(
+        digest_commands = DigestCommands(
             self.store, self.delivery, resync=self.scheduler.sync, clock=self.clock
         )
+        self.conversation.commands["digest"] = digest_commands
+        for p in self.running:
+            if isinstance(p, AccessAware):  # invited back: the channel's paused digests go on
+                p.on_access = self.delivery.resume
         fetcher = Fetcher(settings)
         self._closers.append(fetcher.aclose)
         self.ops = Operations(
@@ -161,6 +165,9 @@ class NewsbriefApp:
             holder=self.holder,
             clock=self.clock,
         )
+        feeds = self.conversation.commands.get("feeds")
+        if isinstance(feeds, CommandGroup):  # a manager's /feeds resumes paused digests too
+            self.conversation.commands["feeds"] = ResumingCommands(feeds, digest_commands)
         if any(p.name != "console" for p in self.running) or not settings.console_enabled():
             # Headless, or serving a platform: health and metrics. The console alone
             # (someone trying newsbrief out) opens no port.

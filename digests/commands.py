@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from bot.chat.conversation import HelpLine, remember
+from bot.chat.conversation import CommandGroup, HelpLine, remember
 from bot.chat.messages import CommandEvent, Post
 from bot.chat.platform import Platform
 from bot.errors import NewsbriefError
@@ -23,7 +23,9 @@ HELP = """\
 /digest list                 this channel's digests and when the next one comes
 /digest unsubscribe ID|all   stop a digest (channel managers only)
 /digest now [ID]             post a digest here now (channel managers only)
-/digest preview [ID]         show what the next digest would hold, only to you"""
+/digest preview [ID]         show what the next digest would hold, only to you
+A digest is paused when I can't reach this channel (not invited, no permission); any
+/digest or /feeds command of a channel manager here, or inviting me back, resumes it."""
 
 Resync = Callable[[], Awaitable[None]]
 
@@ -56,6 +58,7 @@ class DigestCommands:
             "now": self._now,
             "preview": self._preview,
         }
+        await self.resume_paused(platform, event)
         if verb in {"", "help"}:
             await platform.respond(event, Post(kind="help", title="Digests", text=HELP))
             return
@@ -66,6 +69,22 @@ class DigestCommands:
                 "(/digest help shows examples)"
             )
         await handler(platform, event, rest.strip())
+
+    # ------------------------------------------------------------- paused digests
+    async def resume_paused(self, platform: Platform, event: CommandEvent) -> None:
+        """A manager's command in a channel whose digests are paused resumes them, and
+        says so (with why they were paused): they are tried again at their next time."""
+        if not event.user.is_manager:
+            return
+        paused = [s for s in await self._channel_subs(event) if s.paused_at is not None]
+        if not paused or not await self.delivery.resume(event.channel):
+            return
+        lines = [f"#{s.id} {_paused_note(s)}" for s in paused]
+        text = (
+            "Resumed: " + "; ".join(lines) + ". I try again at the next digest time; if I still "
+            "can't post here, it pauses again."
+        )
+        await platform.respond(event, Post(kind="info", title="Digests resumed", text=text))
 
     # ------------------------------------------------------------- changes
     def _require_manager(self, event: CommandEvent, what: str) -> None:
@@ -130,11 +149,7 @@ class DigestCommands:
         if not subs:
             text = "No digests in this channel yet. " + HELP.splitlines()[1].strip()
         else:
-            text = "\n".join(
-                f"#{s.id}: {Schedule.from_json(s.schedule).describe()} — next "
-                f"{self._next(Schedule.from_json(s.schedule))}"
-                for s in subs
-            )
+            text = "\n".join(self._line(s) for s in subs)
         await platform.respond(event, Post(kind="info", title="Digests here", text=text))
 
     async def _now(self, platform: Platform, event: CommandEvent, rest: str) -> None:
@@ -180,7 +195,35 @@ class DigestCommands:
             raise NewsbriefError(f"This channel has no digest #{wanted}: see /digest list")
         return match[0]
 
+    def _line(self, sub: SubscriptionRow) -> str:
+        schedule = Schedule.from_json(sub.schedule)
+        if sub.paused_at is not None:
+            state = f"{_paused_note(sub)}; a manager's /digest command here resumes it"
+        else:
+            state = f"next {self._next(schedule)}"
+        return f"#{sub.id}: {schedule.describe()} — {state}"
+
     def _next(self, schedule: Schedule) -> str:
         slot = next_slot(schedule, self.clock())
         local = slot.due.astimezone(schedule.zone)
         return f"{local:%a %d %b %H:%M} ({schedule.tz})"
+
+
+def _paused_note(sub: SubscriptionRow) -> str:
+    assert sub.paused_at is not None
+    why = (sub.paused_reason or "I could not reach this channel").rstrip(". ")
+    return f"paused since {sub.paused_at:%a %d %b %H:%M} UTC: {why}"
+
+
+class ResumingCommands:
+    """Another command group (``/feeds``) whose manager commands also resume the channel's
+    paused digests: any manager command there says someone is looking after it."""
+
+    def __init__(self, inner: CommandGroup, digests: DigestCommands) -> None:
+        self.inner = inner
+        self.digests = digests
+        self.help_line = inner.help_line
+
+    async def __call__(self, platform: Platform, event: CommandEvent) -> None:
+        await self.digests.resume_paused(platform, event)
+        await self.inner(platform, event)

@@ -24,7 +24,7 @@ from typing import Literal
 
 from bot.chat.conversation import remember
 from bot.chat.messages import ChannelRef, Post
-from bot.chat.platform import Platform
+from bot.chat.platform import ChannelUnreachableError, Platform
 from bot.store import Claim, OutboxStatus, Store, SubscriptionRow
 from digests.compose import compose_for
 from digests.schedule import Schedule, Slot, next_slot, slots_between
@@ -44,7 +44,9 @@ def slot_key(sub_id: int, slot: Slot) -> str:
     return f"newsbrief-digest:{sub_id}:{slot.key}"
 
 
-Outcome = Literal["sent", "recovered", "skipped", "missed", "busy", "done", "failed"]
+Outcome = Literal[
+    "sent", "recovered", "skipped", "missed", "busy", "done", "failed", "paused"
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,19 +86,25 @@ class DigestDelivery:
             by_id = {s.id: s for s in subs}
             for row in await asyncio.to_thread(self.store.outbox.pending_slots):
                 sub = by_id.get(row.subscription_id)
-                if sub is not None:
+                if sub is not None and sub.paused_at is None:
                     slot = Slot.from_key(row.slot_key, row.due)
                     done.append(await self._guarded(sub, slot, now))
             # Only subscriptions whose next slot may be due need the outbox; the
             # cache of next due times is an optimisation, the outbox stays the truth.
-            stale = [s for s in subs if self._next_due.get(s.id, now) <= now]
+            # A paused subscription (its channel unreachable) waits for a manager's
+            # command or access coming back: not retried every pass.
+            stale = [
+                s for s in subs if s.paused_at is None and self._next_due.get(s.id, now) <= now
+            ]
             latest = await asyncio.to_thread(self.store.outbox.latest_slot_dues) if stale else {}
             for sub in stale:
                 schedule = Schedule.from_json(sub.schedule)
                 # 1 µs back: a slot in a DST gap can share its due instant with the
                 # next; the unique (subscription, slot) row de-duplicates the rest.
                 resume = latest.get(sub.id, sub.created_at) - timedelta(microseconds=1)
-                start = max(resume, sub.created_at)
+                # After a pause, catch-up starts when it was resumed: the slots that fell
+                # in the pause were not "missed" by newsbrief being offline.
+                start = max(resume, sub.created_at, sub.resumed_at or sub.created_at)
                 settled = True
                 for slot in slots_between(schedule, start, now):
                     result = await self._guarded(sub, slot, now)
@@ -112,6 +120,9 @@ class DigestDelivery:
         """One slot; whatever fails stays pending for a later pass and stops nothing else."""
         try:
             return await self._slot(sub, Schedule.from_json(sub.schedule), slot, now)
+        except ChannelUnreachableError as exc:  # find_post could not read the channel
+            await self._pause(sub, str(exc))
+            return Delivered(sub.id, slot.key, "paused")
         except Exception:
             log.exception("digest %s for subscription %s failed", slot.key, sub.id)
             return Delivered(sub.id, slot.key, "failed")
@@ -157,11 +168,38 @@ class DigestDelivery:
                 self.store.outbox.renew_claim, claim.outbox_id, self.holder, self.clock()
             ):
                 return Delivered(sub.id, slot.key, "busy")  # our lease was taken over
-            ref = await platform.post(channel, post, key=key)
+            try:
+                ref = await platform.post(channel, post, key=key)
+            except ChannelUnreachableError as exc:
+                await self._pause(sub, str(exc))
+                await self._complete(claim, "skipped", None)  # not posted, not to be redone
+                return Delivered(sub.id, slot.key, "paused")
             await self._complete(claim, "sent", ref.id)
         await self._mark_missed_mentioned(sub.id)
         await remember(self.store, ref, post)  # its thread takes follow-up questions
         return Delivered(sub.id, slot.key, "sent")
+
+    # ------------------------------------------------------------- paused channels
+    async def _pause(self, sub: SubscriptionRow, reason: str) -> None:
+        n = await asyncio.to_thread(
+            self.store.outbox.pause_channel, sub.platform, sub.channel_id, reason, self.clock()
+        )
+        if n:
+            log.warning(
+                "digests of %s channel %s paused (%d): %s", sub.platform, sub.channel_id, n, reason
+            )
+
+    async def resume(self, channel: ChannelRef) -> list[int]:
+        """Resume the channel's paused digests (a manager's command there, or the bot
+        can reach it again); the ids resumed."""
+        ids = await asyncio.to_thread(
+            self.store.outbox.resume_channel, channel.platform, channel.id, self.clock()
+        )
+        for sub_id in ids:
+            self._next_due.pop(sub_id, None)
+        if ids:
+            log.info("digests of %s channel %s resumed: %s", channel.platform, channel.id, ids)
+        return ids
 
     async def _mark_missed_mentioned(self, sub_id: int) -> None:
         missed = await asyncio.to_thread(self.store.outbox.unmentioned_missed, sub_id)

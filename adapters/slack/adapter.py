@@ -42,7 +42,7 @@ from adapters.slack.pacing import ChannelPacer
 from adapters.slack.render import SlackMessage, escape, render
 from adapters.slack.transport import HttpEvents, SocketEvents
 from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, User
-from bot.chat.platform import ChannelUnreachableError, EventHandler
+from bot.chat.platform import AccessHook, ChannelUnreachableError, EventHandler
 from bot.config import Settings
 from bot.crypto import SecretBox
 from bot.errors import NewsbriefError
@@ -87,6 +87,7 @@ class SlackPlatform:
         self.shutdown_timeout = shutdown_timeout
         self.ready = asyncio.Event()
         self._handler: EventHandler | None = None
+        self.on_access: AccessHook | None = None  # the bot joined a channel (resumes digests)
         self._session: aiohttp.ClientSession | None = None
         self._socket: SocketEvents | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -106,6 +107,7 @@ class SlackPlatform:
             self.bolt.command(f"/{name}")(self._on_command)
         self.bolt.event("message")(self._on_message)
         self.bolt.event("app_mention")(self._on_message)
+        self.bolt.event("member_joined_channel")(self._on_joined)
         self.bolt.event("app_uninstalled")(self._on_uninstalled)
         self.bolt.event("tokens_revoked")(self._on_tokens_revoked)
 
@@ -148,6 +150,19 @@ class SlackPlatform:
         reply = events.thread_reply(event, team=context.team_id, bot_user_id=context.bot_user_id)
         if reply is not None:
             self._spawn(self._run_reply(reply))
+
+    async def _on_joined(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """The bot itself was invited to a channel: digests paused there can go on."""
+        channel = events.bot_joined(event, team=context.team_id, bot_user_id=context.bot_user_id)
+        if channel is not None and self.on_access is not None:
+            self._spawn(self._run_access(channel))
+
+    async def _run_access(self, channel: ChannelRef) -> None:
+        assert self.on_access is not None
+        try:
+            await self.on_access(channel)
+        except Exception:
+            log.exception("Slack: resuming digests in %s failed", channel.id)
 
     async def _on_uninstalled(self, context: AsyncBoltContext) -> None:
         if self.installations is None:

@@ -115,6 +115,16 @@ def thread_reply(
     return Reply(person, ref, text, message_key=f"{team}:{channel}:{ts}")
 
 
+def bot_joined(
+    event: Mapping[str, Any], *, team: str | None, bot_user_id: str | None
+) -> ChannelRef | None:
+    """The channel of a ``member_joined_channel`` event when the one who joined is the bot."""
+    channel = event.get("channel")
+    if not bot_user_id or event.get("user") != bot_user_id or not channel:
+        return None
+    return ChannelRef(PLATFORM, str(channel), workspace=event.get("team") or team)
+
+
 # ------------------------------------------------------------------ exactly once
 class DeliveryLedger(Protocol):
     """Says whether a delivery (a command's ``trigger_id``, a message) is new.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, runtime_checkable
 
 from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent
 from bot.errors import NewsbriefError
@@ -52,3 +53,17 @@ class EventHandler(Protocol):
     async def on_thread_reply(self, platform: Platform, event: ThreadReplyEvent) -> bool:
         """Handle a reply; False when the thread is not one of ours (the adapter stays quiet)."""
         ...
+
+
+AccessHook = Callable[[ChannelRef], Awaitable[object]]
+
+
+@runtime_checkable
+class AccessAware(Protocol):
+    """A platform that can tell when the bot reaches a channel again (Slack: invited back).
+
+    The composition root sets ``on_access`` to resume that channel's paused digests;
+    a platform without such an event leaves them to a manager's next command there.
+    """
+
+    on_access: AccessHook | None

@@ -36,6 +36,10 @@ class SubscriptionRow:
     created_by: str | None
     created_at: datetime
     workspace: str | None = None  # the channel's Slack team / Discord guild, as given
+    paused_at: datetime | None = None  # the channel became unreachable (migration 0009)
+    paused_reason: str | None = None  # what the platform said, for /digest list
+    resumed_at: datetime | None = None  # catch-up after a pause starts here
+    previews: bool = False  # link previews (unfurls) in its digests
 
     @property
     def scope(self) -> str:
@@ -75,6 +79,10 @@ def _sub(row: Subscription) -> SubscriptionRow:
         row.created_by,
         row.created_at,
         row.workspace,
+        row.paused_at,
+        row.paused_reason,
+        row.resumed_at,
+        bool(row.previews),
     )
 
 
@@ -143,6 +151,56 @@ class DigestOutbox:
                 )
             )
         return bool(n)
+
+    # ------------------------------------------------------------ channel state
+    def pause_channel(self, platform: str, channel_id: str, reason: str, now: datetime) -> int:
+        """Pause the channel's active digests (the platform cannot reach it); how many."""
+        with self._session() as s, s.begin():
+            return _rowcount(
+                s.execute(
+                    update(Subscription)
+                    .where(
+                        Subscription.platform == platform,
+                        Subscription.channel_id == channel_id,
+                        Subscription.active.is_(True),
+                        Subscription.paused_at.is_(None),
+                    )
+                    .values(paused_at=now, paused_reason=reason[:500])
+                )
+            )
+
+    def resume_channel(self, platform: str, channel_id: str, now: datetime) -> list[int]:
+        """Resume the channel's paused digests; their ids (none: nothing was paused)."""
+        where = (
+            Subscription.platform == platform,
+            Subscription.channel_id == channel_id,
+            Subscription.active.is_(True),
+            Subscription.paused_at.is_not(None),
+        )
+        with self._session() as s, s.begin():
+            ids = list(s.scalars(select(Subscription.id).where(*where).order_by(Subscription.id)))
+            if ids:
+                s.execute(
+                    update(Subscription)
+                    .where(Subscription.id.in_(ids))
+                    .values(paused_at=None, paused_reason=None, resumed_at=now)
+                )
+        return ids
+
+    def set_previews(self, platform: str, channel_id: str, on: bool) -> int:
+        """Link previews on or off for every digest of the channel; how many."""
+        with self._session() as s, s.begin():
+            return _rowcount(
+                s.execute(
+                    update(Subscription)
+                    .where(
+                        Subscription.platform == platform,
+                        Subscription.channel_id == channel_id,
+                        Subscription.active.is_(True),
+                    )
+                    .values(previews=on)
+                )
+            )
 
     # ------------------------------------------------------------ outbox
     def claim_slot(

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -285,6 +286,13 @@ class Subscription(Base):
     created_by: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Migration 0009: paused while the platform says the channel is unreachable (the
+    # reason is what it said), resumed by a manager's command or access coming back;
+    # catch-up after a pause starts at ``resumed_at``. ``previews``: link unfurls on.
+    paused_at: Mapped[datetime | None]
+    paused_reason: Mapped[str | None] = mapped_column(Text)
+    resumed_at: Mapped[datetime | None]
+    previews: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class OutboxEntry(Base):

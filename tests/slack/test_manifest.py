@@ -28,11 +28,14 @@ EVENT_SCOPES = {
     "message.groups": "groups:history",
     "app_uninstalled": None,
     "tokens_revoked": None,
+    "member_joined_channel": "channels:read",  # and groups:read in private channels
 }
+PRIVATE_CHANNEL_SCOPES = {"groups:read"}  # the second scope of member_joined_channel
 
 
 def test_scopes_are_exactly_those_of_the_methods_events_and_commands_used() -> None:
     needed = {s for s in [*METHOD_SCOPES.values(), *EVENT_SCOPES.values()] if s} | {"commands"}
+    needed |= PRIVATE_CHANNEL_SCOPES
     assert set(bot_scopes()) == needed
     assert set(bot_events()) == set(EVENT_SCOPES)
     assert commands() == ("brief", "digest", "feeds", "newsbrief")
