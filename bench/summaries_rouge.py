@@ -8,6 +8,10 @@ table per dataset. Scores are rouge-score F1 ×100 with Porter stemming:
   newlines), the figure papers call "ROUGE-L" for CNN/DM;
 * ``R-L`` is plain ROUGE-L (one LCS over the whole text as a single sequence).
 
+Readability (news and the LEAD baselines): the chosen sentences that open with
+a pronoun nothing before them resolves, photo captions and bylines, counted by
+``readability`` below; and how often ``news`` picks exactly the first k sentences.
+
 Baselines:
 
 * ``lead-raw``: the first k sentences of the *raw* article, split with our own
@@ -184,6 +188,49 @@ def lead_raw(item: Item, k: int) -> list[str]:
     return out
 
 
+# ---------------------------------------------------------------- readability
+# What a reader would trip on in a digest line, counted in the chosen sentences.
+# Written here, apart from the summarizer's own rules, so the check is not the
+# rule grading itself:
+#
+# * pronoun: opens with he/she/they/him/her/his/their/them/it/its or a bare
+#   this/that/these/those/such, and the summary's previous sentence is not the
+#   article's previous one (so nothing before it says who or what that is);
+# * caption: a photo caption's marks: "(left)", "(pictured)", "pictured", "(file
+#   photo)", or a short label before a colon that opens it ("Happy couple: The…",
+#   "WANTED: …");
+# * byline: "By Jane Smith[, Political Editor]" alone, or "PUBLISHED:"/"UPDATED:".
+
+_R_PRONOUN = re.compile(
+    r"^[\"'“‘(]*(?:he|she|they|him|her|his|their|them|it|its|this|that|these|those|such)\b",
+    re.IGNORECASE,
+)
+_R_CAPTION = re.compile(
+    r"(?i:\((?:far |second |top |bottom |front |back )?(?:left|right|centre|center|middle|"
+    r"pictured|above|below|top|bottom|inset|circled)\)|\bpictured\b"
+    r"|\((?:file|stock) (?:photo|picture|image)\))"
+    r"|^[\"“‘']?(?:[A-Z][a-z'’-]*(?: [a-z][\w'’-]*){0,3}|[A-Z][A-Z'’ -]{2,30}): [A-Z]"
+)
+_R_BYLINE = re.compile(
+    r"^By (?:\. )?[A-Z][\w'’.-]*(?:[ ,]+(?:[A-Z][\w'’.-]*|and|for|of|the|in|at))*\.?$"
+    r"|PUBLISHED:|UPDATED:"
+)
+READABILITY = ("pronoun", "caption", "byline")
+
+
+def readability(chosen: list[tuple[int, str]]) -> dict[str, int]:
+    """Counts of the three faults over (article index, text) pairs in summary order."""
+    out = dict.fromkeys(READABILITY, 0)
+    prev = None
+    for index, text in chosen:
+        if _R_PRONOUN.match(text) and (prev is None or prev != index - 1):
+            out["pronoun"] += 1
+        out["caption"] += bool(_R_CAPTION.search(text))
+        out["byline"] += bool(_R_BYLINE.search(text))
+        prev = index
+    return out
+
+
 def _score(reference: list[str], prediction: list[str]) -> dict[str, float]:
     ref = "\n".join(reference)
     pred = "\n".join(prediction)
@@ -192,7 +239,12 @@ def _score(reference: list[str], prediction: list[str]) -> dict[str, float]:
 
 
 def evaluate(item: Item, ks: tuple[str, ...]) -> dict[tuple[str, str], Any]:
-    """Scores of every system on one article, for each k ("3" or "ref")."""
+    """Scores of every system on one article, for each k ("3" or "ref").
+
+    Besides the (k, system) scores, (k, "read:<system>") holds the readability
+    counts of news and the LEAD baselines, and (k, "news=lead") whether news
+    chose exactly the article's first k sentences.
+    """
     out: dict[tuple[str, str], Any] = {}
     doc = clean(item.text)
     sentences = article_sentences(doc)
@@ -204,9 +256,18 @@ def evaluate(item: Item, ks: tuple[str, ...]) -> dict[tuple[str, str], Any]:
             chosen = summarize(sentences, k, algorithm, "english", title)
             dt = time.perf_counter() - t0
             out[(kname, algorithm)] = (_score(item.reference, [s.text for s in chosen]), dt)
-        out[(kname, "lead-raw")] = (_score(item.reference, lead_raw(item, k)), 0.0)
+            if algorithm == "news":
+                out[(kname, "read:news")] = readability([(s.index, s.text) for s in chosen])
+                out[(kname, "news=lead")] = [s.index for s in chosen] == list(
+                    range(min(k, len(sentences)))
+                )
+        raw = lead_raw(item, k)
+        out[(kname, "lead-raw")] = (_score(item.reference, raw), 0.0)
+        out[(kname, "read:lead-raw")] = readability(list(enumerate(raw)))
         if item.lead_lines:
-            out[(kname, "lead-lines")] = (_score(item.reference, item.lead_lines[:k]), 0.0)
+            lines = item.lead_lines[:k]
+            out[(kname, "lead-lines")] = (_score(item.reference, lines), 0.0)
+            out[(kname, "read:lead-lines")] = readability(list(enumerate(lines)))
     return out
 
 
@@ -220,9 +281,21 @@ def _evaluate_all(items: list[Item], ks: tuple[str, ...], jobs: int) -> list[Any
 def _table(title: str, results: Iterable[dict[tuple[str, str], Any]], ks: tuple[str, ...]) -> str:
     sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * (len(METRICS) + 1))
     n = 0
+    reads: dict[tuple[str, str], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(READABILITY, 0)
+    )
+    same_as_lead: dict[str, int] = defaultdict(int)
     for res in results:
         n += 1
-        for key, (scores, dt) in res.items():
+        for key, value in res.items():
+            if key[1] == "news=lead":
+                same_as_lead[key[0]] += value
+                continue
+            if key[1].startswith("read:"):
+                for fault, count in value.items():
+                    reads[key][fault] += count
+                continue
+            scores, dt = value
             acc = sums[key]
             for j, m in enumerate(METRICS):
                 acc[j] += scores[m]
@@ -241,6 +314,18 @@ def _table(title: str, results: Iterable[dict[tuple[str, str], Any]], ks: tuple[
         for name, acc in rows:
             ms = f"{1000 * acc[-1] / n:>12.2f}" if acc[-1] else f"{'-':>12}"
             lines.append(f"  {name:<12}" + "".join(f"{v / n:>8.2f}" for v in acc[:-1]) + ms)
+        lines.append(
+            f"  news = the first sentences (LEAD) in {same_as_lead[kname]} of {n} articles "
+            f"({100 * same_as_lead[kname] / max(1, n):.0f}%)"
+        )
+        lines.append(
+            "  readability faults in the chosen sentences: "
+            + ", ".join(
+                f"{key[1][5:]} " + " ".join(f"{f}={c}" for f, c in counts.items())
+                for key, counts in sorted(reads.items())
+                if key[0] == kname
+            )
+        )
     return "\n".join(lines)
 
 

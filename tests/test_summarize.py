@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.models import Sentence
+from bot.nlp.lexicon import stemmer, stop_words
 from bot.nlp.summarize import (
     ALGORITHMS,
     MAX_GRAPH_SENTENCES,
@@ -16,7 +17,8 @@ from bot.nlp.summarize import (
     _prefilter,
     summarize,
 )
-from bot.nlp.summarize.news import is_caption_or_byline
+from bot.nlp.summarize.document import build_document
+from bot.nlp.summarize.news import NewsSummarizer, is_caption_or_byline
 from bot.nlp.text.article import article_sentences
 from bot.nlp.text.clean import clean
 from bot.nlp.text.sentences import UnsupportedLanguageError
@@ -200,3 +202,63 @@ def test_korea_news_summary_has_no_unresolved_opening_pronoun() -> None:
         for s in chosen:
             assert named or not _UNRESOLVED.match(s.text), s.text
             named = named or bool(re.search(r"\b(?:Trump|Kim|Lee)\b", s.text))
+
+
+# ------------------------------------------------------------------ readability
+
+
+def test_a_pronoun_opener_comes_only_right_after_its_sentence() -> None:
+    texts = [
+        "Council leader James Lewis announced a tax on empty homes across Leeds on Monday.",
+        "Landlords' groups said the tax would punish owners who were renovating properties.",
+        "Housing charities in the city welcomed the vote on the tax on empty homes.",
+        "They said the tax on empty homes would free thousands of homes for families.",
+        "The tax on empty homes in Leeds will apply from next April, the council said.",
+    ]
+    chosen = [s.index for s in summarize(_sentences(texts), 3, "news")]
+    assert 3 not in chosen or 2 in chosen
+    assert len(chosen) == 3
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "By 2010, the company expects to nearly double its sales to 400,000 cars a year.",
+        "By comparison, only 13 per cent of people who are not divorced are below the line.",
+        "By Tuesday, the team had won four games in a row and led the league.",
+        "Will Smith co-stars alongside more robots than you can count in the new film.",
+        "With the new Avengers: Age of Ultron film released, the actor posted a photo.",
+        "He starred in films including Robin Hood: Prince of Thieves and Churchill: The Years.",
+    ],
+)
+def test_ordinary_sentences_are_not_mistaken_for_furniture(sentence: str) -> None:
+    assert not is_caption_or_byline(sentence)
+
+
+def test_centrality_is_how_much_of_the_article_a_sentence_speaks_for() -> None:
+    texts = [
+        "Leeds council voted on Monday to double the tax on empty homes in the city.",
+        "The meeting started ten minutes late because the lift in the town hall broke.",
+        "The higher tax on empty homes will raise four million pounds for council housing.",
+        "Owners of empty homes will pay the higher tax from next April, the council said.",
+        "Empty homes in Leeds have risen by a fifth, so the tax on them had to rise.",
+    ]
+    document, _ = build_document(_sentences(texts), "english")
+    news = NewsSummarizer(stemmer("english"), stop_words("english"))
+    vectors = [news._terms(s) for s in document.sentences]
+    idf = dict.fromkeys({t for v in vectors for t in v}, 1.0)
+    centrality = news._centrality(vectors, idf)
+    assert max(centrality) == 1.0
+    assert centrality[1] == 0.0  # the aside shares no word with the story
+    assert min(centrality[0], centrality[2], centrality[3], centrality[4]) > 0.5
+
+
+def test_a_restatement_of_the_lead_gives_way_to_news() -> None:
+    texts = [
+        "Leeds council voted on Monday to double the tax on empty homes across the city.",
+        "The council's vote on Monday means owners of empty homes will pay twice the tax.",
+        "The money raised will pay for four hundred new council flats in the city centre.",
+        "Landlords said they would challenge the decision in the courts next month.",
+    ]
+    chosen = [s.index for s in summarize(_sentences(texts), 2, "news")]
+    assert chosen == [0, 2]
