@@ -255,10 +255,13 @@ async def opml_fan_out(base: str, n: int) -> None:
         store = Store.open(f"sqlite:///{tmp}/opml.db")
         settings = Settings(allow_private_hosts=True, connect_timeout=1.0, read_timeout=1.0)
         fetcher = Fetcher(settings)
+        handler = _Tracebacks()
+        logging.getLogger().addHandler(handler)
         started = time.perf_counter()
         try:
             report = await Ingester(store, fetcher).ingest([f"{base}/opml?n={n}"])
         finally:
+            logging.getLogger().removeHandler(handler)
             await fetcher.aclose()
             store.close()
         took = time.perf_counter() - started
@@ -269,7 +272,8 @@ async def opml_fan_out(base: str, n: int) -> None:
     print(f"\n== an OPML list of {n:,} feeds on one loopback host (item 8)")
     print(f"   the server answers all {n:,} at once in {direct:.1f} s ({statuses.count(200):,} OK)")
     print(f"   ingest (5 s fetch deadline): {took:.1f} s, feeds read {report.feeds:,}, "
-          f"failed {len(failed):,}, of them as timeouts {len(timeouts):,}")  # fmt: skip
+          f"failed {len(failed):,}, of them as timeouts {len(timeouts):,}; "
+          f"logged tracebacks {handler.count} {handler.kinds}")  # fmt: skip
 
 
 # ------------------------------------------------------------------ the corpus
