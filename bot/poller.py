@@ -35,7 +35,7 @@ class FeedPoller:
         interval: int,
         lease: float,
         batch: int = 16,
-        idle: float = 5.0,
+        idle: float = 1.0,  # one small indexed query a second while nothing is due
         clock: Clock | None = None,
     ) -> None:
         self.store = store

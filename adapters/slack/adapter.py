@@ -46,6 +46,7 @@ from bot.chat.platform import AccessHook, ChannelUnreachableError, EventHandler
 from bot.config import Settings
 from bot.crypto import SecretBox
 from bot.errors import NewsbriefError
+from bot.health import Readiness
 from bot.server import HttpServer
 
 log = logging.getLogger(__name__)
@@ -352,6 +353,16 @@ class SlackPlatform:
             self._socket = SocketEvents(self.bolt, self.app_token, self.client, self._spawn)
             await self._socket.connect(str(opened["url"]))
             log.info("Slack: Socket Mode connected")
+
+    async def readiness(self) -> Readiness:
+        """For /readyz: token accepted and, in Socket Mode, the websocket connected."""
+        if self._stopped.is_set() and self.ready.is_set():
+            return Readiness(False, "stopped")
+        if not self.ready.is_set():
+            return Readiness(False, "connecting to Slack")
+        if self._socket is not None and not await self._socket.client.is_connected():
+            return Readiness(False, "Socket Mode reconnecting")
+        return Readiness(True, f"{self.mode} mode, accepting events")
 
     async def stop(self) -> None:
         """Take no new events, let commands in flight finish, then close the connections."""
