@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.chat.conversation import CommandGroup, HelpLine, remember
@@ -24,6 +25,7 @@ HELP = """\
 /digest unsubscribe ID|all   stop a digest (channel managers only)
 /digest now [ID]             post a digest here now (channel managers only)
 /digest preview [ID]         show what the next digest would hold, only to you
+/digest previews on|off      link previews under the digest's links here (default off)
 A digest is paused when I can't reach this channel (not invited, no permission); any
 /digest or /feeds command of a channel manager here, or inviting me back, resumes it."""
 
@@ -57,6 +59,7 @@ class DigestCommands:
             "unsubscribe": self._unsubscribe,
             "now": self._now,
             "preview": self._preview,
+            "previews": self._previews,
         }
         await self.resume_paused(platform, event)
         if verb in {"", "help"}:
@@ -65,7 +68,8 @@ class DigestCommands:
         handler = handlers.get(verb)
         if handler is None:
             raise NewsbriefError(
-                f"/digest has no {verb!r}: use subscribe, list, unsubscribe, now or preview "
+                f"/digest has no {verb!r}: use subscribe, list, unsubscribe, now, preview or "
+                "previews "
                 "(/digest help shows examples)"
             )
         await handler(platform, event, rest.strip())
@@ -106,6 +110,7 @@ class DigestCommands:
             channel_name=event.channel.name,
             created_by=event.user.id,
             now=self.clock(),
+            workspace=event.channel.workspace,  # its digests read this workspace's sources
         )
         if self.resync:
             await self.resync()
@@ -143,6 +148,25 @@ class DigestCommands:
             event, Post(kind="info", title="Digest stopped", text=f"Stopped {ids}.")
         )
 
+    async def _previews(self, platform: Platform, event: CommandEvent, rest: str) -> None:
+        self._require_manager(event, "change its digests")
+        choice = rest.lower()
+        if choice not in {"on", "off"}:
+            raise NewsbriefError("Say /digest previews on, or /digest previews off")
+        n = await asyncio.to_thread(
+            self.store.outbox.set_previews, event.channel.platform, event.channel.id, choice == "on"
+        )
+        if not n:
+            raise NewsbriefError(
+                "This channel has no digest yet: /digest subscribe korea at 07:30 Europe/London"
+            )
+        text = (
+            "Link previews are on for this channel's digests: each link may unfold into a card."
+            if choice == "on"
+            else "Link previews are off for this channel's digests: one message, no cards."
+        )
+        await platform.respond(event, Post(kind="info", title="Digest previews", text=text))
+
     # ------------------------------------------------------------- reading
     async def _list(self, platform: Platform, event: CommandEvent, rest: str) -> None:
         subs = await self._channel_subs(event)
@@ -159,7 +183,7 @@ class DigestCommands:
         post = await self.delivery.digest_now(sub)
         if post is None:  # digest_now never skips, but stay safe
             raise NewsbriefError("Nothing to post right now.")
-        ref = await platform.post(event.channel, post)
+        ref = await platform.post(event.channel, replace(post, previews=sub.previews))
         await remember(self.store, ref, post)
 
     async def _preview(self, platform: Platform, event: CommandEvent, rest: str) -> None:
@@ -201,7 +225,8 @@ class DigestCommands:
             state = f"{_paused_note(sub)}; a manager's /digest command here resumes it"
         else:
             state = f"next {self._next(schedule)}"
-        return f"#{sub.id}: {schedule.describe()} — {state}"
+        previews = ", link previews on" if sub.previews else ""
+        return f"#{sub.id}: {schedule.describe()}{previews} — {state}"
 
     def _next(self, schedule: Schedule) -> str:
         slot = next_slot(schedule, self.clock())

@@ -135,7 +135,7 @@ class DigestDelivery:
         result = Delivered(sub.id, slot.key, "done")
         if platform is None:
             return result  # that platform is not running in this process
-        channel = ChannelRef(sub.platform, sub.channel_id, sub.channel_name)
+        channel = ChannelRef(sub.platform, sub.channel_id, sub.channel_name, sub.workspace)
         too_late = now - slot.due > self.grace
         claim: Claim = await asyncio.to_thread(
             self.store.outbox.claim_slot,
@@ -164,6 +164,7 @@ class DigestDelivery:
             if post is None:
                 await self._complete(claim, "skipped", None)
                 return Delivered(sub.id, slot.key, "skipped")
+            post = replace(post, previews=sub.previews)  # the channel's /digest previews
             if not await asyncio.to_thread(
                 self.store.outbox.renew_claim, claim.outbox_id, self.holder, self.clock()
             ):

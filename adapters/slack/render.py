@@ -48,6 +48,7 @@ class SlackMessage:
 
     text: str
     blocks: list[Block] = field(default_factory=list)
+    unfurl: bool = False  # unfurl_links and unfurl_media: the post's ``previews``
 
     @property
     def block_chars(self) -> int:
@@ -206,6 +207,8 @@ def render(post: Post) -> list[SlackMessage]:
         pages[-1].append(_context([f"_…and {left} more not shown._"]))
     if post.footer:
         pages[-1].append(_context([f"_{md(post.footer, 500)}_"]))
-    first = SlackMessage(text, pages[0])
-    rest = [SlackMessage(f"{text[:200]} (continued)", blocks) for blocks in pages[1:]]
+    first = SlackMessage(text, pages[0], post.previews)
+    rest = [
+        SlackMessage(f"{text[:200]} (continued)", blocks, post.previews) for blocks in pages[1:]
+    ]
     return [first, *rest]

@@ -51,6 +51,9 @@ class Post:
     text: str | None = None  # free text: an answer, help, an error with what to type next
     items: tuple[PostItem, ...] = ()
     footer: str | None = None
+    # Link previews (Slack's unfurls) under the post's links: off unless the channel
+    # asked (``/digest previews on``), so a digest is one message, not ten cards.
+    previews: bool = False
     # What the post covered; the core remembers it per thread for follow-ups.
     article_ids: tuple[int, ...] = field(default=(), compare=False)
 
