@@ -289,8 +289,9 @@ class SlackPlatform:
                     text=page.text,
                     blocks=page.blocks,
                     thread_ts=thread_ts,
-                    unfurl_links=False,  # one message per digest, not ten link previews
-                    unfurl_media=False,
+                    # Off unless the channel asked: one message per digest, not ten cards.
+                    unfurl_links=page.unfurl,
+                    unfurl_media=page.unfurl,
                     metadata=metadata,
                 )
             except SlackApiError as exc:
