@@ -133,8 +133,8 @@ def _single_closer(text: str, marks: list[re.Match[str]], k: int, i: int, ch: st
     """
     n = len(text)
     fallback = -1
-    for mj in marks[k:]:
-        c = mj.start()
+    for j in range(k, len(marks)):  # an index walk: slicing marks[k:] per opener is quadratic
+        c = marks[j].start()
         cj = text[c]
         if cj == "\n" or c - i > SINGLE_REACH:
             break
