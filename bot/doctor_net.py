@@ -47,7 +47,10 @@ def _sample_urls(settings: Settings, n: int) -> list[tuple[str, str]]:
     from bot.news.net import is_http_url, redact_url
 
     picked: dict[str, str] = {}
-    configured = [u.strip() for u in settings.feeds.split(",") if is_http_url(u.strip())]
+    # NEWSBRIEF_FEEDS (bot.news.adding), read by name: doctor also runs on a release
+    # whose settings do not have it yet.
+    feeds = str(getattr(settings, "feeds", "") or "")
+    configured = [u.strip() for u in feeds.split(",") if is_http_url(u.strip())]
     try:
         from bot.store import Store
 
