@@ -682,3 +682,19 @@ async def test_httpx_request_lines_are_redacted_even_at_debug(
     ours = [r.getMessage() for r in caplog.records if not r.name.startswith("aiohttp")]
     assert ours and not [m for m in ours if "s3cret" in m]  # the test server's log aside
     assert not [r for r in caplog.records if r.name.startswith("httpcore")]  # kept at WARNING
+
+
+async def test_a_host_that_always_fails_never_overflows_the_backoff() -> None:
+    """10.0 * 2 ** (failures - 1) overflowed a float after 1,025 failures in a row (an
+    OPML list of 1,200 feeds on one host did it): every later failure was an OverflowError."""
+    clock = FakeClock()
+    transport = httpx.MockTransport(lambda request: httpx.Response(500))
+    resolver = static_resolver({"down.example": ["93.184.216.34"]})
+    async with Fetcher(Settings(), transport=transport, resolver=resolver, clock=clock) as f:
+        for _ in range(1100):
+            with pytest.raises(HttpStatusError):
+                await f.fetch("http://down.example/feed.xml")
+            clock.now = f.next_allowed("down.example")
+        with pytest.raises(HttpStatusError):
+            await f.fetch("http://down.example/feed.xml")
+        assert f.next_allowed("down.example") - clock.now == 3600  # the default cap

@@ -289,7 +289,9 @@ class Fetcher:
         state = self._hosts.setdefault(host, _HostState())
         state.failures += 1
         if retry_after is None:
-            delay = min(self._backoff_cap, self._backoff_base * 2 ** (state.failures - 1))
+            # The exponent is capped: 2.0 ** 1024 overflows, and a dead host polled for
+            # weeks (or an OPML list of 1,200 feeds on it) fails that often.
+            delay = min(self._backoff_cap, self._backoff_base * 2 ** min(state.failures - 1, 32))
         else:
             delay = retry_after
         state.next_allowed = max(state.next_allowed, self._clock() + delay)
