@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.store import ArticleRecord, Store, create_store_engine  # noqa: E402
 from bot.store.leases import Leases  # noqa: E402
+from bot.store.records import FeedState  # noqa: E402
 from bot.store.retention import Retention  # noqa: E402
 from bot.store.schema import Article, Feed, Thread  # noqa: E402
 from bot.store.sources import OPERATOR, Via  # noqa: E402
@@ -189,7 +190,7 @@ async def polls(args: argparse.Namespace, admin: str) -> dict[int, float]:
                 with Store.open(url) as store:
                     for i in range(args.feeds):
                         url_i = f"http://127.0.0.1:{server.port}/f/{i}.xml"
-                        store.sources.register(url_i, "feed", Via(owner=OPERATOR))
+                        store.save_feed(FeedState(url=url_i), Via(owner=OPERATOR))
                 due(engine, False)
                 group = Instances(url, Path(tmp), NEWSBRIEF_POLL_INTERVAL="86400",
                                   NEWSBRIEF_PER_HOST_CONCURRENCY=str(args.per_host))  # fmt: skip

@@ -18,6 +18,7 @@ from cryptography.fernet import Fernet
 
 from bot.cli import main
 from bot.store import Store
+from bot.store.records import FeedState
 from bot.store.sources import OPERATOR, Via
 from tests.discord.fake.server import FakeDiscord
 from tests.slack.fake_slack import FakeSlack
@@ -95,7 +96,7 @@ def healthy(
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     with Store.open(url) as store:
-        store.sources.register(feed_url, "feed", Via(owner=OPERATOR))
+        store.save_feed(FeedState(url=feed_url), Via(owner=OPERATOR))
     return env
 
 
@@ -164,7 +165,7 @@ async def test_wrong_database_url(healthy: dict[str, str], monkeypatch: pytest.M
 async def test_unreachable_feed(healthy: dict[str, str]) -> None:
     dead = f"http://127.0.0.1:{free_port()}/gone.xml"  # nothing listens there
     with Store.open(healthy["NEWSBRIEF_DATABASE_URL"]) as store:
-        store.sources.register(dead, "feed", Via(owner=OPERATOR))
+        store.save_feed(FeedState(url=dead), Via(owner=OPERATOR))
     code, table = await doctor()
     assert code == 1
     line = row(table, "feed", "PROBLEM")

@@ -21,6 +21,7 @@ from bot.news.net import Fetcher
 from bot.poller import FeedPoller
 from bot.store import Store
 from bot.store.feed_claims import FeedClaims
+from bot.store.records import FeedState
 from bot.store.sources import OPERATOR, Via
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -30,7 +31,7 @@ LEASE = timedelta(minutes=2)
 def register(store: Store, *urls: str) -> list[int]:
     ids = []
     for url in urls:
-        state = store.sources.register(url, "feed", Via(owner=OPERATOR))
+        state = store.save_feed(FeedState(url=url), Via(owner=OPERATOR))
         assert state.id is not None
         ids.append(state.id)
     return ids

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from bot.store import ArticleRecord, Store
 from bot.store.leases import Lease, Leases
+from bot.store.records import FeedState
 from bot.store.schema import Feed, OutboxEntry
 from bot.store.sources import OPERATOR, Via
 from tests.pgschema import fresh_schema, needs_pg
@@ -194,7 +195,7 @@ async def until(what: str, check: Callable[[], Awaitable[bool] | bool], timeout:
 def seed_feeds(url: str, urls: list[str]) -> None:
     with Store.open(url) as store:
         for u in urls:
-            store.sources.register(u, "feed", Via(owner=OPERATOR))
+            store.save_feed(FeedState(url=u), Via(owner=OPERATOR))
 
 
 def unclaimed(engine: Engine) -> bool:
