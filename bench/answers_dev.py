@@ -17,7 +17,13 @@ far below dev means the tuning overfit.
 
 With ``--stored`` every article comes with the analysis ingest stores for it
 (``analysis_payload``), as the conversation passes it: the answerer then takes
-its quotes instead of extracting them again. The figures must not change.
+its quotes and sentences instead of working them out again. The figures must not
+change.
+
+Both sets are about the eight bundled samples, which the answerer has seen for
+long: read them as a regression check. The honest measure is bench/answers_eval.py
+on reader-written questions about real news (followups-dev, and a held-out set of
+the same kind that no one tunes on).
 
 Run: python bench/answers_dev.py [-v] [--set dev|holdout|both] [--stored]
 """

@@ -69,14 +69,13 @@ def _number_words() -> tuple[re.Pattern[str], dict[str, str]]:
 
 def normalise(text: str) -> str:
     """Lower case, straight quotes, one space, digits for number words, "£446 million" =
-    "£446million", "1,200" = "1200", "per cent" = "percent"."""
+    "£446million", "1,200" = "1200", "5 per cent" = "5%"."""
     text = text.translate(_QUOTES).translate(_DASHES).lower()
     pattern, table = _number_words()
     text = pattern.sub(lambda m: table[m.group(0)], text)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
-    text = re.sub(r"\bper\s+cent\b", "percent", text)
-    text = re.sub(r"(?<=\d)\s+(?=(?:million|billion|trillion|bn|m|k|percent|%)\b)", "", text)
-    text = re.sub(r"(?<=\d)\s+%", "%", text)
+    text = re.sub(r"\bper\s*cent\b|%", "percent", text)
+    text = re.sub(r"(?<=\d)\s+(?=(?:million|billion|trillion|bn|m|k|percent)\b)", "", text)
     return " ".join(text.split())
 
 

@@ -80,7 +80,7 @@ def answer_spans(q: Question, sentence: str) -> list[tuple[int, int]]:
     return [
         (m.start(), m.end())
         for m in found
-        if m.start() > 0 or q.kind != "who"
+        if m.start() > 0 or q.kind != "who" or " " in m.group(0)
         if _new_words(m.group(0), q) or not re.search(r"[A-Za-z]", m.group(0))
     ]
 

@@ -155,12 +155,11 @@ def _answer_key(asked: Asked, idx: Indexed, i: int) -> frozenset[str]:
     q = asked.question
     if q.kind == "say":
         return frozenset(idx.said.get(i, {}))
-    return frozenset(
-        w.lower()
-        for start, end in answer_spans(q, idx.sentences[i].text)
-        for w in idx.sentences[i].text[start:end].split()
-        if w.lower() not in q.words
+    text = idx.sentences[i].text
+    words = (
+        w.strip(".,;:!?'’\"“”").lower() for s, e in answer_spans(q, text) for w in text[s:e].split()
     )
+    return frozenset(w for w in words if w and w not in q.words)
 
 
 def pick(asked: Asked, corpus: Corpus, ranked: list[Ranked], max_sentences: int) -> list[int]:

@@ -60,11 +60,20 @@ def stem_terms(text: str, language: str = "english") -> Counter[str]:
 def variants(t: str) -> tuple[tuple[str, float], ...]:
     """The term, its everyday paraphrases and its WordNet synonyms, with how much each counts."""
     out: dict[str, float] = {t: 1.0}
-    for alt in PARAPHRASES.get(t, ()):
+    for alt in (*PARAPHRASES.get(t, ()), *_paraphrases().get(t, ())):
         out.setdefault(term(alt), W.paraphrase)
     for alt in _synonyms().get(t, ()):
         out.setdefault(alt, W.synonym)
     return tuple(out.items())
+
+
+@lru_cache(maxsize=1)
+def _paraphrases() -> dict[str, tuple[str, ...]]:
+    """The paraphrase list by the search term of its words too: "capture" finds "captur"."""
+    out: dict[str, tuple[str, ...]] = {}
+    for word, alts in PARAPHRASES.items():
+        out[term(word)] = (*out.get(term(word), ()), *alts)
+    return out
 
 
 @lru_cache(maxsize=1)
