@@ -37,6 +37,10 @@ class Settings(BaseSettings):
 
     # Fetching
     allow_private_hosts: bool = False  # lift the SSRF guard, for local tests and demos only
+
+    # The operator's sources, shared by every workspace: an OPML file, or feed URLs
+    # separated by commas. `newsbrief run` registers them at start-up (bot.news.adding).
+    feeds: str = ""
     user_agent: str = (
         f"newsbrief/{__version__} (+https://github.com/newsbrief/newsbrief; news digest bot)"
     )

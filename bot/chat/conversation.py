@@ -17,11 +17,12 @@ from typing import Protocol, runtime_checkable
 
 from bot.chat import inputs
 from bot.chat.briefs import build_brief, parse_brief_args
-from bot.chat.messages import CommandEvent, Post, ThreadRef, ThreadReplyEvent
+from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent
 from bot.chat.platform import Platform
 from bot.errors import NewsbriefError
 from bot.nlp.answers import Answer, SourceArticle, Turn, answer
 from bot.store import Store
+from bot.store.sources import workspace_key
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,12 @@ class Conversation:
     async def _brief(self, platform: Platform, event: CommandEvent) -> None:
         topic, since = parse_brief_args(event.text, self.default_since)
         brief = await asyncio.to_thread(
-            build_brief, self.store, topic, since=since, limit=self.brief_limit
+            build_brief,
+            self.store,
+            topic,
+            since=since,
+            limit=self.brief_limit,
+            workspace=workspace_of(event.channel),
         )
         post = brief.to_post()
         ref = await platform.post(event.channel, post)
@@ -160,18 +166,30 @@ class Conversation:
 
     # ------------------------------------------------------------- answers
     def answer_in_thread(self, ref: ThreadRef, question: str) -> Answer:
-        """Answer from the thread's articles, with its last turns as context; remember the turn."""
+        """Answer from the thread's articles, with its last turns as context; remember the turn.
+
+        Only the articles its workspace may still read: a source removed since the brief
+        takes its articles out of the answers too.
+        """
+        found = self.store.threads.get(ref)
+        ids = found.article_ids if found else ()
         articles = [
             # Their analysis as ingest stored it: quotes are not extracted again.
             SourceArticle.from_analysis(
                 str(a.id), a.text or "", a.analysis, url=a.url, title=a.title
             )
-            for a in self.store.threads.articles(ref)
+            for a in self.store.articles(ids, workspace=workspace_of(ref))
         ]
         history = [Turn(q, Answer.from_record(a)) for q, a in self.store.threads.turns(ref)][-3:]
         result = answer(question, articles, history)
         self.store.threads.add_turn(ref, question, result.to_record())
         return result
+
+
+def workspace_of(ref: ChannelRef | ThreadRef) -> str:
+    """The workspace whose sources (and the operator's) a brief, digest or answer there uses."""
+    channel = ref.id if isinstance(ref, ChannelRef) else ref.channel_id
+    return workspace_key(ref.platform, ref.workspace, channel)
 
 
 async def remember(store: Store, ref: ThreadRef, post: Post) -> None:

@@ -92,11 +92,17 @@ def settings_box() -> SecretBox:
 @dataclass(frozen=True, slots=True)
 class Via:
     """How a source comes to be read: a workspace (or the operator) added it, or a list
-    that someone reads names it. ``Via()`` changes nothing (a poll)."""
+    that someone reads names it. ``Via()`` changes nothing (a poll).
+
+    ``new_only``: ``owner`` becomes a reader only of a source seen for the first time, so
+    that reading a known source again (a poll, the operator re-ingesting a URL that a
+    workspace added) never shares it.
+    """
 
     owner: str | None = None
     added_by: str | None = None
     list_id: int | None = None
+    new_only: bool = False
 
 
 def _utcnow() -> datetime:
@@ -159,20 +165,22 @@ class FeedSources:
                 .order_by(FeedOwner.added_at, Feed.id)
             ).all()
             ids = [f.id for f, _ in rows]
-            articles = dict(
-                s.execute(
+            articles: dict[int, int] = {
+                fid: n
+                for fid, n in s.execute(
                     select(ArticleSource.feed_id, func.count())
                     .where(ArticleSource.feed_id.in_(ids))
                     .group_by(ArticleSource.feed_id)
-                ).tuples()
-            )
-            listed = dict(
-                s.execute(
+                )
+            }
+            listed: dict[int, int] = {
+                lid: n
+                for lid, n in s.execute(
                     select(FeedListing.list_id, func.count())
                     .where(FeedListing.list_id.in_(ids))
                     .group_by(FeedListing.list_id)
-                ).tuples()
-            )
+                )
+            }
             return [
                 SourceRow(
                     id=f.id,
@@ -204,6 +212,7 @@ class FeedSources:
                 with self._session() as s, s.begin():
                     row = s.get(Feed, state.id) if state.id is not None else None
                     row = row or self._find(s, state.url)
+                    created = row is None
                     if row is None:
                         row = self._new(state.url, state.kind)
                         s.add(row)
@@ -216,7 +225,26 @@ class FeedSources:
                     row.last_error, row.last_status = state.last_error, state.last_status
                     s.flush()
                     if via is not None:
-                        self._add_reader(s, row.id, via)
+                        self._add_reader(s, row.id, via, created=created)
+                    return self._state(row)
+            except IntegrityError:  # another instance registered the same URL first
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def register(self, url: str, kind: SourceKind, via: Via) -> FeedState:
+        """The source of ``url`` read by ``via``: created (due at once) if it is new, its
+        polling state left as it is if not. What ``NEWSBRIEF_FEEDS`` does at start-up."""
+        for attempt in range(2):
+            try:
+                with self._session() as s, s.begin():
+                    row = self._find(s, url)
+                    created = row is None
+                    if row is None:
+                        row = self._new(url, kind)
+                        s.add(row)
+                        s.flush()
+                    self._add_reader(s, row.id, via, created=created)
                     return self._state(row)
             except IntegrityError:  # another instance registered the same URL first
                 if attempt:
@@ -235,8 +263,9 @@ class FeedSources:
             consecutive_failures=0,
         )
 
-    def _add_reader(self, s: Session, feed_id: int, via: Via) -> None:
-        if via.owner is not None and s.get(FeedOwner, (feed_id, via.owner)) is None:
+    def _add_reader(self, s: Session, feed_id: int, via: Via, *, created: bool) -> None:
+        owns = via.owner is not None and (created or not via.new_only)
+        if owns and via.owner is not None and s.get(FeedOwner, (feed_id, via.owner)) is None:
             s.add(
                 FeedOwner(
                     feed_id=feed_id, workspace=via.owner, added_by=via.added_by, added_at=_utcnow()
@@ -299,7 +328,7 @@ class FeedSources:
         row.title = "Articles stored directly"
         s.add(row)
         s.flush()
-        self._add_reader(s, row.id, Via(owner=OPERATOR))
+        self._add_reader(s, row.id, Via(owner=OPERATOR), created=True)
         return row.id
 
     # ------------------------------------------------------------ rows

@@ -24,6 +24,12 @@ cascades into ``article_signatures`` and ``article_keys``: their rows are kept i
 temporary tables and put back. (Renaming the old table away instead does not help:
 with foreign keys on, SQLite rewrites the children's references to follow it.) The
 FTS5 table keeps its rows: ids are copied, and its triggers are made again.
+
+On SQLite the old plaintext must not linger in the file: ``secure_delete`` is on while
+this runs (freed space is zeroed), and ``Store.open`` checkpoints the WAL after any
+migration, so the old pages are overwritten and no copy stays in the log. On
+PostgreSQL the old row versions are dead tuples, invisible to any query or dump and
+reclaimed by (auto)vacuum.
 """
 
 from __future__ import annotations
@@ -140,6 +146,9 @@ def _rebuild_sqlite_articles(feed_column: sa.Column[Any], *constraints: sa.Const
 
 def upgrade() -> None:
     bind = op.get_bind()
+    if _sqlite():  # freed cells and pages are zeroed: the old URLs leave no copy in the file
+        secure = bind.exec_driver_sql("PRAGMA secure_delete").scalar()
+        op.execute("PRAGMA secure_delete = ON")
     with op.batch_alter_table("feeds") as b:
         b.add_column(sa.Column("kind", sa.String(length=16), nullable=True))
         b.add_column(sa.Column("secret_url", sa.Text(), nullable=True))
@@ -187,6 +196,8 @@ def upgrade() -> None:
     _articles_to_feed_ids(bind, ids)
     _failures_to_feed_ids(bind, ids)
     op.add_column("subscriptions", sa.Column("workspace", sa.Text(), nullable=True))
+    if _sqlite():
+        op.execute(f"PRAGMA secure_delete = {int(secure or 0)}")
 
 
 def _rekey_feeds(bind: sa.Connection) -> dict[str, int]:
