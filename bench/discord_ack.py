@@ -19,6 +19,7 @@ INTERACTION_CREATE:
 
     python bench/discord_ack.py                      # 100k articles, 200 interactions
     python bench/discord_ack.py --articles 10000 --commands 50
+    python bench/discord_ack.py --db /tmp/discord-100k.db   # fill once, rerun on it
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -146,11 +148,17 @@ async def wave(
     }
 
 
-async def run(articles: int, commands: int) -> int:
+async def run(articles: int, commands: int, keep: Path | None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
-        took = fill(data / "bench.db", articles)
-        print(f"store: {articles:,} articles in SQLite (filled in {took:.1f} s)", flush=True)
+        if keep is not None and keep.exists():  # filled by an earlier run (--db)
+            shutil.copy(keep, data / "bench.db")
+            print(f"store: {keep} (filled earlier)", flush=True)
+        else:
+            took = fill(data / "bench.db", articles)
+            print(f"store: {articles:,} articles in SQLite (filled in {took:.1f} s)", flush=True)
+            if keep is not None:
+                shutil.copy(data / "bench.db", keep)
         fake = await FakeDiscord().start()
         guild, first = fake.add_guild("Bench")
         channels = [first] + [
@@ -191,8 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--articles", type=int, default=100_000)
     ap.add_argument("--commands", type=int, default=200)
+    ap.add_argument(
+        "--db", type=Path, help="keep the filled store here, and reuse it when it exists"
+    )
     args = ap.parse_args(argv)
-    return asyncio.run(run(args.articles, args.commands))
+    return asyncio.run(run(args.articles, args.commands, args.db))
 
 
 if __name__ == "__main__":

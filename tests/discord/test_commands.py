@@ -9,6 +9,7 @@ from functools import partial
 from discord import Permissions
 
 from bot.chat.conversation import Conversation
+from bot.chat.feeds_commands import FeedCommands
 from bot.chat.messages import CommandEvent, ThreadRef, ThreadReplyEvent
 from bot.nlp.analyze import analyze
 from bot.store import ArticleRecord, FeedState, Store
@@ -236,26 +237,57 @@ def _answers(interaction_id: str, ack: Ack) -> bool:
     return ack.interaction_id == interaction_id
 
 
-async def test_autocomplete_never_suggests_another_guilds_topics(rig: DiscordRig) -> None:
-    """A guild's own feed (a private URL with a token) stays its own, down to suggestions."""
+PRIVATE_FEED = "https://private.example/feed?token=s3cret"
+
+
+def private_feed(rig: DiscordRig) -> None:
+    """A feed of the rig's guild alone (its URL carries a token), with one story."""
     own = workspace_key("discord", str(rig.guild.id), str(rig.channel.id))
-    feed = rig.store.sources.save(
-        FeedState(url="https://private.example/feed?token=s3cret"), Via(owner=own)
-    )
+    feed = rig.store.sources.save(FeedState(url=PRIVATE_FEED), Via(owner=own))
     text = (
         "The Zanzibar Spaceport Authority said on Monday that its launch tower was finished. "
         "Officials at the Zanzibar Spaceport Authority expect a first launch next spring."
     )
+    title = "Zanzibar spaceport tower finished"
     rig.store.upsert_article(
         ArticleRecord(
             url="https://private.example/a/1",
             feed_id=feed.id,
-            title="Zanzibar spaceport tower finished",
+            title=title,
             text=text,
             published=datetime.now(UTC),
-            analysis=analysis_payload(analyze(text, title="Zanzibar spaceport tower finished")),
+            analysis=analysis_payload(analyze(text, title=title)),
         )
     )
+
+
+def _in(channel_id: int, where: str, v: Visible) -> bool:
+    return v.channel_id == channel_id and v.where == where
+
+
+async def test_a_second_guild_never_sees_the_first_guilds_feeds(
+    news: Store, conversation: Conversation
+) -> None:
+    conversation.commands["feeds"] = FeedCommands(news, None)
+    async with DiscordRig.open(news, conversation) as rig:
+        private_feed(rig)
+        other, elsewhere = rig.fake.add_guild("Elsewhere")
+        other.members += [rig.manager.id, rig.guest.id]
+        for channel in (elsewhere, rig.channel):  # the other guild first, then its own
+            await rig.fake.slash(rig.manager, channel, "brief", topic="zanzibar")
+            await rig.seen(partial(_in, channel.id, "channel"))
+            await rig.fake.slash(rig.manager, channel, "feeds", "list")
+            await rig.seen(partial(_in, channel.id, "user"))
+        there = " ".join(v.text for v in rig.said(lambda v: v.channel_id == elsewhere.id))
+        here = " ".join(v.text for v in rig.said(lambda v: v.channel_id == rig.channel.id))
+        assert "Zanzibar spaceport tower finished" in here
+        assert "Zanzibar" not in there and "private.example" not in there
+        assert "s3cret" not in here + there  # shown only in its safe form, even at home
+
+
+async def test_autocomplete_never_suggests_another_guilds_topics(rig: DiscordRig) -> None:
+    """A guild's own feed (a private URL with a token) stays its own, down to suggestions."""
+    private_feed(rig)
     other, elsewhere = rig.fake.add_guild("Elsewhere")
     other.members.append(rig.guest.id)
     for channel, expect in ((elsewhere, False), (rig.channel, True)):
