@@ -25,7 +25,15 @@ from bot.errors import NewsbriefError
 from bot.news.decode import decode_body
 from bot.news.extract import Extracted, extract_article
 from bot.news.feeds import FeedEntry, FeedError, ParsedFeed, looks_like_opml, parse_feed, parse_opml
-from bot.news.net import Fetcher, FetchError, FetchResult, is_http_url, redact_url, web_link
+from bot.news.net import (
+    Fetcher,
+    FetchError,
+    FetchResult,
+    PoolBusyError,
+    is_http_url,
+    redact_url,
+    web_link,
+)
 from bot.nlp.analyze import analyze
 from bot.nlp.text.safe import clean_line, clean_text
 from bot.store import ArticleRecord, FeedState, Store, UpsertStatus, analysis_payload
@@ -210,7 +218,7 @@ class Ingester:
             reason = str(exc) if isinstance(exc, NewsbriefError) else f"unexpected error: {exc!r}"
             if not isinstance(exc, NewsbriefError):
                 log.exception("ingesting %s failed", _shown(source))
-            if is_http_url(source):
+            if is_http_url(source) and not isinstance(exc, PoolBusyError):
                 await self._record_failure(_shown(source), None, reason)
             self._done(report, ItemResult(_shown(source), "failed", reason=reason))
 
@@ -235,7 +243,7 @@ class Ingester:
                 last_modified=state.last_modified if state else None,
             )
         except FetchError as exc:
-            if state:
+            if state and not isinstance(exc, PoolBusyError):  # not the feed's fault: no back-off
                 await self._save_feed_error(state, str(exc), exc.status, exc.retry_after, via=via)
             raise
         if result.not_modified:

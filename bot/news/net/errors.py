@@ -12,7 +12,8 @@ NewsbriefError
     │   └── RateLimitedError    429, or 503 with Retry-After
     ├── ConnectionFailedError   refused, reset, DNS
     ├── BadResponseError        corrupt or unknown content-encoding
-    └── HostBackoffError        not asked: the host is backing off
+    ├── HostBackoffError        not asked: the host is backing off
+    └── PoolBusyError           not asked: no free connection here (not the host's fault)
 """
 
 from __future__ import annotations
@@ -87,3 +88,10 @@ class HostBackoffError(FetchError):
     """Refused without asking the server: the host is in back-off after earlier failures."""
 
     kind = "backoff"
+
+
+class PoolBusyError(FetchError):
+    """Not sent: every connection of this process was busy for too long. Says nothing
+    about the host, so it sets no back-off; the source is simply tried again later."""
+
+    kind = "busy"

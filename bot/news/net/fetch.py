@@ -30,6 +30,7 @@ from bot.news.net.errors import (
     FetchTimeoutError,
     HostBackoffError,
     HttpStatusError,
+    PoolBusyError,
     RateLimitedError,
     TooLargeError,
     TooManyRedirectsError,
@@ -57,6 +58,7 @@ BOMB_RATIO = 100
 BOMB_MIN_BYTES = 1024 * 1024
 MAX_RETRY_AFTER_S = 24 * 3600.0  # a server asking for more than a day is not taken literally
 _OUT_CHUNK = 64 * 1024  # most decompressed bytes produced per step, so memory stays bounded
+POOL_SIZE = 100  # connections per process; also how many requests are in flight at once
 
 
 __all__ = ["DEFAULT_ACCEPT", "FetchResult", "Fetcher"]
@@ -183,7 +185,7 @@ class _GuardedTransport(httpx.AsyncHTTPTransport):
         super().__init__(trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=100,
+            max_connections=POOL_SIZE,
             max_keepalive_connections=20,
             keepalive_expiry=5.0,
             network_backend=GuardedNetworkBackend(guard),
@@ -227,7 +229,8 @@ class Fetcher:
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         # read_timeout bounds each read; a server dribbling a byte at a time would never
-        # trip it, so the whole fetch (all hops) also has a deadline.
+        # trip it, so the whole fetch (all hops) also has a deadline. It counts only the
+        # time a request is out (see ``fetch``), not the time it queued here.
         self._total_timeout = total_timeout or settings.connect_timeout + 4 * settings.read_timeout
         self._guard = HostGuard(
             allow_private=settings.allow_private_hosts,
@@ -240,6 +243,9 @@ class Fetcher:
         self._precheck = transport is not None
         self._client = httpx.AsyncClient(
             transport=transport or _GuardedTransport(self._guard),
+            # ``pool``: waiting for one of our own connections, which no server causes; a
+            # PoolTimeout is a PoolBusyError, never the host's failure. With at most
+            # POOL_SIZE requests out at once (``_in_flight``) it should not happen at all.
             timeout=httpx.Timeout(
                 connect=settings.connect_timeout,
                 read=settings.read_timeout,
@@ -255,6 +261,11 @@ class Fetcher:
         self._semaphores: weakref.WeakValueDictionary[str, asyncio.Semaphore] = (
             weakref.WeakValueDictionary()
         )
+        # The fan-out bound: an OPML list of 1,200 feeds starts 1,200 fetches at once,
+        # and had they all queued inside httpx for 100 connections, the wait would have
+        # counted against each server (900 of 1,200 "timed out" and were backed off). A
+        # request takes its host's slot, then one of these, and only then is timed.
+        self._in_flight = asyncio.Semaphore(POOL_SIZE)
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -342,15 +353,16 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        host = current.host
-        try:
-            async with asyncio.timeout(self._total_timeout):
-                redirects = 0
-                while True:
-                    host = current.host
-                    shown = redact_url(current)
-                    await self._check_hop(current, shown)
-                    async with self._semaphore(host):
+        budget = self._total_timeout  # the servers' time left, over all hops
+        redirects = 0
+        while True:
+            shown = redact_url(current)
+            self._check_backoff(current.host, shown)  # before queueing, not only after
+            async with self._semaphore(current.host), self._in_flight:
+                out = time.perf_counter()  # queueing is over: from here the server's time
+                try:
+                    async with asyncio.timeout(budget):
+                        await self._check_hop(current, shown)
                         response = await self._send(current, headers, shown)
                         try:
                             nxt = self._redirect_target(response, current, shown)
@@ -360,22 +372,23 @@ class Fetcher:
                                 )
                         finally:
                             await response.aclose()
-                    self._record_success(host)
-                    redirects += 1
-                    if redirects > self._settings.max_redirects:
-                        raise TooManyRedirectsError(
-                            f"gave up on {redact_url(url)}: more than "
-                            f"{self._settings.max_redirects} redirects",
-                            url=redact_url(url),
-                        )
-                    log.debug("redirect %s -> %s", shown, redact_url(nxt))
-                    current = nxt
-        except TimeoutError:
-            self._record_failure(host)
-            raise FetchTimeoutError(
-                f"fetching {shown} took longer than {self._total_timeout:.0f} s in total",
-                url=shown,
-            ) from None
+                except TimeoutError:
+                    self._record_failure(current.host)
+                    raise FetchTimeoutError(
+                        f"fetching {shown} took longer than {self._total_timeout:.0f} s in total",
+                        url=shown,
+                    ) from None
+                budget -= time.perf_counter() - out
+            self._record_success(current.host)
+            redirects += 1
+            if redirects > self._settings.max_redirects:
+                raise TooManyRedirectsError(
+                    f"gave up on {redact_url(url)}: more than "
+                    f"{self._settings.max_redirects} redirects",
+                    url=redact_url(url),
+                )
+            log.debug("redirect %s -> %s", shown, redact_url(nxt))
+            current = nxt
 
     async def _check_hop(self, url: httpx.URL, shown: str) -> None:
         self._check_backoff(url.host, shown)
@@ -388,6 +401,11 @@ class Fetcher:
         log.debug("GET %s", shown)
         try:
             return await self._client.send(request, stream=True)
+        except httpx.PoolTimeout:
+            raise PoolBusyError(
+                f"not fetched {shown}: every connection was busy; it is tried again later",
+                url=shown,
+            ) from None
         except httpx.TimeoutException as exc:
             self._record_failure(url.host)
             what = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
