@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 
-from bot.chat.briefs import story_item
+from bot.chat.briefs import format_duration, story_item
 from bot.chat.messages import Post
 from bot.store import OutboxRow, Store, StoryHit
 from digests.schedule import Schedule, Slot
 
-FIRST_DIGEST_LOOKBACK = timedelta(hours=24)
+FIRST_DIGEST_LOOKBACK = timedelta(hours=48)  # as far back as /brief looks by default
 LATE_ARRIVAL = timedelta(hours=6)
 """A story can be published before the last digest yet reach us after it (feeds
 are polled every few minutes, some backdate): each digest looks this far behind
@@ -60,6 +60,7 @@ def compose_digest(
     now: datetime,
     slot: Slot | None = None,
     missed: list[OutboxRow] | None = None,
+    first: bool = False,
     exclude: AbstractSet[int] = frozenset(),
 ) -> Post | None:
     """The digest post, or None when nothing is new and the channel asked to skip."""
@@ -78,7 +79,12 @@ def compose_digest(
         return Post(
             kind="digest",
             title=title,
-            text=f"Nothing new on {topics} since the last digest.",
+            # Never a "last digest" that did not happen: the first says what it looked at.
+            text=(
+                f"Nothing on {topics} in the last {format_duration(FIRST_DIGEST_LOOKBACK)}."
+                if first
+                else f"Nothing new on {topics} since the last digest."
+            ),
             footer=note,
         )
     return Post(
@@ -99,5 +105,12 @@ def compose_for(
     already = store.outbox.last_digest_articles(sub_id)
     missed = store.outbox.unmentioned_missed(sub_id)
     return compose_digest(
-        store, schedule, since=since, now=now, slot=slot, missed=missed, exclude=already
+        store,
+        schedule,
+        since=since,
+        now=now,
+        slot=slot,
+        missed=missed,
+        exclude=already,
+        first=last is None,
     )

@@ -12,6 +12,7 @@ from bot.chat.inputs import MAX_TOPIC_CHARS, BadTopicError
 from bot.chat.messages import Post, PostItem, QuoteLine, SourceLink
 from bot.chat.render import link_url
 from bot.store import Store, StoryHit
+from bot.store.urls import strip_tracking
 
 __all__ = [
     "MAX_TOPIC_CHARS",
@@ -69,6 +70,11 @@ class Brief:
     since: timedelta
     stories: tuple[StoryHit, ...]
     instead: tuple[StoryHit, ...] = ()  # what there is, when nothing matches the topic
+    # When nothing matches in the span: when the newest story on the topic is from, and
+    # the span that reaches it; ``empty``: the store has no article this workspace reads.
+    newest: datetime | None = None
+    wider: timedelta | None = None
+    empty: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +83,7 @@ class Brief:
             "stories": [_story_json(h) for h in self.stories],
             # When nothing matched: what is in the news instead (the text output shows it too).
             "instead": [_story_json(h) for h in self.instead],
+            "newest": self.newest.isoformat() if self.newest else None,
         }
 
     @property
@@ -92,14 +99,27 @@ class Brief:
                 footer="Reply in this thread to ask a follow-up question.",
                 article_ids=self.article_ids,
             )
-        text = f"Nothing on {self.topic!r} in the last {format_duration(self.since)}."
-        if self.instead:
-            text += " Here is what is in the news instead:"
-        else:
-            text += (
-                " No news has come in yet: an operator adds feeds with `newsbrief ingest`"
+        return self._empty_post()
+
+    def _empty_post(self) -> Post:
+        """Say what there is: an older story on the topic, other news, or nothing at all."""
+        span = format_duration(self.since)
+        if self.empty:
+            text = (
+                "No news has been ingested yet: an operator adds feeds with `newsbrief ingest`"
                 " (or loads the sample with `newsbrief ingest --sample`)."
             )
+        elif self.newest is not None and self.wider is not None:
+            text = (
+                f"Nothing on {self.topic!r} in the last {span}; the newest on {self.topic} is "
+                f"from {self.newest:%d %b %Y}: try /brief {self.topic} {self.wider.days}d"
+            )
+        else:
+            text = f"Nothing on {self.topic!r} in the last {span}."
+            if self.instead:
+                text += " Here is what is in the news instead:"
+            else:
+                text += " Nothing else came in either: try a longer span, like 7d."
         return Post(
             kind="brief",
             title=f"Brief: {self.topic}",
@@ -116,7 +136,9 @@ def story_item(hit: StoryHit) -> PostItem:
         summary=hit.summary[:2],
         quote=QuoteLine(hit.quote.text, hit.quote.speaker) if hit.quote else None,
         sources=tuple(
-            SourceLink(s.title or link_url(s.url) or "source", s.url, s.site, s.published)
+            SourceLink(
+                s.title or link_url(s.url) or "source", strip_tracking(s.url), s.site, s.published
+            )
             for s in hit.sources
         ),
     )
@@ -146,10 +168,31 @@ def build_brief(
     since: timedelta = timedelta(hours=48),
     limit: int = 5,
     now: datetime | None = None,
+    workspace: str | None = None,
 ) -> Brief:
+    """The brief as ``workspace`` sees it: from the operator's sources and its own (None:
+    every source, for the operator's own ``newsbrief brief``)."""
     now = now or datetime.now(UTC)
-    hits = store.search(topic, since=now - since, limit=limit, now=now)
-    instead: list[StoryHit] = []
-    if not hits:
-        instead = store.recent(now - since, limit=min(limit, 3), now=now)
-    return Brief(topic=topic, since=since, stories=tuple(hits), instead=tuple(instead))
+    hits = store.search(topic, since=now - since, limit=limit, now=now, workspace=workspace)
+    if hits:
+        return Brief(topic=topic, since=since, stories=tuple(hits))
+    # Nothing in the span: is there an older story on the topic, other news, anything?
+    older = store.search(topic, since=EVER, limit=limit, now=now, workspace=workspace)
+    newest = max((src.published for h in older for src in h.sources), default=None)
+    if newest is not None and newest < now - since:
+        return Brief(topic, since, (), newest=newest, wider=wider_span(now - newest))
+    instead = store.recent(now - since, limit=min(limit, 3), now=now, workspace=workspace)
+    empty = not instead and not store.recent(EVER, limit=1, now=now, workspace=workspace)
+    return Brief(topic=topic, since=since, stories=(), instead=tuple(instead), empty=empty)
+
+
+EVER = datetime(1970, 1, 1, tzinfo=UTC)
+WIDER_SPANS = tuple(timedelta(days=d) for d in (7, 30, 90, 365))
+
+
+def wider_span(age: timedelta) -> timedelta:
+    """The first usual span (7d, 30d, 90d, 365d) reaching a story ``age`` old."""
+    for span in WIDER_SPANS:
+        if age < span:
+            return span
+    return timedelta(days=min(9999, age.days + 1))

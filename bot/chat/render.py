@@ -20,6 +20,7 @@ from bot.chat.messages import Post, PostItem, SourceLink
 from bot.models import Analysis
 from bot.news.net import web_link
 from bot.nlp.text.safe import clean_line, clean_text
+from bot.store.urls import strip_tracking
 
 __all__ = [
     "analysis_markdown",
@@ -36,8 +37,8 @@ WIDTH = 88
 
 
 def link_url(url: str | None) -> str | None:
-    """The URL a person may be shown: http(s) only, without userinfo or tokens."""
-    return web_link(url)
+    """The URL a person may be shown: http(s) only, without userinfo, tokens or trackers."""
+    return web_link(strip_tracking(url)) if url else None
 
 
 def quote_line(text: str, speaker: str | None) -> str:

@@ -12,9 +12,35 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-# Exact query keys (lower-cased) that only say where a click came from.
+# Exact query keys (lower-cased) that only say where a click came from: the click ids
+# of the ad networks (Facebook, Google, Microsoft, Yandex, Twitter), mail campaigns
+# (Mailchimp, HubSpot, Marketo, Vero, Omeda), analytics (Google Analytics, AT Internet's
+# xtor and at_*, Adobe's s_cid/icid, comScore's ns_*, Piwik/Matomo's pk_/mtm_), and
+# news sites' own referral tags (NYT smid, CNN/MSN ocid, Yahoo guccounter): the kinds
+# ClearURLs and Firefox's query stripping list. Stripped from canonical URLs and from
+# every link shown (``strip_tracking``).
 TRACKING_PARAMS = frozenset(
     {
+        "wbraid",
+        "gbraid",
+        "gclsrc",
+        "s_cid",
+        "ns_mchannel",
+        "ns_source",
+        "ns_campaign",
+        "ns_linkname",
+        "ns_fee",
+        "oly_anon_id",
+        "oly_enc_id",
+        "rb_clickid",
+        "wickedid",
+        "soc_src",
+        "soc_trk",
+        "ncid",
+        "sc_cid",
+        "cndid",
+        "mbid",
+        "_openstat",
         "fbclid",
         "gclid",
         "dclid",
@@ -70,6 +96,24 @@ _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 def _is_tracking(key: str) -> bool:
     k = key.lower()
     return k in TRACKING_PARAMS or k.startswith(TRACKING_PREFIXES)
+
+
+def strip_tracking(url: str) -> str:
+    """``url`` as given, less its tracking parameters (``TRACKING_PARAMS``, ``utm_*``...):
+    the link shown to people. Everything else (order, case, fragment) stays."""
+    raw = url.strip()
+    try:
+        parts = urlsplit(raw)
+    except ValueError:
+        return raw
+    if not parts.query or parts.scheme.lower() not in _DEFAULT_PORTS:
+        return raw
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in params if not _is_tracking(k)]
+    if len(kept) == len(params):
+        return raw
+    query = urlencode(kept, quote_via=quote)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
 def canonical_url(url: str) -> str:

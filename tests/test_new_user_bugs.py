@@ -1,0 +1,100 @@
+"""Issue 11 item 5: what a new user meets first. Each test failed before its fix."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.chat.briefs import build_brief
+from bot.chat.conversation import Conversation
+from bot.chat.render import link_url, post_markdown
+from bot.store import ArticleRecord, Store
+from bot.store.urls import canonical_url, strip_tracking
+from digests.commands import DigestCommands
+from digests.delivery import DigestDelivery
+from tests.fakes.platform import MANAGER, FakePlatform
+
+NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+KOREA = (
+    "Trump Teases Another Sit-Down With Kim Jong-un",
+    "President Trump said he would meet North Korea's leader Kim Jong-un again, as Korea "
+    "talks resumed in Seoul. ",
+)
+
+
+def _article(store: Store, n: int, title: str, lead: str, age: timedelta, url: str = "") -> int:
+    text = lead + " ".join(f"More detail {n}-{i} on the talks and what was said." for i in range(20))
+    record = ArticleRecord(
+        url=url or f"https://news{n}.example/a/{n}", title=title, text=text,
+        site=f"news{n}.example", published=NOW - age,
+        analysis={"summary": [{"text": lead}], "quotes": []},
+    )  # fmt: skip
+    return store.upsert_article(record, now=NOW - age).article_id
+
+
+def _digests(store: Store) -> FakePlatform:
+    clock = lambda: NOW  # noqa: E731
+    delivery = DigestDelivery(store, {}, clock=clock)
+    conversation = Conversation(store)
+    conversation.commands["digest"] = DigestCommands(store, delivery, clock=clock)
+    return FakePlatform(handler=conversation)
+
+
+async def test_the_first_digest_looks_back_as_far_as_the_brief(store: Store) -> None:
+    _article(store, 1, *KOREA, age=timedelta(hours=30))  # in a 48 h brief, not in 24 h
+    fake = _digests(store)
+    await fake.command(MANAGER, "/digest subscribe korea at 07:30 Asia/Seoul weekdays")
+    await fake.command(MANAGER, "/digest now")
+    [digest] = fake.workspace.posts("channel")
+    assert [i.headline for i in digest.items] == [KOREA[0]]
+    assert "last digest" not in post_markdown(digest)
+
+
+async def test_an_empty_first_digest_mentions_no_last_digest(store: Store) -> None:
+    _article(store, 1, *KOREA, age=timedelta(hours=3))
+    fake = _digests(store)
+    await fake.command(MANAGER, "/digest subscribe volcanoes at 07:30 always")
+    await fake.command(MANAGER, "/digest now")
+    [digest] = fake.workspace.posts("channel")
+    assert digest.text == "Nothing on volcanoes in the last 2 days."
+
+
+def test_an_empty_brief_says_what_there_is(store: Store) -> None:
+    empty = build_brief(store, "korea", now=NOW).to_post()
+    assert empty.text is not None and empty.text.startswith("No news has been ingested yet")
+
+    _article(store, 1, *KOREA, age=timedelta(days=5))
+    old = build_brief(store, "korea", now=NOW).to_post()
+    assert old.text == (
+        "Nothing on 'korea' in the last 2 days; the newest on korea is from 24 Nov 2026: "
+        "try /brief korea 7d"
+    )
+    assert "ingested" not in old.text
+    assert build_brief(store, "korea", since=timedelta(days=7), now=NOW).stories
+
+    other = build_brief(store, "volcanoes", now=NOW).to_post()  # no such story, ever
+    assert other.text == "Nothing on 'volcanoes' in the last 2 days. Nothing else came in " \
+        "either: try a longer span, like 7d."  # fmt: skip
+
+
+TRACKED = (
+    "https://news.example/a/trump-kim?utm_source=rss&utm_medium=feed&id=7&fbclid=IwAR0"
+    "&gclid=Cj0&xtor=RSS-1&mc_cid=ab12&mc_eid=cd34&ocid=msn&_hsenc=p2&igshid=x#top"
+)
+
+
+def test_tracking_parameters_leave_canonical_and_shown_links() -> None:
+    assert strip_tracking(TRACKED) == "https://news.example/a/trump-kim?id=7#top"
+    assert canonical_url(TRACKED) == "https://news.example/a/trump-kim?id=7"
+    assert link_url(TRACKED) == "https://news.example/a/trump-kim?id=7#top"
+    kept = "https://news.example/search?q=utm&page=2"  # a value is never a tracker
+    assert strip_tracking(kept) == kept and link_url(kept) == kept
+    assert strip_tracking("urn:newsbrief:abc") == "urn:newsbrief:abc"
+
+
+def test_a_brief_shows_its_sources_without_trackers(store: Store) -> None:
+    url = "https://news.example/a/trump-kim?utm_source=rss&utm_medium=feed"
+    _article(store, 1, *KOREA, age=timedelta(hours=3), url=url)
+    post = build_brief(store, "korea", now=NOW).to_post()
+    [source] = post.items[0].sources
+    assert source.url == "https://news.example/a/trump-kim"
+    assert "utm_" not in post_markdown(post)
