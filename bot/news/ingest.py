@@ -161,12 +161,13 @@ class Ingester:
 
     # ------------------------------------------------------------ entry points
     async def ingest(
-        self, sources: Sequence[str], *, owner: str = OPERATOR, added_by: str | None = None
+        self, sources: Sequence[str], *, owner: str | None = OPERATOR, added_by: str | None = None
     ) -> IngestReport:
-        """Read ``sources``, which become ``owner``'s (by default the operator's, shared by
-        every workspace)."""
+        """Read ``sources``; those not known yet become ``owner``'s (by default the
+        operator's, shared by every workspace). A known source keeps its readers: reading
+        it again (a poll, the operator naming a workspace's private feed) shares nothing."""
         report = IngestReport()
-        via = Via(owner=owner, added_by=added_by)
+        via = Via(owner=owner, added_by=added_by, new_only=True)
         await asyncio.gather(*(self._source(s, report, via=via) for s in sources))
         return report
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     BindParameter,
@@ -241,8 +241,11 @@ class Store:
         try:
             if engine.dialect.name == "sqlite":
                 _check_fts5(engine)
-            if upgrade:
-                migrate(engine)
+            if upgrade and migrate(engine).changed and engine.dialect.name == "sqlite":
+                # A migration may rewrite rows that held secrets (0006 encrypts feed
+                # URLs): checkpoint, so the WAL keeps no copy of the old pages.
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         except BaseException:
             engine.dispose()
             raise
@@ -713,42 +716,17 @@ class Store:
         if limit <= 0:
             return []
         now = _utc(now or utcnow())
-        pg = self.dialect == "postgresql"
-        hours = (
-            "extract(epoch FROM (:now - max(a.published)))::float8 / 3600.0"
-            if pg
-            else "(:now_jd - julianday(max(a.published))) * 24.0"
-        )
+        since = _utc(since)
         with Session(self.engine) as s:
             feeds = self._visible(s, workspace)
             if feeds == []:
                 return []
-            stmt = text(
-                f"""SELECT a.cluster_id,
-                       (1.0 + {SIZE_BONUS} * ln(count(*)))
-                       * exp(-:decay * {"greatest" if pg else "max"}(0.0, {hours})) AS score,
-                       max(a.published) AS last
-                    FROM clusters c JOIN articles a ON a.cluster_id = c.id
-                    WHERE c.last_seen >= :since AND a.status = 'ok'
-                      {_SCOPE_SQL if feeds is not None else ""}
-                    GROUP BY a.cluster_id HAVING max(a.published) >= :since
-                    ORDER BY score DESC, last DESC, a.cluster_id DESC LIMIT :limit"""
-            ).bindparams(_ts_param("since"), *([_ts_param("now")] if pg else []))
-            if feeds is not None:
-                stmt = stmt.bindparams(bindparam("feeds", expanding=True))
-            ranked = s.execute(
-                stmt,
-                {
-                    "since": _utc(since),
-                    "now": now,
-                    "now_jd": now.timestamp() / 86400.0 + 2440587.5,
-                    "decay": _DECAY,
-                    "limit": limit,
-                    **({"feeds": feeds} if feeds is not None else {}),
-                },
-            ).all()
+            if feeds is None:
+                ranked = self._top_clusters(s, since, now, limit, 0)
+            else:
+                ranked = self._top_visible_clusters(s, since, now, limit, feeds)
             picks: dict[int, tuple[int, float]] = {}
-            for cluster_id, score, _last in ranked:
+            for cluster_id, score in ranked:
                 rep = s.scalar(
                     _readable(select(Article.id), feeds)
                     .where(Article.cluster_id == cluster_id)
@@ -756,8 +734,71 @@ class Store:
                     .limit(1)
                 )
                 if rep is not None:
-                    picks[int(cluster_id)] = (rep, float(score))
+                    picks[cluster_id] = (rep, score)
             return self._hits(s, picks, limit, size_bonus=False, feeds=feeds)
+
+    def _top_clusters(
+        self, s: Session, since: datetime, now: datetime, limit: int, offset: int
+    ) -> list[tuple[int, float]]:
+        """Clusters by size and recency (every member counted), best first."""
+        hours = (
+            "(:now_jd - julianday(c.last_seen)) * 24.0"
+            if self.dialect == "sqlite"
+            else "extract(epoch FROM (:now - c.last_seen))::float8 / 3600.0"
+        )
+        greatest = "max" if self.dialect == "sqlite" else "greatest"
+        stmt = text(
+            f"""SELECT c.id,
+                   (1.0 + {SIZE_BONUS} * ln(c.size)) * exp(-:decay * {greatest}(0.0, {hours}))
+                   AS score
+                FROM clusters c WHERE c.last_seen >= :since
+                ORDER BY score DESC, c.last_seen DESC, c.id DESC LIMIT :limit OFFSET :offset"""
+        ).bindparams(_ts_param("since"), *([_ts_param("now")] if self.dialect != "sqlite" else []))
+        rows = s.execute(
+            stmt,
+            {
+                "since": since,
+                "now": now,
+                "now_jd": now.timestamp() / 86400.0 + 2440587.5,
+                "decay": _DECAY,
+                "limit": limit,
+                "offset": offset,
+            },
+        )
+        return [(int(cid), float(score)) for cid, score in rows]
+
+    def _top_visible_clusters(
+        self, s: Session, since: datetime, now: datetime, limit: int, feeds: list[int]
+    ) -> list[tuple[int, float]]:
+        """``_top_clusters`` scored over the members of ``feeds`` only.
+
+        A cluster's score over every member bounds its score over some of them (fewer
+        outlets, a latest report no later), so clusters are read best first, in pages
+        that double, until the next page's bound is below the ``limit``-th score found.
+        """
+        best: list[tuple[float, datetime, int]] = []
+        offset, page = 0, max(limit * 20, 100)  # one sort of the window usually settles it
+        while True:
+            rows = self._top_clusters(s, since, now, page, offset)
+            counts = s.execute(
+                _readable(
+                    select(Article.cluster_id, func.count(), func.max(Article.published)), feeds
+                )
+                .where(Article.cluster_id.in_([cid for cid, _ in rows]))
+                .group_by(Article.cluster_id)
+            )
+            for cid, n, last in counts:
+                last = _utc(last) if isinstance(last, datetime) else _utc(_parse_ts(last))
+                if cid is None or last < since:
+                    continue
+                hours = max(0.0, (now - last).total_seconds() / 3600.0)
+                score = (1.0 + SIZE_BONUS * math.log(n)) * math.exp(-_DECAY * hours)
+                best.append((score, last, int(cid)))
+            best = sorted(best, reverse=True)[:limit]
+            bound = rows[-1][1] if rows else 0.0
+            if len(rows) < page or (len(best) >= limit and bound < best[-1][0] * (1 - 1e-9)):
+                return [(cid, score) for score, _, cid in best]
+            offset, page = offset + page, page * 2
 
     def _hits(
         self,
@@ -948,6 +989,11 @@ def _ts_param(name: str) -> BindParameter[datetime]:
     return bindparam(name, type_=UTCDateTime())
 
 
+def _parse_ts(value: object) -> datetime:
+    """A timestamp an aggregate returned as text (SQLite's max() loses the column type)."""
+    return datetime.fromisoformat(str(value))
+
+
 # Clustering's statements, built once: it runs them for every article stored.
 _CLUSTERS = cast(Table, Cluster.__table__)
 _INSERT_SIGNATURE = insert(cast(Table, ArticleSignature.__table__))
@@ -1009,7 +1055,10 @@ _SCOPE_SQL = """AND EXISTS (SELECT 1 FROM article_sources src
                              WHERE src.article_id = a.id AND src.feed_id IN :feeds)"""
 
 
-def _readable(stmt: Select[Any], feeds: list[int] | None) -> Select[Any]:
+_Rows = TypeVar("_Rows", bound="Select[*tuple[Any, ...]]")
+
+
+def _readable(stmt: _Rows, feeds: list[int] | None) -> _Rows:
     """``stmt`` over articles, narrowed to "ok" ones and, with ``feeds``, to those sources."""
     stmt = stmt.where(Article.status == "ok")
     if feeds is None:
