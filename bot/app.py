@@ -91,9 +91,11 @@ def platforms(
 
         running.append(DiscordPlatform(settings, store))
     if settings.console_enabled():
-        from adapters.console.adapter import ConsolePlatform
+        from adapters.console.adapter import ConsolePlatform, record_path
 
-        running.append(ConsolePlatform(settings.data_dir / "console-posts.jsonl", stdout=out))
+        # Post numbers belong to one database (its threads remember them).
+        record = record_path(settings.data_dir, settings.effective_database_url())
+        running.append(ConsolePlatform(record, stdout=out))
     return running
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.chat.briefs import build_brief
 from bot.chat.conversation import Conversation
@@ -11,7 +12,7 @@ from bot.store import ArticleRecord, Store
 from bot.store.urls import canonical_url, strip_tracking
 from digests.commands import DigestCommands
 from digests.delivery import DigestDelivery
-from tests.fakes.platform import MANAGER, FakePlatform
+from tests.fakes.platform import CHANNEL, MANAGER, FakePlatform
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 KOREA = (
@@ -22,7 +23,9 @@ KOREA = (
 
 
 def _article(store: Store, n: int, title: str, lead: str, age: timedelta, url: str = "") -> int:
-    text = lead + " ".join(f"More detail {n}-{i} on the talks and what was said." for i in range(20))
+    text = lead + " ".join(
+        f"More detail {n}-{i} on the talks and what was said." for i in range(20)
+    )
     record = ArticleRecord(
         url=url or f"https://news{n}.example/a/{n}", title=title, text=text,
         site=f"news{n}.example", published=NOW - age,
@@ -98,3 +101,38 @@ def test_a_brief_shows_its_sources_without_trackers(store: Store) -> None:
     [source] = post.items[0].sources
     assert source.url == "https://news.example/a/trump-kim"
     assert "utm_" not in post_markdown(post)
+
+
+async def test_console_numbers_start_at_one_for_each_database(tmp_path: Path) -> None:
+    import io
+
+    from adapters.console.adapter import ConsolePlatform, record_path
+    from bot.app import platforms
+    from bot.config import Settings
+    from bot.server import HttpServer
+
+    data = tmp_path / "data"
+    first = [record_path(data, f"sqlite:///{tmp_path / name}") for name in ("a.db", "b.db", "a.db")]
+    assert first[0] == tmp_path / "a.db.console-posts.jsonl" and first[0] == first[2]
+    assert first[0] != first[1]
+    pg = record_path(data, "postgresql+psycopg://newsbrief:s3cret@db:5432/one")
+    assert pg.parent == data and "s3cret" not in pg.name
+    assert pg != record_path(data, "postgresql+psycopg://newsbrief:s3cret@db:5432/two")
+
+    numbers = []
+    for name in ("a.db", "b.db", "a.db"):
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, data_dir=data, database_url=f"sqlite:///{tmp_path / name}",
+            console=True,
+        )  # fmt: skip
+        store = Store.open(settings.effective_database_url())
+        try:
+            [console] = platforms(
+                settings, store=store, server=HttpServer("127.0.0.1", 0), out=io.StringIO()
+            )
+            assert isinstance(console, ConsolePlatform)
+            post = build_brief(store, "korea", now=NOW).to_post()
+            numbers.append((await console.post(CHANNEL, post)).id)
+        finally:
+            store.close()
+    assert numbers == ["1", "1", "2"]  # a fresh database starts at [1]; a.db goes on

@@ -9,18 +9,38 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import hashlib
 import json
 import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.engine import make_url
+
 from adapters.console.events import CHANNEL, HELP_HINT, PLATFORM, USER, Hint, Quit, parse_line
 from adapters.console.render import render
 from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, User
 from bot.chat.platform import EventHandler
 
-__all__ = ["CHANNEL", "HELP_HINT", "USER", "ConsolePlatform"]
+__all__ = ["CHANNEL", "HELP_HINT", "USER", "ConsolePlatform", "record_path"]
+
+
+def record_path(data_dir: Path, database_url: str) -> Path:
+    """Where the console's post record lives: with the database it numbers posts for.
+
+    The store remembers console threads by their post numbers, so the record belongs to
+    one database: beside a SQLite file (``newsbrief.db.console-posts.jsonl``), else in the
+    data directory under a digest of the database URL (its password left out). The old
+    shared ``console-posts.jsonl`` is left alone: which database it served is not known.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        db = Path(str(url.database))
+        return db.with_name(db.name + ".console-posts.jsonl")
+    shown = url.render_as_string(hide_password=True)
+    digest = hashlib.sha256(shown.encode()).hexdigest()[:12]
+    return data_dir / f"console-posts-{digest}.jsonl"
 
 
 def _parse(line: str) -> dict[str, str | None] | None:
