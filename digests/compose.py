@@ -102,7 +102,7 @@ def compose_for(
     """The digest of one subscription: new since its last digest, nothing repeated."""
     last = store.outbox.last_delivered(sub_id)
     since = last - LATE_ARRIVAL if last else (slot.due if slot else now) - FIRST_DIGEST_LOOKBACK
-    already = store.outbox.last_digest_articles(sub_id)
+    already = store.outbox.posted_articles(sub_id, since=since)  # everything, not the last
     missed = store.outbox.unmentioned_missed(sub_id)
     return compose_digest(
         store,

@@ -299,16 +299,22 @@ def _first_valid_instant(d: date, t: time, zone: ZoneInfo) -> datetime:
 
 
 def slots_between(schedule: Schedule, start: datetime, end: datetime) -> Iterator[Slot]:
-    """Slots due in (start, end], oldest first."""
+    """Slots due in (start, end], oldest first.
+
+    Times that fall due at one instant (several in one spring-forward gap, or a gap
+    time and the time the gap ends at) are one slot, the earliest time's: one post,
+    not three at once."""
     zone = schedule.zone
     day = start.astimezone(zone).date() - timedelta(days=1)
     last = end.astimezone(zone).date() + timedelta(days=1)
     while day <= last:
         if day.weekday() in schedule.days:
-            for t in schedule.times:
+            previous: datetime | None = None
+            for t in schedule.times:  # sorted, so dues never go back within a day
                 due = _first_valid_instant(day, t, zone)
-                if start < due <= end:
+                if due != previous and start < due <= end:
                     yield Slot(due=due, local_date=day, local_time=t)
+                previous = due
         day += timedelta(days=1)
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from bot.chat.messages import Post
 from bot.config import Settings
 from bot.news.ingest import Ingester
 from bot.news.net import Fetcher, FetchError, PoolBusyError
@@ -36,6 +37,10 @@ from bot.store import store as store_module
 from bot.store.retry import StoreBusyError
 from bot.store.schema import Article, Cluster
 from bot.store.similarity import Fingerprint, similarity
+from digests.delivery import DigestDelivery
+from digests.schedule import parse_subscription, slots_between
+from tests.fakes.platform import CHANNEL as FAKE_CHANNEL
+from tests.fakes.platform import FakePlatform
 from tests.fixtures.hostile.harness import STORIES
 
 # ------------------------------------------------------------------ item 6: a flood of copies
@@ -261,6 +266,100 @@ async def test_an_ingest_of_copies_loses_none_to_a_busy_database(
         assert report.counts() == {"new": n}
         assert store.counts().ok == n
     assert [r for r in caplog.records if r.exc_info] == []
+
+
+# ------------------------------------------------------------------ item 7: digests repeat
+
+DAY = datetime(2026, 11, 2, tzinfo=UTC)
+
+
+async def a_day_of_digests(store: Store, story_hours: tuple[int, ...]) -> list[Post]:
+    """'everything at 07:30, 12:00, 18:00 UTC daily always', on a ten-minute clock, with
+    one new story published (and stored) at each of ``story_hours``."""
+    schedule = parse_subscription("everything at 07:30, 12:00, 18:00 UTC daily always")
+    store.outbox.add_subscription(
+        FAKE_CHANNEL.platform, FAKE_CHANNEL.id, schedule.to_json(), now=DAY
+    )
+    platform = FakePlatform()
+    clock = {"now": DAY}
+    delivery = DigestDelivery(store, {platform.name: platform}, clock=lambda: clock["now"])
+    due = {DAY + timedelta(hours=h): i for i, h in enumerate(story_hours)}
+    while clock["now"] < DAY + timedelta(hours=23):
+        clock["now"] += timedelta(minutes=10)
+        for when in [w for w in due if w <= clock["now"]]:
+            i = due.pop(when)
+            text = STORIES[i + 1]
+            store.upsert_article(
+                ArticleRecord(
+                    url=f"https://day.example/{i}",
+                    title=text.split(".")[0][:80],
+                    text=text,
+                    published=when,
+                    analysis={"summary": [{"text": text.split(". ")[0], "index": 0}]},
+                ),
+                now=clock["now"],
+            )
+        await delivery.deliver_due()
+    return platform.workspace.posts("channel")
+
+
+@pytest.mark.parametrize(
+    "story_hours", [(7, 10, 16), (7, 16)], ids=["a-story-each-time", "nothing-new-at-noon"]
+)
+async def test_three_digests_a_day_never_repeat_a_story(
+    database_url: str, story_hours: tuple[int, ...]
+) -> None:
+    """Before: only the last digest's articles were left out of the 6-hour look-back,
+    so the 07:30 story came back at 18:00; and after an 'always' digest that said
+    "Nothing new" at 12:00, nothing at all was left out. Now every digest of the
+    subscription inside the look-back is."""
+    with Store.open(database_url) as store:
+        posts = await a_day_of_digests(store, story_hours)
+    assert len(posts) == 3
+    carried = [a for p in posts for a in p.article_ids]
+    assert len(carried) == len(set(carried)) == len(story_hours), [p.article_ids for p in posts]
+    if len(story_hours) == 2:
+        assert posts[1].items == () and "Nothing new" in (posts[1].text or "")
+
+
+# ------------------------------------------------------------------ item 9: a DST gap
+
+GAP = "everything at 02:10, 02:30, 02:50, 08:00 America/New_York daily always"
+SPRING = datetime(2026, 3, 8, tzinfo=UTC)  # New York: 02:00 EST is 03:00 EDT
+
+
+def test_times_in_one_spring_forward_gap_are_one_slot() -> None:
+    schedule = parse_subscription(GAP)
+    slots = list(slots_between(schedule, SPRING, SPRING + timedelta(days=1)))
+    assert [(x.key, x.due) for x in slots] == [
+        ("2026-03-08T02:10", datetime(2026, 3, 8, 7, 0, tzinfo=UTC)),  # 03:00 EDT
+        ("2026-03-08T08:00", datetime(2026, 3, 8, 12, 0, tzinfo=UTC)),
+    ]
+    next_day = list(slots_between(schedule, SPRING + timedelta(days=1), SPRING + timedelta(days=2)))
+    assert len(next_day) == 4  # no gap: every time is its own slot
+
+
+async def test_three_times_in_a_dst_gap_give_one_post(database_url: str) -> None:
+    """Before: 02:10, 02:30 and 02:50 all fell due at 03:00 EDT and three digests were
+    posted at once. Now they are one."""
+    with Store.open(database_url) as store:
+        store.outbox.add_subscription(
+            FAKE_CHANNEL.platform,
+            FAKE_CHANNEL.id,
+            parse_subscription(GAP).to_json(),
+            now=SPRING,
+        )
+        platform = FakePlatform()
+        clock = {"now": SPRING}
+        delivery = DigestDelivery(store, {platform.name: platform}, clock=lambda: clock["now"])
+        while clock["now"] < SPRING + timedelta(hours=13):
+            clock["now"] += timedelta(minutes=5)
+            await delivery.deliver_due()
+        sent = platform.workspace.sent.items
+        assert [s.key for s in sent] == [
+            "newsbrief-digest:1:2026-03-08T02:10",
+            "newsbrief-digest:1:2026-03-08T08:00",
+        ]
 
 
 # ------------------------------------------------------------------ item 8: fan-out

@@ -316,26 +316,32 @@ class DigestOutbox:
                 )
             )
 
-    def last_digest_articles(self, sub_id: int) -> set[int]:
-        """Articles the subscription's last posted digest carried (its thread's memory)."""
+    def posted_articles(self, sub_id: int, *, since: datetime) -> set[int]:
+        """Articles of every digest the subscription posted for a slot due from ``since``
+        (each post's thread memory): a digest leaves out all of these, not only the last
+        digest's, which an "always" digest saying "Nothing new" leaves empty."""
         with self._session() as s:
-            row = s.execute(
+            posted = s.execute(
                 select(Subscription.platform, Subscription.channel_id, OutboxEntry.message_ref)
                 .join(Subscription, Subscription.id == OutboxEntry.subscription_id)
-                .where(OutboxEntry.subscription_id == sub_id, OutboxEntry.status == "sent")
-                .order_by(OutboxEntry.due.desc())
-                .limit(1)
-            ).first()
-            if row is None or row[2] is None:
+                .where(
+                    OutboxEntry.subscription_id == sub_id,
+                    OutboxEntry.status == "sent",
+                    OutboxEntry.due >= since,
+                    OutboxEntry.message_ref.is_not(None),
+                )
+            ).all()
+            if not posted:
                 return set()
-            ids = s.scalar(
+            platform, channel = posted[0].platform, posted[0].channel_id
+            memories = s.scalars(
                 select(Thread.article_ids).where(
-                    Thread.platform == row[0],
-                    Thread.channel_id == row[1],
-                    Thread.thread_id == row[2],
+                    Thread.platform == platform,
+                    Thread.channel_id == channel,
+                    Thread.thread_id.in_([p.message_ref for p in posted]),
                 )
             )
-            return {int(i) for i in (ids or {}).get("ids", [])}
+            return {int(i) for ids in memories for i in (ids or {}).get("ids", [])}
 
     def unmentioned_missed(self, sub_id: int) -> list[OutboxRow]:
         with self._session() as s:
