@@ -22,10 +22,11 @@ KOREA = (
 )
 
 
-def _article(store: Store, n: int, title: str, lead: str, age: timedelta, url: str = "") -> int:
-    text = lead + " ".join(
-        f"More detail {n}-{i} on the talks and what was said." for i in range(20)
-    )
+def _article(
+    store: Store, n: int, title: str, lead: str, age: timedelta, url: str = "", tail: str = ""
+) -> int:
+    details = " ".join(f"More detail {n}-{i} on the talks and what was said." for i in range(20))
+    text = lead + details + tail
     record = ArticleRecord(
         url=url or f"https://news{n}.example/a/{n}", title=title, text=text,
         site=f"news{n}.example", published=NOW - age,
@@ -136,3 +137,33 @@ async def test_console_numbers_start_at_one_for_each_database(tmp_path: Path) ->
         finally:
             store.close()
     assert numbers == ["1", "1", "2"]  # a fresh database starts at [1]; a.db goes on
+
+
+async def test_a_story_about_the_topic_ranks_above_a_passing_mention(store: Store) -> None:
+    from bot.news.ingest import Ingester
+
+    feeds = Path(__file__).parent / "fixtures/feeds/feedjira"
+    await Ingester(store, None).ingest(
+        [str(feeds / "HuffPostCanada.xml"), str(feeds / "TechCrunch.xml")]
+    )
+    # Years after the feeds, as `newsbrief brief canada --since 9000d` asks today: the
+    # recency decay used to underflow to 0 and rank by publication time alone.
+    hits = store.search("canada", since=datetime(1970, 1, 1, tzinfo=UTC), limit=5)
+    assert [h.headline for h in hits][:2] == [
+        "Ooma Invades Canada, US Premier Subscribers Can Now Talk To Their Northern Cousins "
+        "For Free",
+        "BBM Music App Goes Live In BlackBerry App World",  # "the U.S., Canada, and Australia"
+    ]
+    brief = build_brief(store, "canada", since=timedelta(days=9000))
+    assert brief.stories[0].headline.startswith("Ooma Invades Canada")
+
+
+def test_the_headline_beats_a_fresher_passing_mention(store: Store) -> None:
+    passing = _article(
+        store, 1, "Port strike enters third day",
+        "Dock workers at the port stayed out for a third day. ",
+        age=timedelta(hours=2), tail=" Shipments bound for Korea waited in the harbour.",
+    )  # fmt: skip
+    about = _article(store, 2, *KOREA, age=timedelta(hours=12))
+    hits = store.search("korea", since=NOW - timedelta(hours=48), limit=5, now=NOW)
+    assert [h.article_id for h in hits] == [about, passing]

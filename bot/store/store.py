@@ -93,6 +93,10 @@ GROUP_SIZE = 100  # members from which a cluster is an "items like these" group
 GROUP_BANDS = 4  # of the 16 MinHash bands: a copy beyond doubt (see Store._group)
 HALF_LIFE_H = 24.0  # recency: a day-old story needs twice the relevance of a fresh one
 _DECAY = math.log(2) / HALF_LIFE_H
+# Beyond a month, age no longer orders stories, relevance does: uncapped, the decay of a
+# years-old story (``/brief canada 9000d``) underflowed to 0 for every match, and the
+# ranking fell back to publication time, a passing mention above the headline's story.
+MAX_AGE_H = 30 * 24.0  # 2^-30 of a fresh story's weight: no relevance ratio reaches it
 TITLE_WEIGHT = 3.0  # bm25 column weight of the title against the text (1.0)
 SIZE_BONUS = 0.2  # x (1 + 0.2 ln(outlets)): a story many outlets carry ranks higher
 PREFIX_MIN = 4  # query words this long also match as prefixes ("korea" -> "korean")
@@ -651,6 +655,7 @@ class Store:
         params: dict[str, Any] = {
             "since": since,
             "decay": _DECAY,
+            "max_age": MAX_AGE_H,
             "page": page,
             "offset": offset,
         }
@@ -664,7 +669,8 @@ class Store:
             sql = f"""
                 SELECT a.id, a.cluster_id,
                        -bm25(articles_fts, {TITLE_WEIGHT}, 1.0)
-                       * exp(-:decay * max(0.0, (:now_jd - julianday(a.published)) * 24.0))
+                       * exp(-:decay * min(:max_age,
+                             max(0.0, (:now_jd - julianday(a.published)) * 24.0)))
                        AS score
                 FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
                 WHERE articles_fts MATCH :q AND a.published >= :since
@@ -686,8 +692,8 @@ class Store:
             sql = f"""
                 SELECT a.id, a.cluster_id,
                        (ts_rank(a.search_lead, q, 1) + 0.01)
-                       * exp(-:decay * greatest(0.0,
-                             extract(epoch FROM (:now - a.published))::float8 / 3600.0))
+                       * exp(-:decay * least(:max_age, greatest(0.0,
+                             extract(epoch FROM (:now - a.published))::float8 / 3600.0)))
                        AS score
                 FROM articles a, to_tsquery('english', :q) AS q
                 WHERE a.search @@ q
