@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.chat.messages import Post, PostItem, SourceLink
+from bot.chat.render import link_url as core_link_url
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
@@ -94,10 +95,15 @@ def fit(mrkdwn: str, limit: int) -> str:
 
 
 def link_url(url: str) -> str | None:
-    """A URL fit to sit inside ``<…|…>``, or None when it is not a plain http(s) link."""
-    if not url.lower().startswith(("http://", "https://")) or len(url) > 2000:
+    """A URL fit to sit inside ``<…|…>``, or None when it is not a plain http(s) link.
+
+    The core's ``link_url`` first (no userinfo, tokens or trackers; http(s) only),
+    then Slack's own escaping of what could end the link.
+    """
+    shown = core_link_url(url)
+    if shown is None or len(shown) > 2000:
         return None
-    return escape(quote(url, safe=_URL_SAFE))
+    return escape(quote(shown, safe=_URL_SAFE))
 
 
 def link(url: str, label: str, limit: int = HEADLINE_CHARS) -> str:

@@ -197,3 +197,13 @@ async def test_the_memory_ledger_says_first_once() -> None:
     assert await ledger.first("a") and not await ledger.first("a")
     assert await ledger.first("b") and await ledger.first("c")
     assert await ledger.first("a")  # evicted past the size bound
+
+
+def test_links_never_show_credentials_tokens_or_trackers() -> None:
+    from adapters.slack.render import link_url
+
+    shown = link_url("https://user:pw@example.com/a?utm_source=rss&token=abc&id=3")
+    assert shown is not None
+    assert "pw" not in shown and "abc" not in shown and "utm_source" not in shown
+    assert shown.startswith("https://example.com/a?") and "id=3" in shown
+    assert link_url("javascript:alert(1)") is None
