@@ -20,6 +20,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are a few KB; nothing here takes uploads
 
 
+LISTEN_BACKLOG = 1024
+
+
 class HttpServer:
     """Routes first, then ``start``; ``stop`` lets requests in flight finish."""
 
@@ -63,7 +66,9 @@ class HttpServer:
     async def start(self) -> None:
         self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        self._site = web.TCPSite(self._runner, self.host, self._port)
+        # aiohttp's default listen backlog (128) drops connections in a burst of
+        # slash commands, and a dropped SYN is retried only after 1 s.
+        self._site = web.TCPSite(self._runner, self.host, self._port, backlog=LISTEN_BACKLOG)
         await self._site.start()
         log.info("HTTP server listening on %s (%s)", self.url, ", ".join(self.routes))
 
