@@ -40,7 +40,12 @@ Clock = Callable[[], datetime]
 
 
 def open_store(settings: Settings) -> Store:
-    return Store.open(settings.effective_database_url())
+    from bot.crypto import SecretBox
+
+    # Feed URLs with credentials are encrypted with these settings' key.
+    return Store.open(
+        settings.effective_database_url(), box=lambda: SecretBox.from_settings(settings)
+    )
 
 
 async def load_sample_if_empty(store: Store) -> int:
@@ -160,6 +165,7 @@ class NewsbriefApp:
                 p.on_access = self.delivery.resume
         fetcher = Fetcher(settings)
         self._closers.append(fetcher.aclose)
+        await self._sources(fetcher)
         self.ops = Operations(
             settings,
             self.store,
@@ -185,6 +191,24 @@ class NewsbriefApp:
             asyncio.create_task(p.start(handler), name=f"platform-{p.name}") for p in self.running
         ]
         self.ops.start()
+
+    async def _sources(self, fetcher: Fetcher) -> None:
+        """NEWSBRIEF_FEEDS become the operator's sources (polled like any), and /feeds
+        lets each workspace add its own (bot.news.adding, bot.chat.feeds_commands)."""
+        from bot.chat.feeds_commands import FeedCommands
+        from bot.news.adding import AddedSource, add_source, register_configured
+
+        if n := await asyncio.to_thread(register_configured, self.store, self.settings.feeds):
+            log.info("NEWSBRIEF_FEEDS: %d operator sources, shared by every workspace", n)
+        ingester = Ingester(self.store, fetcher, clock=self.clock)
+        interval = self.settings.poll_interval
+
+        async def add(url: str, workspace: str, user: str | None) -> AddedSource:
+            return await add_source(
+                ingester, url, owner=workspace, added_by=user, poll_interval_s=interval
+            )
+
+        self.conversation.commands["feeds"] = FeedCommands(self.store, add)
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Until ``stop`` is set, or the console alone reached the end of its input.
