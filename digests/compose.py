@@ -23,17 +23,20 @@ def stories_since(
     since: datetime,
     now: datetime,
     exclude: AbstractSet[int] = frozenset(),
+    *,
+    workspace: str,
 ) -> list[StoryHit]:
     """Stories published since ``since``, best first, one per cluster, across all topics,
-    leaving out any story one of whose articles is in ``exclude``."""
+    leaving out any story one of whose articles is in ``exclude``; only from the sources
+    ``workspace`` reads (the operator's and its own)."""
     limit = schedule.max_stories
     fetch = limit + len(exclude)
     if not schedule.topics:
-        found = store.recent(since, limit=fetch, now=now)
+        found = store.recent(since, limit=fetch, now=now, workspace=workspace)
     else:
         best: dict[int, StoryHit] = {}
         for topic in schedule.topics:
-            for hit in store.search(topic, since=since, limit=fetch, now=now):
+            for hit in store.search(topic, since=since, limit=fetch, now=now, workspace=workspace):
                 if hit.cluster_id not in best or hit.score > best[hit.cluster_id].score:
                     best[hit.cluster_id] = hit
         found = sorted(best.values(), key=lambda h: h.score, reverse=True)
@@ -62,9 +65,10 @@ def compose_digest(
     missed: list[OutboxRow] | None = None,
     first: bool = False,
     exclude: AbstractSet[int] = frozenset(),
+    workspace: str,
 ) -> Post | None:
     """The digest post, or None when nothing is new and the channel asked to skip."""
-    hits = stories_since(store, schedule, since, now, exclude)
+    hits = stories_since(store, schedule, since, now, exclude, workspace=workspace)
     topics = ", ".join(schedule.topics) if schedule.topics else "all news"
     local = (slot.due if slot else now).astimezone(schedule.zone)
     title = f"Digest: {topics} — {local:%a %d %b %H:%M} {schedule.tz}"
@@ -97,9 +101,16 @@ def compose_digest(
 
 
 def compose_for(
-    store: Store, sub_id: int, schedule: Schedule, now: datetime, slot: Slot | None
+    store: Store,
+    sub_id: int,
+    schedule: Schedule,
+    now: datetime,
+    slot: Slot | None,
+    *,
+    workspace: str,
 ) -> Post | None:
-    """The digest of one subscription: new since its last digest, nothing repeated."""
+    """The digest of one subscription: new since its last digest, nothing repeated, from
+    the sources its workspace reads (``SubscriptionRow.scope``)."""
     last = store.outbox.last_delivered(sub_id)
     since = last - LATE_ARRIVAL if last else (slot.due if slot else now) - FIRST_DIGEST_LOOKBACK
     already = store.outbox.posted_articles(sub_id, since=since)  # everything, not the last
@@ -112,5 +123,6 @@ def compose_for(
         slot=slot,
         missed=missed,
         exclude=already,
+        workspace=workspace,
         first=last is None,
     )

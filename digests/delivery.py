@@ -209,7 +209,9 @@ class DigestDelivery:
     async def _compose(
         self, sub: SubscriptionRow, schedule: Schedule, slot: Slot, now: datetime
     ) -> Post | None:
-        return await asyncio.to_thread(compose_for, self.store, sub.id, schedule, now, slot)
+        return await asyncio.to_thread(
+            compose_for, self.store, sub.id, schedule, now, slot, workspace=sub.scope
+        )
 
     async def _complete(self, claim: Claim, status: OutboxStatus, ref: str | None) -> None:
         ok = await asyncio.to_thread(
@@ -247,5 +249,5 @@ class DigestDelivery:
         """The digest as it would go out now (for /digest now and /digest preview)."""
         schedule = replace(Schedule.from_json(sub.schedule), skip_empty=False)
         return await asyncio.to_thread(
-            compose_for, self.store, sub.id, schedule, self.clock(), None
+            compose_for, self.store, sub.id, schedule, self.clock(), None, workspace=sub.scope
         )
