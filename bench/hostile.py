@@ -166,7 +166,7 @@ class _Recorder:
     name = "bench"
 
     def __init__(self) -> None:
-        self.posts: list[tuple[str | None, tuple[str, ...], str]] = []
+        self.posts: list[tuple[str | None, tuple[int, ...], str]] = []
 
     async def start(self, handler: Any) -> None:
         return None

@@ -27,6 +27,7 @@ from bot import metrics, redact
 from bot.chat.conversation import CommandGroup, Conversation
 from bot.chat.platform import AccessAware, Platform
 from bot.config import Settings
+from bot.models import Clock
 from bot.news.ingest import Ingester
 from bot.news.net import Fetcher
 from bot.operations import MeteredDelivery, Operations
@@ -35,8 +36,6 @@ from bot.store import Store
 from digests.delivery import default_holder
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 def open_store(settings: Settings) -> Store:

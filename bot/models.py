@@ -8,10 +8,16 @@ user can highlight what we quote in their own document.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 Span = tuple[int, int]
+# The injected time source: tests pass a fake one, everything else datetime.now(UTC).
+Clock = Callable[[], datetime]
+# What ingest made of a page: an article, or a page that is not one (404, paywall stub).
+ArticleStatus = Literal["ok", "no_article"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,17 +12,16 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot import metrics
+from bot.models import Clock
 from bot.news.ingest import Ingester
 from bot.store import Store
 from bot.store.feed_claims import FeedClaims
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 class FeedPoller:

@@ -7,12 +7,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.chat.conversation import CommandGroup, HelpLine, remember
+from bot.chat.conversation import CommandGroup, HelpLine, remember, require_manager
 from bot.chat.messages import CommandEvent, Post
 from bot.chat.platform import Platform
 from bot.errors import NewsbriefError
+from bot.models import Clock
 from bot.store import Store, SubscriptionRow
-from digests.delivery import Clock, DigestDelivery
+from digests.delivery import DigestDelivery
 from digests.schedule import Schedule, next_slot, parse_subscription
 
 HELP = """\
@@ -91,16 +92,8 @@ class DigestCommands:
         await platform.respond(event, Post(kind="info", title="Digests resumed", text=text))
 
     # ------------------------------------------------------------- changes
-    def _require_manager(self, event: CommandEvent, what: str) -> None:
-        if not event.user.is_manager:
-            raise NewsbriefError(
-                f"Only people who manage this channel can {what}. "
-                f"Ask {event.user.managers or 'a channel manager'}, "
-                "or use /digest list to see what is set up."
-            )
-
     async def _subscribe(self, platform: Platform, event: CommandEvent, rest: str) -> None:
-        self._require_manager(event, "change its digests")
+        require_manager(event, "change its digests", "use /digest list to see what is set up")
         schedule = parse_subscription(rest)
         sub = await asyncio.to_thread(
             self.store.outbox.add_subscription,
@@ -126,7 +119,7 @@ class DigestCommands:
         await platform.respond(event, Post(kind="info", title="Digest scheduled", text=text))
 
     async def _unsubscribe(self, platform: Platform, event: CommandEvent, rest: str) -> None:
-        self._require_manager(event, "change its digests")
+        require_manager(event, "change its digests", "use /digest list to see what is set up")
         subs = await self._channel_subs(event)
         if rest.lower() == "all":
             targets = subs
@@ -149,7 +142,7 @@ class DigestCommands:
         )
 
     async def _previews(self, platform: Platform, event: CommandEvent, rest: str) -> None:
-        self._require_manager(event, "change its digests")
+        require_manager(event, "change its digests", "use /digest list to see what is set up")
         choice = rest.lower()
         if choice not in {"on", "off"}:
             raise NewsbriefError("Say /digest previews on, or /digest previews off")
@@ -178,7 +171,7 @@ class DigestCommands:
 
     async def _now(self, platform: Platform, event: CommandEvent, rest: str) -> None:
         # Posts to everyone in the channel, so managers only (preview is for anyone).
-        self._require_manager(event, "post a digest on demand")
+        require_manager(event, "post a digest on demand", "use /digest list to see what is set up")
         sub = await self._pick(event, rest)
         post = await self.delivery.digest_now(sub)
         if post is None:  # digest_now never skips, but stay safe

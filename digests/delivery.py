@@ -17,7 +17,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -25,13 +25,12 @@ from typing import Literal
 from bot.chat.conversation import remember
 from bot.chat.messages import ChannelRef, Post
 from bot.chat.platform import ChannelUnreachableError, Platform
+from bot.models import Clock
 from bot.store import Claim, OutboxStatus, Store, SubscriptionRow
 from digests.compose import compose_for
 from digests.schedule import Schedule, Slot, next_slot, slots_between
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 def default_holder() -> str:

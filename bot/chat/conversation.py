@@ -49,6 +49,15 @@ class CommandGroup(Protocol):
     async def __call__(self, platform: Platform, event: CommandEvent) -> None: ...
 
 
+def require_manager(event: CommandEvent, what: str, instead: str) -> None:
+    """The one rule for changing a channel: only its managers may; the refusal says who can."""
+    if not event.user.is_manager:
+        raise NewsbriefError(
+            f"Only people who manage this channel can {what}. "
+            f"Ask {event.user.managers or 'a channel manager'}, or {instead}."
+        )
+
+
 BRIEF_HELP = HelpLine(
     "/brief TOPIC [SPAN]",
     "a short brief on TOPIC from recent news, e.g. /brief korea or /brief trade 7d",

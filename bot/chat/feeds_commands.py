@@ -12,7 +12,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 
-from bot.chat.conversation import HelpLine, workspace_of
+from bot.chat.conversation import HelpLine, require_manager, workspace_of
 from bot.chat.messages import CommandEvent, Post
 from bot.chat.platform import Platform
 from bot.errors import NewsbriefError
@@ -93,16 +93,8 @@ class FeedCommands:
             )
         await handler(platform, event, rest.strip())
 
-    def _require_manager(self, event: CommandEvent, what: str) -> None:
-        if not event.user.is_manager:
-            raise NewsbriefError(
-                f"Only people who manage this channel can {what}. "
-                f"Ask {event.user.managers or 'a channel manager'}, "
-                "or use /feeds list to see what is read here."
-            )
-
     async def _add(self, platform: Platform, event: CommandEvent, rest: str) -> None:
-        self._require_manager(event, "add news sources")
+        require_manager(event, "add news sources", "use /feeds list to see what is read here")
         url = rest.split()[0] if rest.split() else ""
         if m := _SLACK_LINK.match(url):
             url = m.group(1)
@@ -134,7 +126,7 @@ class FeedCommands:
         )
 
     async def _remove(self, platform: Platform, event: CommandEvent, rest: str) -> None:
-        self._require_manager(event, "remove news sources")
+        require_manager(event, "remove news sources", "use /feeds list to see what is read here")
         wanted = rest.lstrip("#")
         if not wanted.isdecimal() or len(wanted) > 12:
             raise NewsbriefError(

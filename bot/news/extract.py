@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import trafilatura
 from trafilatura.settings import Document
 
+from bot.models import ArticleStatus
 from bot.nlp.text.clean import MAX_TEXT_CHARS, clean, is_furniture
 from bot.nlp.text.safe import clean_line, clean_text
 
@@ -35,7 +36,6 @@ from bot.nlp.text.safe import clean_line, clean_text
 # Extracted.reason, so its own lines stay out of the user's terminal.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
-Status = Literal["ok", "no_article"]
 Source = Literal["page", "feed"]
 
 MIN_WORDS = 30
@@ -61,7 +61,7 @@ class Extracted:
     """An article's text and metadata, or why the page has none. Every text is safe to
     show (:mod:`bot.nlp.text.safe`): the page's own escapes and controls are gone."""
 
-    status: Status
+    status: ArticleStatus
     reason: str | None = None  # why there is no article; for a feed fallback, why not the page
     title: str | None = None
     text: str = ""  # body paragraphs separated by blank lines, without the title

@@ -7,11 +7,11 @@ its parts ``store.threads`` (thread memory) and ``store.outbox`` (digest
 subscriptions and delivery) share its database.
 """
 
+from bot.models import ArticleStatus
 from bot.store.migrate import migrate
 from bot.store.outbox import Claim, OutboxRow, OutboxStatus, SubscriptionRow
 from bot.store.records import (
     ArticleRecord,
-    ArticleStatus,
     FeedState,
     RememberedThread,
     StoreCounts,

@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-from bot.models import Analysis
+from bot.models import Analysis, ArticleStatus
 from bot.news.net.redact import redact_url
 
-ArticleStatus = Literal["ok", "no_article"]
 UpsertStatus = Literal["new", "updated", "duplicate"]
 # feed: polled; opml: a list of feeds, polled for new ones; page: one article, read
 # once; local: a file the operator ingested, or the bundled sample (never fetched).

@@ -44,13 +44,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.errors import NewsbriefError
+from bot.models import ArticleStatus
 from bot.nlp.lexicon import word_pattern, words
 from bot.store.ledger import DeliveryKeys
 from bot.store.migrate import migrate
 from bot.store.outbox import DigestOutbox
 from bot.store.records import (
     ArticleRecord,
-    ArticleStatus,
     FeedState,
     StoreCounts,
     StoredArticle,
