@@ -6,7 +6,8 @@ The layout follows the data (the README draws the whole tree):
     nlp/     pure text work: cleaning, sentences, summaries, quotes, answers, word lists
     store/   SQLAlchemy 2 + Alembic: articles, clusters, search, sources, threads, outbox, leases
     chat/    the Platform seam, neutral messages, the conversation, /feeds, briefs, rendering
-    (top)    config, errors, models, crypto, redact, logs; app and cli, the composition root
+    (top)    config, errors, models, crypto, urls (show, log, store a URL), redact, logs;
+             app and cli, the composition root
 """
 
 __version__ = "0.1.0"

@@ -19,10 +19,10 @@ from bot.chat import inputs
 from bot.cli_articles import MAX_ARTICLE_ID, cmd_ask, cmd_extract, cmd_summarize, write_json
 from bot.config import Settings, get_settings
 from bot.errors import BadInputError, NewsbriefError
-from bot.news.net.redact import redact_library_logs
 from bot.nlp.summarize import ALGORITHMS, DEFAULT_ALGORITHM
 from bot.nlp.text.safe import ascii_digits, from_os
 from bot.nlp.text.sentences import SUPPORTED_LANGUAGES
+from bot.redact import redact_library_logs
 
 
 # ---------------------------------------------------------------- helpers

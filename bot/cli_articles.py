@@ -22,8 +22,8 @@ from bot.chat import inputs
 from bot.config import Settings, get_settings
 from bot.errors import BadInputError, NewsbriefError
 from bot.news.decode import decode_body
-from bot.news.net import is_http_url, redact_url
 from bot.nlp.text.safe import clean_line, clean_text
+from bot.urls import is_http_url, redact_url
 
 __all__ = [
     "MAX_INPUT_BYTES",

@@ -44,7 +44,7 @@ def http_port_findings(settings: Settings) -> list[Finding]:
 def _sample_urls(settings: Settings, n: int) -> list[tuple[str, str]]:
     """(full URL, shown form) of up to ``n`` feeds: failing ones first, then the rest,
     from the store and from NEWSBRIEF_FEEDS (URLs only; an OPML file is read at run)."""
-    from bot.news.net import is_http_url, redact_url
+    from bot.urls import is_http_url, redact_url
 
     picked: dict[str, str] = {}
     # NEWSBRIEF_FEEDS (bot.news.adding), read by name: doctor also runs on a release

@@ -15,6 +15,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from bot.urls import redact_url
+
 MASK = "[redacted]"
 # Token shapes: Slack bot/user/refresh tokens, app-level tokens, Socket Mode tickets.
 _SHAPES = re.compile(r"\b(?:xox[a-z]|xapp|xoxe(?:\.xox[a-z])?)-[A-Za-z0-9-]{6,}")
@@ -68,3 +70,35 @@ def install(secrets: Iterable[str | None]) -> None:
         return record
 
     logging.setLogRecordFactory(factory)
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts every URL in a log record's arguments: httpx logs each request's full URL."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redacted_arg(a) for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: _redacted_arg(v) for k, v in record.args.items()}
+        if isinstance(record.msg, str) and "://" in record.msg:
+            record.msg = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), record.msg)
+        return True
+
+
+_URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
+
+
+def _redacted_arg(value: Any) -> Any:
+    if type(value).__name__ == "URL" or (isinstance(value, str) and "://" in value):
+        return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), str(value))
+    return value
+
+
+def redact_library_logs() -> None:
+    """httpx and httpcore log request URLs (httpx at INFO, so ``-v`` shows them): filter
+    both, and keep httpcore's connection-level DEBUG chatter out of ``-v``."""
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
+    logging.getLogger("httpcore").setLevel(logging.WARNING)

@@ -20,9 +20,9 @@ import pytest
 from bot.chat import inputs
 from bot.chat.messages import Post, PostItem, QuoteLine, SourceLink
 from bot.chat.render import escape_markdown, json_line, post_markdown, post_text
-from bot.news.net import redact_url, web_link
-from bot.news.net.redact import RedactingFilter
 from bot.nlp.text.safe import ascii_digits, clean_line, clean_text, from_os, unsafe_count
+from bot.redact import RedactingFilter
+from bot.urls import redact_url, web_link
 from digests.schedule import ScheduleError, parse_subscription
 from tests.fixtures.hostile.corpus import CASES
 from tests.fixtures.hostile.harness import UNSAFE, Case, Server, run_case

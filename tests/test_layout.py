@@ -78,7 +78,7 @@ def test_the_tree_is_found() -> None:
             ("adapters", "slack_bolt", "slack_sdk", "discord"),
         ),  # the core never sees a platform
         ("bot.nlp", ("bot.news", "bot.store", "bot.chat", "httpx", "sqlalchemy")),
-        ("bot.store", ("bot.chat", "digests", "bot.news.net.fetch", "bot.news.net.guard", "httpx")),
+        ("bot.store", ("bot.chat", "digests", "bot.news", "httpx")),
         ("digests", ("adapters",)),
     ],
 )

@@ -9,7 +9,7 @@ from bot.chat.briefs import build_brief
 from bot.chat.conversation import Conversation
 from bot.chat.render import link_url, post_markdown
 from bot.store import ArticleRecord, Store
-from bot.store.urls import canonical_url, strip_tracking
+from bot.urls import canonical_url, strip_tracking
 from digests.commands import DigestCommands
 from digests.delivery import DigestDelivery
 from tests.fakes.platform import CHANNEL, MANAGER, FakePlatform

@@ -12,7 +12,7 @@ from bot.chat.inputs import MAX_TOPIC_CHARS, BadTopicError
 from bot.chat.messages import Post, PostItem, QuoteLine, SourceLink
 from bot.chat.render import link_url
 from bot.store import Store, StoryHit
-from bot.store.urls import strip_tracking
+from bot.urls import strip_tracking
 
 __all__ = [
     "MAX_TOPIC_CHARS",

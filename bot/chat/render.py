@@ -18,9 +18,8 @@ from typing import Any
 
 from bot.chat.messages import Post, PostItem, SourceLink
 from bot.models import Analysis
-from bot.news.net import web_link
 from bot.nlp.text.safe import clean_line, clean_text
-from bot.store.urls import strip_tracking
+from bot.urls import strip_tracking, web_link
 
 __all__ = [
     "analysis_markdown",

@@ -18,10 +18,11 @@ from bot.errors import NewsbriefError
 from bot.news.extract import extract_article
 from bot.news.feeds import FeedError, looks_like_opml, parse_feed, parse_opml
 from bot.news.ingest import Ingester, IngestReport, looks_like_feed
-from bot.news.net import FetchError, FetchResult, is_http_url, redact_url
+from bot.news.net import FetchError, FetchResult
 from bot.store import Store
 from bot.store.records import SourceKind
 from bot.store.sources import OPERATOR, Via
+from bot.urls import is_http_url, redact_url
 
 MAX_URL_CHARS = 2000
 

@@ -30,9 +30,6 @@ from bot.news.net import (
     FetchError,
     FetchResult,
     PoolBusyError,
-    is_http_url,
-    redact_url,
-    web_link,
 )
 from bot.nlp.analyze import analyze
 from bot.nlp.text.safe import clean_line, clean_text
@@ -40,6 +37,7 @@ from bot.store import ArticleRecord, FeedState, Store, UpsertStatus, analysis_pa
 from bot.store.records import SourceKind
 from bot.store.sources import OPERATOR, Via
 from bot.store.store import content_hash
+from bot.urls import is_http_url, redact_url, web_link
 
 log = logging.getLogger(__name__)
 

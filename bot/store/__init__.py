@@ -24,7 +24,7 @@ from bot.store.records import (
     analysis_payload,
 )
 from bot.store.store import Store, create_store_engine
-from bot.store.urls import canonical_url
+from bot.urls import canonical_url
 
 __all__ = [
     "ArticleRecord",

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from bot.models import Analysis, ArticleStatus
-from bot.news.net.redact import redact_url
+from bot.urls import redact_url
 
 UpsertStatus = Literal["new", "updated", "duplicate"]
 # feed: polled; opml: a list of feeds, polled for new ones; page: one article, read

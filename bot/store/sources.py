@@ -2,7 +2,7 @@
 
 A source's full URL may carry a password or a token (``https://u:pw@host/rss``,
 ``?api_key=…``). It is stored once, in ``feeds``: ``url`` is the display-safe form
-(:func:`bot.news.net.redact.redact_url`, the one redaction rule), ``secret_url`` the
+(:func:`bot.urls.redact_url`, the one redaction rule), ``secret_url`` the
 Fernet ciphertext of the full URL when it had credentials, ``url_key`` its identity.
 Articles name their sources by id (``article_sources``); no other row repeats a feed
 URL, so a dump of the database alone yields no password.
@@ -32,9 +32,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.news.net.redact import is_secret_param, redact_url
 from bot.store.records import FeedState, SourceKind, SourceRow
 from bot.store.schema import ArticleSource, Feed, FeedListing, FeedOwner
+from bot.urls import is_secret_param, redact_url
 
 if TYPE_CHECKING:
     from bot.crypto import SecretBox

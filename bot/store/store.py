@@ -83,7 +83,7 @@ from bot.store.similarity import (
 from bot.store.sources import BoxSource, FeedSources, Via
 from bot.store.story_locks import lock_story
 from bot.store.threads import ThreadMemory
-from bot.store.urls import canonical_url
+from bot.urls import canonical_url
 
 CLUSTER_WINDOW = timedelta(hours=48)  # either side of published: a story's news cycle
 MAX_CANDIDATES = 30  # fingerprints scored per article

@@ -43,7 +43,8 @@ from bot.news.net.guard import (
     default_policy,
     system_resolver,
 )
-from bot.news.net.redact import redact_library_logs, redact_url
+from bot.redact import redact_library_logs
+from bot.urls import redact_url
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,19 @@
-"""Canonical article URLs: one article per page, however the link was decorated.
+"""URLs, the one vocabulary: how a link is canonicalised, shown, logged and stored.
 
-Hand-written on ``urllib.parse`` on purpose: ``w3lib.url.canonicalize_url`` and
-``url-normalize`` sort the query and drop the fragment but keep tracking parameters,
-and ``courlan`` (already here through trafilatura) keeps ``smid``/``ref`` and the
-fragment. What we need is those two steps plus a tracking-parameter list and AMP
-variants, which is a few lines we can test ourselves.
+Neutral on purpose (no network, no store): fetch errors, log lines, ingest reports,
+stored article links and every rendered link use it alike.
+
+- :func:`canonical_url`: one article per page, however the link was decorated.
+  Hand-written on ``urllib.parse`` on purpose: ``w3lib.url.canonicalize_url`` and
+  ``url-normalize`` sort the query and drop the fragment but keep tracking parameters,
+  and ``courlan`` (already here through trafilatura) keeps ``smid``/``ref`` and the
+  fragment. What we need is those two steps plus a tracking-parameter list and AMP
+  variants, which is a few lines we can test ourselves.
+- :func:`redact_url`: never a password, never a token. Userinfo is dropped; the value
+  of every query parameter whose name looks like a secret (token, key, api_key, sig,
+  signature, password, auth, session, ...) becomes ``REDACTED``; the rest of the URL
+  stays, so that a link still leads to its page.
+- :func:`web_link`: only http(s) links reach a person.
 """
 
 from __future__ import annotations
@@ -148,3 +157,86 @@ def canonical_url(url: str) -> str:
     kept = sorted((k, v) for k, v in params if not _is_tracking(k))
     query = urlencode(kept, quote_via=quote)
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+REDACTED = "REDACTED"
+
+# A parameter is secret when one of its words (split at punctuation and camelCase)
+# is here, or its name ends with one of them: "apikey", "X-Amz-Signature", "authToken".
+_SECRET_WORDS = frozenset(
+    "token key apikey secret sig signature password passwd pwd pass auth authorization "
+    "credential credentials session sessionid sid jwt code otp hmac bearer".split()
+)
+_SECRET_SUFFIXES = ("token", "key", "secret", "sig", "signature", "password", "passwd", "auth")
+_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+
+
+def is_secret_param(name: str) -> bool:
+    words = {w.lower() for w in _WORDS.findall(name)}
+    squashed = re.sub(r"[^a-z0-9]", "", name.lower())
+    return bool(words & _SECRET_WORDS) or squashed.endswith(_SECRET_SUFFIXES)
+
+
+def redact_url(url: object) -> str:
+    """``url`` (a str or an ``httpx.URL``) without userinfo and with secret parameters blanked.
+
+    Not a URL at all (``javascript:…``, a file name) comes back unchanged but for its
+    query's secrets; a URL that cannot be parsed becomes ``<invalid URL>``.
+    """
+    text = str(url).strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return "<invalid URL>"
+    netloc = parts.netloc
+    if "@" in netloc or parts.hostname:
+        host = parts.hostname or ""
+        host = f"[{host}]" if ":" in host else host
+        netloc = host + (f":{port}" if port is not None else "")
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(is_secret_param(k) for k, _ in pairs):
+            query = urlencode(
+                [(k, REDACTED if is_secret_param(k) else v) for k, v in pairs], quote_via=quote
+            )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+# Left as they are in a link's path, query and fragment: RFC 3986's unreserved and
+# reserved characters and existing escapes, but not the brackets, parentheses, angle
+# brackets, quotes and pipes that end a link in Markdown, Slack's <url|text> or a terminal.
+_LINK_SAFE = "/?:@!$&'*+,;=-._~%#"
+
+
+def web_link(url: str | None) -> str | None:
+    """``url`` as a link a person may be shown or a store may keep: http(s) with a host,
+    redacted, with every character that could end a link in Markdown or Slack
+    percent-encoded; None for anything else (``javascript:``, ``data:``, ``file:``, a guid)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    if any(ch.isspace() or ord(ch) < 0x20 for ch in url.strip()):
+        return None
+    shown = redact_url(url)
+    if shown == "<invalid URL>":
+        return None
+    parts = urlsplit(shown)
+    path, query, fragment = (
+        quote(p, safe=_LINK_SAFE) for p in (parts.path, parts.query, parts.fragment)
+    )
+    return urlunsplit((parts.scheme, parts.netloc, path, query, fragment))
+
+
+def is_http_url(source: str) -> bool:
+    """Whether a command-line or feed source is an http(s) URL rather than a file."""
+    try:
+        return urlsplit(source).scheme in {"http", "https"}
+    except ValueError:  # "http://[::1" and friends: not a URL we can fetch
+        return False
