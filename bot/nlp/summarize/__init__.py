@@ -1,41 +1,41 @@
-"""Extractive summaries: every sumy algorithm by name, plus the news-tuned default."""
+"""Extractive summaries: every sumy algorithm by name, plus the news-tuned default.
+
+The names are a plain tuple and sumy is imported only when a summary is made:
+``newsbrief --help`` lists the choices without loading sumy, nltk and numpy (about
+a third of a second). ``tests/test_summarize.py`` checks that the names match the
+registered summarizers.
+"""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
-from typing import Any
-
-from sumy.summarizers.edmundson import EdmundsonSummarizer
-from sumy.summarizers.kl import KLSummarizer
-from sumy.summarizers.lex_rank import LexRankSummarizer
-from sumy.summarizers.lsa import LsaSummarizer
-from sumy.summarizers.luhn import LuhnSummarizer
-from sumy.summarizers.reduction import ReductionSummarizer
-from sumy.summarizers.sum_basic import SumBasicSummarizer
-from sumy.summarizers.text_rank import TextRankSummarizer
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import NewsbriefError
 from bot.models import Sentence
-from bot.nlp.lexicon import stemmer, stop_words
-from bot.nlp.summarize.document import build_document
-from bot.nlp.summarize.news import NewsSummarizer
 from bot.nlp.text.sentences import check_language, words
+
+if TYPE_CHECKING:
+    from threadpoolctl import ThreadpoolController
 
 DEFAULT_ALGORITHM = "news"
 
-_SUMY: dict[str, Callable[..., Any]] = {
-    "lexrank": LexRankSummarizer,
-    "lsa": LsaSummarizer,
-    "textrank": TextRankSummarizer,
-    "luhn": LuhnSummarizer,
-    "edmundson": EdmundsonSummarizer,
-    "sumbasic": SumBasicSummarizer,
-    "kl": KLSummarizer,
-    "reduction": ReductionSummarizer,
-}
-ALGORITHMS: tuple[str, ...] = (DEFAULT_ALGORITHM, *_SUMY)
+# sumy's summarizers by name, in the order the CLI lists them (sumy_summarizers below).
+SUMY_ALGORITHMS: tuple[str, ...] = (
+    "lexrank",
+    "lsa",
+    "textrank",
+    "luhn",
+    "edmundson",
+    "sumbasic",
+    "kl",
+    "reduction",
+)
+ALGORITHMS: tuple[str, ...] = (DEFAULT_ALGORITHM, *SUMY_ALGORITHMS)
 
 # The graph and matrix methods (LexRank, TextRank, Reduction, LSA) grow with
 # the square of the sentence count or worse; past this many sentences we keep
@@ -51,12 +51,59 @@ class UnknownAlgorithmError(NewsbriefError):
     pass
 
 
+@cache
+def _blas() -> ThreadpoolController:
+    """The BLAS libraries numpy loaded (sumy imported it above), found once (~4 ms)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """BLAS on one thread while sumy runs. Its matrices are a few hundred sentences
+    wide at most, too small for threads to pay: OpenBLAS's default (a thread per core)
+    made LSA 1.7x slower in wall time on an idle 2-core machine and 3-5x on a busy one,
+    for the same CPU time, and an ingest runs one summarizer per core already. Limited
+    around the call (24 us), not for the whole process, with threadpoolctl since numpy
+    is loaded by then and OPENBLAS_NUM_THREADS is read only when it loads."""
+    with _blas().limit(limits=1, user_api="blas"):
+        yield
+
+
+@cache
+def sumy_summarizers() -> dict[str, Callable[..., Any]]:
+    """sumy's summarizer classes by name (SUMY_ALGORITHMS), imported on first use."""
+    from sumy.summarizers.edmundson import EdmundsonSummarizer
+    from sumy.summarizers.kl import KLSummarizer
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+    from sumy.summarizers.lsa import LsaSummarizer
+    from sumy.summarizers.luhn import LuhnSummarizer
+    from sumy.summarizers.reduction import ReductionSummarizer
+    from sumy.summarizers.sum_basic import SumBasicSummarizer
+    from sumy.summarizers.text_rank import TextRankSummarizer
+
+    return {
+        "lexrank": LexRankSummarizer,
+        "lsa": LsaSummarizer,
+        "textrank": TextRankSummarizer,
+        "luhn": LuhnSummarizer,
+        "edmundson": EdmundsonSummarizer,
+        "sumbasic": SumBasicSummarizer,
+        "kl": KLSummarizer,
+        "reduction": ReductionSummarizer,
+    }
+
+
 def _make(algorithm: str, language: str, title: str | None) -> Any:
+    from bot.nlp.lexicon import stemmer, stop_words
+    from bot.nlp.summarize.news import NewsSummarizer
+
     stem = stemmer(language)
     stops = stop_words(language)
     if algorithm == DEFAULT_ALGORITHM:
         return NewsSummarizer(stem, stops)
-    summarizer = _SUMY[algorithm](stem)
+    summarizer = sumy_summarizers()[algorithm](stem)
     if algorithm == "edmundson":
         # Edmundson needs word lists; the title's words are the natural bonus.
         summarizer.null_words = stops
@@ -102,6 +149,10 @@ def summarize(
     cap = MAX_SENTENCES.get(algorithm, MAX_GRAPH_SENTENCES)
     if len(sentences) > cap:
         sentences = _prefilter(sentences, cap)
+    from bot.nlp.summarize.document import build_document
+
     document, back = build_document(sentences, language, title)
-    chosen = _make(algorithm, language, title)(document, count)
+    summarizer = _make(algorithm, language, title)  # sumy, nltk and numpy are loaded now
+    with _one_blas_thread():
+        chosen = summarizer(document, count)
     return sorted((back[id(s)] for s in chosen), key=lambda s: s.index)
