@@ -17,14 +17,12 @@ import math
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import (
-    BindParameter,
     Engine,
-    Select,
     Table,
     TextClause,
     bindparam,
@@ -45,7 +43,6 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.errors import NewsbriefError
 from bot.models import ArticleStatus
-from bot.nlp.lexicon import word_pattern, words
 from bot.store.ledger import DeliveryKeys
 from bot.store.migrate import migrate
 from bot.store.outbox import DigestOutbox
@@ -54,9 +51,7 @@ from bot.store.records import (
     FeedState,
     StoreCounts,
     StoredArticle,
-    StoredQuote,
     StoryHit,
-    StorySource,
     UpsertOutcome,
 )
 from bot.store.retry import retry_busy
@@ -64,12 +59,13 @@ from bot.store.schema import (
     Article,
     ArticleKey,
     ArticleSignature,
-    ArticleSource,
     Cluster,
     Feed,
     FetchFailure,
     UTCDateTime,
 )
+from bot.store.scope import readable
+from bot.store.search import StorySearch
 from bot.store.similarity import (
     KEY_BAND,
     KEY_ENTITY,
@@ -83,6 +79,7 @@ from bot.store.similarity import (
 from bot.store.sources import BoxSource, FeedSources, Via
 from bot.store.story_locks import lock_story
 from bot.store.threads import ThreadMemory
+from bot.store.times import as_utc, ts_param, utcnow
 from bot.urls import canonical_url
 
 CLUSTER_WINDOW = timedelta(hours=48)  # either side of published: a story's news cycle
@@ -91,52 +88,12 @@ KEY_SCAN = 12  # postings read per lookup key on each side of an article's time
 _KEYS_PER_QUERY = 100  # keys per UNION ALL (SQLite allows 500 compound terms)
 GROUP_SIZE = 100  # members from which a cluster is an "items like these" group
 GROUP_BANDS = 4  # of the 16 MinHash bands: a copy beyond doubt (see Store._group)
-HALF_LIFE_H = 24.0  # recency: a day-old story needs twice the relevance of a fresh one
-_DECAY = math.log(2) / HALF_LIFE_H
-# Beyond a month, age no longer orders stories, relevance does: uncapped, the decay of a
-# years-old story (``/brief canada 9000d``) underflowed to 0 for every match, and the
-# ranking fell back to publication time, a passing mention above the headline's story.
-MAX_AGE_H = 30 * 24.0  # 2^-30 of a fresh story's weight: no relevance ratio reaches it
-TITLE_WEIGHT = 3.0  # bm25 column weight of the title against the text (1.0)
-SIZE_BONUS = 0.2  # x (1 + 0.2 ln(outlets)): a story many outlets carry ranks higher
-PREFIX_MIN = 4  # query words this long also match as prefixes ("korea" -> "korean")
-
-# PostgreSQL's english stop list, dropped from queries on both databases so that
-# they agree ("the fed" searches "fed"); a topic of stop words only finds nothing.
-SEARCH_STOPWORDS = words("search_stop_words")
-_QUERY_WORD = word_pattern("")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def content_hash(title: str | None, text: str | None) -> str:
     """Hash of what a reader sees; whitespace-only changes are not edits."""
     norm = " ".join((title or "").split()) + "\n" + " ".join((text or "").split())
     return hashlib.sha256(norm.encode()).hexdigest()
-
-
-def query_terms(topic: str) -> list[tuple[str, bool]]:
-    """User words -> (term, is_prefix); only letters and digits ever reach the query."""
-    out: list[tuple[str, bool]] = []
-    for word in _QUERY_WORD.findall(topic.lower()):
-        if len(word) < 2 or word in SEARCH_STOPWORDS or any(w == word for w, _ in out):
-            continue
-        out.append((word, len(word) >= PREFIX_MIN))
-    return out[:12]
-
-
-def fts5_query(terms: Sequence[tuple[str, bool]]) -> str:
-    return " AND ".join(f'"{t}"*' if prefix else f'"{t}"' for t, prefix in terms)
-
-
-def tsquery(terms: Sequence[tuple[str, bool]]) -> str:
-    return " & ".join(f"{t}:*" if prefix else t for t, prefix in terms)
 
 
 def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
@@ -185,18 +142,6 @@ def _check_fts5(engine: Engine) -> None:
             ) from exc
 
 
-def _best_quote(analysis: dict[str, Any] | None) -> StoredQuote | None:
-    quotes = [q for q in (analysis or {}).get("quotes", []) if q.get("text")]
-    if not quotes:
-        return None
-    q = next((q for q in quotes if q.get("speaker")), quotes[0])
-    return StoredQuote(text=str(q["text"]), speaker=q.get("speaker"))
-
-
-def _summary(analysis: dict[str, Any] | None) -> tuple[str, ...]:
-    return tuple(str(s["text"]) for s in (analysis or {}).get("summary", []) if s.get("text"))
-
-
 @dataclass(frozen=True, slots=True)
 class _Placed:
     """Where a new article goes: its fingerprint and its cluster."""
@@ -225,6 +170,7 @@ class Store:
         self.sources = FeedSources(session, box)
         self.threads = ThreadMemory(session, self.articles)
         self.outbox = DigestOutbox(session)
+        self.stories = StorySearch(session, self.dialect, self.sources.visible)
         self.deliveries = DeliveryKeys(session)  # Slack deliveries handled once
 
     @classmethod
@@ -280,7 +226,7 @@ class Store:
         outcome, the article is linked to ``item.feed_id`` (None: the operator's "stored
         directly" source), so that it is seen wherever that source is read.
         """
-        now = _utc(now or utcnow())
+        now = as_utc(now or utcnow())
         if item.status == "ok":
             fingerprint(item.title, item.text)  # computed (and kept) before the write lock
         return retry_busy(lambda: self._upsert_once(item, now), "storing an article")
@@ -339,7 +285,7 @@ class Store:
                 return UpsertOutcome("duplicate", twin.id, twin.cluster_id)
 
         # A date in the future (a feed's time-zone slip) would top every brief: clamp.
-        published = min(_utc(item.published), now) if item.published else now
+        published = min(as_utc(item.published), now) if item.published else now
         # Clustered before the row is written, so that it is written once, cluster and all
         # (on PostgreSQL an UPDATE would also recompute its search vectors).
         placed = (
@@ -593,10 +539,11 @@ class Store:
             .limit(1)
         ).one()
         cluster.size = int(n)
-        cluster.first_seen, cluster.last_seen = _utc(first), _utc(last)
+        cluster.first_seen, cluster.last_seen = as_utc(first), as_utc(last)
         cluster.headline = earliest.title or earliest.url
 
     # ----------------------------------------------------------------- search
+    # Ranked stories live in ``self.stories``; these are the brief side's short names.
 
     def search(
         self,
@@ -607,104 +554,8 @@ class Store:
         now: datetime | None = None,
         workspace: str | None = None,
     ) -> list[StoryHit]:
-        """Stories about ``topic`` published since ``since``, best first, one per cluster.
-
-        Every word must match (AND), stemmed (english/porter) and, from PREFIX_MIN
-        letters, as a prefix: "korea" finds "South Korean" and "North Korea",
-        "elect" finds "elections". Only letters and digits of the topic reach the
-        query, so any user string is safe; one with no searchable word finds
-        nothing. Score: relevance (bm25 / ts_rank_cd, title weighted up) times a
-        24 h half-life recency decay, times a small bonus for stories many outlets
-        carry. With ``workspace``, only articles of the sources it may read count, and a
-        story lists only those among its sources.
-        """
-        terms = query_terms(topic)
-        if not terms or limit <= 0:
-            return []
-        now = _utc(now or utcnow())
-        since = _utc(since)
-        page = max(limit * 8, 40)
-        picks: dict[int, tuple[int, float]] = {}  # cluster -> (representative, score)
-        with Session(self.engine) as s:
-            feeds = self._visible(s, workspace)
-            if feeds == []:
-                return []
-            for offset in range(0, page * 4, page):
-                rows = self._ranked(s, terms, since, now, page, offset, feeds)
-                for article_id, cluster_id, score in rows:
-                    if cluster_id not in picks:
-                        picks[cluster_id] = (article_id, score)
-                if len(picks) >= limit or len(rows) < page:
-                    break
-            return self._hits(s, picks, limit, feeds=feeds)
-
-    def _visible(self, s: Session, workspace: str | None) -> list[int] | None:
-        """The source ids ``workspace`` may read; None: no restriction (the operator)."""
-        return None if workspace is None else self.sources.visible(s, workspace)
-
-    def _ranked(
-        self,
-        s: Session,
-        terms: Sequence[tuple[str, bool]],
-        since: datetime,
-        now: datetime,
-        page: int,
-        offset: int,
-        feeds: list[int] | None,
-    ) -> list[tuple[int, int, float]]:
-        params: dict[str, Any] = {
-            "since": since,
-            "decay": _DECAY,
-            "max_age": MAX_AGE_H,
-            "page": page,
-            "offset": offset,
-        }
-        scope = ""
-        if feeds is not None:
-            scope = _SCOPE_SQL
-            params["feeds"] = feeds
-        if self.dialect == "sqlite":
-            params["q"] = fts5_query(terms)
-            params["now_jd"] = now.timestamp() / 86400.0 + 2440587.5
-            sql = f"""
-                SELECT a.id, a.cluster_id,
-                       -bm25(articles_fts, {TITLE_WEIGHT}, 1.0)
-                       * exp(-:decay * min(:max_age,
-                             max(0.0, (:now_jd - julianday(a.published)) * 24.0)))
-                       AS score
-                FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-                WHERE articles_fts MATCH :q AND a.published >= :since
-                  AND a.status = 'ok' AND a.cluster_id IS NOT NULL {scope}
-                ORDER BY score DESC, a.published DESC, a.id DESC
-                LIMIT :page OFFSET :offset"""
-        else:
-            # The GIN index must drive. Filtering the rows of any other index scan
-            # with @@ decompresses each row's whole tsvector, and the planner thinks
-            # @@ is cheap, so it happily picks the published or cluster_id index for
-            # a frequent word (0.5 s at 100k). Hence: every other condition is made
-            # non-indexable (``+ interval '0 s'``, ``+ 0``) and seq scans are off for
-            # this transaction, which leaves the GIN bitmap scan as the only plan.
-            # Rank reads the small inline ``search_lead`` vector, plus a floor so
-            # that articles matching only deep in the text still rank, by recency.
-            s.execute(text("SET LOCAL enable_seqscan = off"))
-            params["q"] = tsquery(terms)
-            params["now"] = now
-            sql = f"""
-                SELECT a.id, a.cluster_id,
-                       (ts_rank(a.search_lead, q, 1) + 0.01)
-                       * exp(-:decay * least(:max_age, greatest(0.0,
-                             extract(epoch FROM (:now - a.published))::float8 / 3600.0)))
-                       AS score
-                FROM articles a, to_tsquery('english', :q) AS q
-                WHERE a.search @@ q
-                  AND a.published + interval '0 s' >= :since
-                  AND a.status = 'ok' AND a.cluster_id + 0 IS NOT NULL {scope}
-                ORDER BY score DESC, a.published DESC, a.id DESC
-                LIMIT :page OFFSET :offset"""
-        stmt = text(sql).bindparams(*[_ts_param(n) for n in ("since", "now") if n in params])
-        if feeds is not None:
-            stmt = stmt.bindparams(bindparam("feeds", expanding=True))
-        return [(int(r[0]), int(r[1]), float(r[2])) for r in s.execute(stmt, params)]
+        """Stories about ``topic`` since ``since``, best first (``StorySearch.search``)."""
+        return self.stories.search(topic, since=since, limit=limit, now=now, workspace=workspace)
 
     def recent(
         self,
@@ -714,146 +565,8 @@ class Store:
         now: datetime | None = None,
         workspace: str | None = None,
     ) -> list[StoryHit]:
-        """Top stories overall since ``since``: what a brief shows when a topic has none.
-
-        Ranked by how many outlets carry a story and how recent its latest report is,
-        counting (with ``workspace``) only the articles that workspace may read.
-        """
-        if limit <= 0:
-            return []
-        now = _utc(now or utcnow())
-        since = _utc(since)
-        with Session(self.engine) as s:
-            feeds = self._visible(s, workspace)
-            if feeds == []:
-                return []
-            if feeds is None:
-                ranked = self._top_clusters(s, since, now, limit, 0)
-            else:
-                ranked = self._top_visible_clusters(s, since, now, limit, feeds)
-            picks: dict[int, tuple[int, float]] = {}
-            for cluster_id, score in ranked:
-                rep = s.scalar(
-                    _readable(select(Article.id), feeds)
-                    .where(Article.cluster_id == cluster_id)
-                    .order_by(Article.published.desc(), Article.id.desc())
-                    .limit(1)
-                )
-                if rep is not None:
-                    picks[cluster_id] = (rep, score)
-            return self._hits(s, picks, limit, size_bonus=False, feeds=feeds)
-
-    def _top_clusters(
-        self, s: Session, since: datetime, now: datetime, limit: int, offset: int
-    ) -> list[tuple[int, float]]:
-        """Clusters by size and recency (every member counted), best first."""
-        hours = (
-            "(:now_jd - julianday(c.last_seen)) * 24.0"
-            if self.dialect == "sqlite"
-            else "extract(epoch FROM (:now - c.last_seen))::float8 / 3600.0"
-        )
-        greatest = "max" if self.dialect == "sqlite" else "greatest"
-        stmt = text(
-            f"""SELECT c.id,
-                   (1.0 + {SIZE_BONUS} * ln(c.size)) * exp(-:decay * {greatest}(0.0, {hours}))
-                   AS score
-                FROM clusters c WHERE c.last_seen >= :since
-                ORDER BY score DESC, c.last_seen DESC, c.id DESC LIMIT :limit OFFSET :offset"""
-        ).bindparams(_ts_param("since"), *([_ts_param("now")] if self.dialect != "sqlite" else []))
-        rows = s.execute(
-            stmt,
-            {
-                "since": since,
-                "now": now,
-                "now_jd": now.timestamp() / 86400.0 + 2440587.5,
-                "decay": _DECAY,
-                "limit": limit,
-                "offset": offset,
-            },
-        )
-        return [(int(cid), float(score)) for cid, score in rows]
-
-    def _top_visible_clusters(
-        self, s: Session, since: datetime, now: datetime, limit: int, feeds: list[int]
-    ) -> list[tuple[int, float]]:
-        """``_top_clusters`` scored over the members of ``feeds`` only.
-
-        A cluster's score over every member bounds its score over some of them (fewer
-        outlets, a latest report no later), so clusters are read best first, in pages
-        that double, until the next page's bound is below the ``limit``-th score found.
-        """
-        best: list[tuple[float, datetime, int]] = []
-        offset, page = 0, max(limit * 20, 100)  # one sort of the window usually settles it
-        while True:
-            rows = self._top_clusters(s, since, now, page, offset)
-            counts = s.execute(
-                _readable(
-                    select(Article.cluster_id, func.count(), func.max(Article.published)), feeds
-                )
-                .where(Article.cluster_id.in_([cid for cid, _ in rows]))
-                .group_by(Article.cluster_id)
-            )
-            for cid, n, last in counts:
-                last = _utc(last) if isinstance(last, datetime) else _utc(_parse_ts(last))
-                if cid is None or last < since:
-                    continue
-                hours = max(0.0, (now - last).total_seconds() / 3600.0)
-                score = (1.0 + SIZE_BONUS * math.log(n)) * math.exp(-_DECAY * hours)
-                best.append((score, last, int(cid)))
-            best = sorted(best, reverse=True)[:limit]
-            bound = rows[-1][1] if rows else 0.0
-            if len(rows) < page or (len(best) >= limit and bound < best[-1][0] * (1 - 1e-9)):
-                return [(cid, score) for score, _, cid in best]
-            offset, page = offset + page, page * 2
-
-    def _hits(
-        self,
-        s: Session,
-        picks: dict[int, tuple[int, float]],
-        limit: int,
-        *,
-        size_bonus: bool = True,
-        feeds: list[int] | None = None,
-    ) -> list[StoryHit]:
-        """StoryHits for chosen (cluster -> representative, score), best first; with
-        ``feeds``, a story's sources are only the articles of those sources."""
-        if not picks:
-            return []
-        members: dict[int, list[Article]] = {}
-        for art in s.scalars(
-            _readable(select(Article), feeds)
-            .where(Article.cluster_id.in_(list(picks)))
-            .order_by(Article.published, Article.id)
-        ):
-            assert art.cluster_id is not None
-            members.setdefault(art.cluster_id, []).append(art)
-        hits: list[StoryHit] = []
-        for cluster_id, (rep_id, score) in picks.items():
-            group = members.get(cluster_id, [])
-            rep = next((a for a in group if a.id == rep_id), None)
-            if rep is None:
-                continue
-            quote = _best_quote(rep.analysis)
-            if quote is None:
-                quote = next((q for a in group if (q := _best_quote(a.analysis)) is not None), None)
-            if size_bonus:
-                score *= 1.0 + SIZE_BONUS * math.log(len(group))
-            hits.append(
-                StoryHit(
-                    cluster_id=cluster_id,
-                    headline=rep.title or rep.url,
-                    article_id=rep.id,
-                    summary=_summary(rep.analysis),
-                    quote=quote,
-                    sources=tuple(
-                        StorySource(a.id, a.title, a.url, a.site, a.published) for a in group
-                    ),
-                    score=score,
-                    published=rep.published,
-                )
-            )
-        hits.sort(key=lambda h: (h.score, h.published, h.article_id), reverse=True)
-        return hits[:limit]
+        """Top stories overall since ``since`` (``StorySearch.recent``)."""
+        return self.stories.recent(since, limit, now=now, workspace=workspace)
 
     # ------------------------------------------------------------------ reads
 
@@ -866,8 +579,8 @@ class Store:
         """The readable ("ok") articles among ``ids``, in the order given; with
         ``workspace``, only those of the sources it may read."""
         with Session(self.engine) as s:
-            feeds = self._visible(s, workspace)
-            rows = s.scalars(_readable(select(Article), feeds).where(Article.id.in_(ids))).all()
+            feeds = None if workspace is None else self.sources.visible(s, workspace)
+            rows = s.scalars(readable(select(Article), feeds).where(Article.id.in_(ids))).all()
             by_id = {a.id: _stored(a) for a in rows}
         return [by_id[i] for i in ids if i in by_id]
 
@@ -925,7 +638,7 @@ class Store:
 
     def due_feeds(self, now: datetime | None = None) -> list[FeedState]:
         """Feeds and lists never polled or whose next poll time has come, most overdue first."""
-        return self.sources.due(_utc(now or utcnow()))
+        return self.sources.due(as_utc(now or utcnow()))
 
     def link_article(self, article_id: int, feed_id: int | None) -> None:
         """Article ``article_id`` (stored already) also came through source ``feed_id``."""
@@ -946,7 +659,7 @@ class Store:
         Pages that were fetched but hold no article are stored as articles with
         status "no_article" instead (never summarised, never searched).
         """
-        now = _utc(now or utcnow())
+        now = as_utc(now or utcnow())
         return retry_busy(
             lambda: self._record_failure_once(url, feed_id, reason, now), "recording a failure"
         )
@@ -989,15 +702,6 @@ class Store:
                 )
             )
             return int(n or 0)
-
-
-def _ts_param(name: str) -> BindParameter[datetime]:
-    return bindparam(name, type_=UTCDateTime())
-
-
-def _parse_ts(value: object) -> datetime:
-    """A timestamp an aggregate returned as text (SQLite's max() loses the column type)."""
-    return datetime.fromisoformat(str(value))
 
 
 # Clustering's statements, built once: it runs them for every article stored.
@@ -1052,27 +756,7 @@ def _postings_sql(n: int) -> TextClause:
         f"SELECT article_id, kind, count(*) FROM ({' UNION ALL '.join(parts)}) AS postings "
         "GROUP BY article_id, kind"
     )
-    return text(sql).bindparams(*map(_ts_param, ("lo", "at", "hi")))
-
-
-# An article is seen through a source someone may read: the raw-SQL form (alias ``a``,
-# expanding parameter ``feeds``) and the ORM one.
-_SCOPE_SQL = """AND EXISTS (SELECT 1 FROM article_sources src
-                             WHERE src.article_id = a.id AND src.feed_id IN :feeds)"""
-
-
-_Rows = TypeVar("_Rows", bound="Select[*tuple[Any, ...]]")
-
-
-def _readable(stmt: _Rows, feeds: list[int] | None) -> _Rows:
-    """``stmt`` over articles, narrowed to "ok" ones and, with ``feeds``, to those sources."""
-    stmt = stmt.where(Article.status == "ok")
-    if feeds is None:
-        return stmt
-    seen = select(ArticleSource.article_id).where(
-        ArticleSource.article_id == Article.id, ArticleSource.feed_id.in_(feeds)
-    )
-    return stmt.where(seen.exists())
+    return text(sql).bindparams(*map(ts_param, ("lo", "at", "hi")))
 
 
 def _stored(a: Article) -> StoredArticle:
