@@ -172,6 +172,13 @@ class NewsbriefApp:
             holder=self.holder,
             clock=self.clock,
         )
+        # A feed failing for a day: its workspaces' managers are told once (leader duty).
+        from bot.feed_alerts import FeedAlerts
+
+        alerts = FeedAlerts(
+            self.store, self.ops.leases, {p.name: p for p in self.running}, clock=self.clock
+        )
+        self.ops.leader.duties.append(alerts.duty())
         feeds = self.conversation.commands.get("feeds")
         if isinstance(feeds, CommandGroup):  # a manager's /feeds resumes paused digests too
             self.conversation.commands["feeds"] = ResumingCommands(feeds, digest_commands)

@@ -364,6 +364,18 @@ class DiscordPlatform:
         for message in render(post, heading=heading):
             await self.sender.send(target, message, where="this thread")
 
+    async def message_user(self, user_id: str, workspace: str | None, post: Post) -> None:
+        """A direct message (bot.feed_alerts): Discord's DM channel with ``user_id``."""
+        await self.login()
+        dm = await self.client.http.start_private_message(int(user_id))
+        target = self.client.get_partial_messageable(int(dm["id"]))
+        for message in render(post):
+            await target.send(
+                content=message.content or None,
+                embeds=list(message.embeds),
+                allowed_mentions=NO_MENTIONS,
+            )
+
     async def find_post(self, channel: ChannelRef, key: str) -> ThreadRef | None:
         await self.login()
         me = self.client.user

@@ -129,6 +129,11 @@ class FeedState:
     consecutive_failures: int = 0
     last_error: str | None = None
     last_status: int | None = None  # HTTP status of the last poll
+    # Set by the store from ``consecutive_failures`` (a save ignores what is given here):
+    # the poll time of the first failure after a success, and when it was reported
+    # (derived, like ``id``: not part of a state's equality).
+    failing_since: datetime | None = field(default=None, compare=False)
+    failure_reported_at: datetime | None = field(default=None, compare=False)
 
     @property
     def shown(self) -> str:

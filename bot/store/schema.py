@@ -102,6 +102,10 @@ class Feed(Base):
     # Migration 0007 (bot/store/feed_claims.py): the instance polling it now, and until when.
     lease_holder: Mapped[str | None] = mapped_column(Text)
     lease_until: Mapped[datetime | None]
+    # Migration 0010 (bot/feed_alerts.py): failing since this poll, and when that was
+    # reported to the workspaces reading it (once per run of failures).
+    failing_since: Mapped[datetime | None]
+    failure_reported_at: Mapped[datetime | None]
 
 
 class FeedOwner(Base):

@@ -23,10 +23,10 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -107,6 +107,17 @@ class Via:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _failure_run(row: Feed, state: FeedState) -> None:
+    """Where a run of failures starts and ends (for ``bot.feed_alerts``), kept by the
+    store from the poll's ``consecutive_failures`` so every poller gets it for free: the
+    first failure after a success starts it at its poll time; a success ends it, and
+    forgets that it was reported, so a later failure is a new report."""
+    if state.consecutive_failures <= 0:
+        row.failing_since = row.failure_reported_at = None
+    elif row.failing_since is None:
+        row.failing_since = state.last_polled or _utcnow()
 
 
 class FeedSources:
@@ -203,6 +214,53 @@ class FeedSources:
         listed = select(FeedListing.feed_id).where(FeedListing.list_id.in_(owned))
         return sorted(set(s.scalars(owned)) | set(s.scalars(listed)))
 
+    # ------------------------------------------------------------ failing feeds
+    def failing(self, before: datetime, limit: int = 100) -> list[FeedState]:
+        """Polled sources failing since ``before`` or earlier and not reported yet."""
+        with self._session() as s:
+            rows = s.scalars(
+                select(Feed)
+                .where(Feed.kind.in_(POLLED_KINDS), Feed.consecutive_failures > 0)
+                .where(Feed.failing_since <= before, Feed.failure_reported_at.is_(None))
+                .order_by(Feed.failing_since, Feed.id)
+                .limit(limit)
+            )
+            return [self._state(f) for f in rows]
+
+    def readers(self, feed_id: int) -> list[tuple[str, str | None]]:
+        """(workspace, who added it) for each reader of ``feed_id``, one row per workspace:
+        its own owner row first, else the first list of its own that names the feed."""
+        with self._session() as s:
+            own = s.execute(
+                select(FeedOwner.workspace, FeedOwner.added_by, FeedOwner.added_at)
+                .where(FeedOwner.feed_id == feed_id)
+                .order_by(FeedOwner.added_at)
+            ).all()
+            via_lists = s.execute(
+                select(FeedOwner.workspace, FeedOwner.added_by, FeedOwner.added_at)
+                .join(FeedListing, FeedListing.list_id == FeedOwner.feed_id)
+                .where(FeedListing.feed_id == feed_id)
+                .order_by(FeedOwner.added_at)
+            ).all()
+        found: dict[str, str | None] = {}
+        for workspace, added_by, _ in [*own, *via_lists]:
+            found.setdefault(workspace, added_by)
+        return sorted(found.items())
+
+    @staticmethod
+    def mark_reported(s: Session, feed_id: int, since: datetime, at: datetime | None) -> bool:
+        """In the caller's (fenced) transaction: this run of failures reported at ``at``
+        (None: not reported after all). True only for the one caller that changed it, and
+        only while the feed still fails since ``since`` (a success in between ends it)."""
+        reported = Feed.failure_reported_at
+        n = s.execute(
+            update(Feed)
+            .where(Feed.id == feed_id, Feed.failing_since == since)
+            .where(reported.is_(None) if at is not None else reported.is_not(None))
+            .values(failure_reported_at=at)
+        )
+        return bool(cast("CursorResult[Any]", n).rowcount)
+
     # ------------------------------------------------------------ writing
     def save(self, state: FeedState, via: Via | None = None) -> FeedState:
         """Insert or update the source of ``state`` (by id, else by URL) and its polling
@@ -223,6 +281,7 @@ class FeedSources:
                     row.poll_interval_s = state.poll_interval_s
                     row.consecutive_failures = state.consecutive_failures
                     row.last_error, row.last_status = state.last_error, state.last_status
+                    _failure_run(row, state)
                     s.flush()
                     if via is not None:
                         self._add_reader(s, row.id, via, created=created)
@@ -347,4 +406,6 @@ class FeedSources:
             consecutive_failures=f.consecutive_failures,
             last_error=f.last_error,
             last_status=f.last_status,
+            failing_since=f.failing_since,
+            failure_reported_at=f.failure_reported_at,
         )
