@@ -16,6 +16,7 @@ The confusion table counts wrong confident answers against wrong refusals.
 
 Run: python bench/answers_eval.py --set FOLLOWUPS_JSON --articles CNNDM_JSONL [-v] [--cli]
      [--misses PATH]   (every miss as JSON, for a diagnosis)
+     [--answers PATH]  (every answer as JSON, to diff two runs)
 """
 
 from __future__ import annotations
@@ -220,6 +221,9 @@ def main() -> None:
     parser.add_argument("--cli", action="store_true", help="run `newsbrief ask --batch`")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every miss")
     parser.add_argument("--misses", type=Path, help="write every miss as JSON Lines here")
+    parser.add_argument(
+        "--answers", type=Path, help="write every answer as JSON Lines here (to diff two runs)"
+    )
     args = parser.parse_args()
     data = json.loads(args.set.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix="answers-eval-") as tmp:
@@ -238,6 +242,11 @@ def main() -> None:
             print(f"\n[{c.id} {c.category} {c.kind or ''}] {o}: {c.question!r}")
             print(f"   want: {c.gold!r}")
             print(f"   got:  {(r.get('answer') or r.get('error') or '')[:300]!r}")
+    if args.answers:
+        with args.answers.open("w", encoding="utf-8") as fh:
+            for c, r, o in results:
+                row = {"id": c.id, "outcome": o, "confident": r.get("confident")}
+                fh.write(json.dumps(row | {"answer": r.get("answer")}) + "\n")
     if args.misses:
         with args.misses.open("w", encoding="utf-8") as fh:
             for c, r, o in misses:

@@ -22,6 +22,7 @@ Modules, low to high (each imports only those above it):
     people      who an article quotes or reports, and how it describes them
     referents   who "he" or "she" stands for (gender from gender-guesser's names)
     index       reading an article once (or taking its stored analysis), cached
+    thread      a thread's articles together (word frequencies, people), cached per thread
     subjects    who a question is about, by name or description
     question    the kind of question and what it wants
     evidence    whether a sentence has what that kind needs

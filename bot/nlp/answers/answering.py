@@ -14,6 +14,7 @@ from bot.nlp.answers.ranking import Asked, confident, corpus, pick, rank
 from bot.nlp.answers.referents import referent
 from bot.nlp.answers.subjects import main_speaker, recent_subject, resolve_subject
 from bot.nlp.answers.terms import normalise, stem_terms, term, tokens, variants
+from bot.nlp.answers.thread import Thread, thread_of
 from bot.nlp.answers.vocab import MEASURE_WORDS, QUESTION_WORDS
 from bot.nlp.answers.weights import WEIGHTS as W
 from bot.nlp.lexicon import stop_words
@@ -36,19 +37,20 @@ def answer(
     if not question or not articles:
         return unsure("Ask me a question about the articles in this thread.", links)
     norm = normalise(question)
-    indexes = [index_article(a) for a in articles]
+    thread = thread_of([index_article(a) for a in articles])
+    indexes = thread.indexes
     q = analyze_question(norm)
-    if _off_topic(norm, indexes):
+    if _off_topic(norm, thread):
         return unsure(_NOT_ANSWERED, links, kind=q.kind)
     previous = history[-1] if history else None
     follow_up = bool(previous and FOLLOW_UP.search(norm))
-    subjects, pronoun_who = _subjects(q, history, indexes)
+    subjects, pronoun_who = _subjects(q, history, thread)
     terms = _question_terms(norm, q, pronoun_who and bool(subjects), bool(subjects))
     if follow_up and previous:
         subjects = _follow_up(previous, q, subjects, terms)
     # "he" or "she": the person the answer is about, for the next follow-up. Not words to
     # match, nor whose sentences count: those favour any sentence naming them.
-    who = referent(norm, history, indexes, follow_up) if not pronoun_who else None
+    who = referent(norm, history, thread.persons, follow_up) if not pronoun_who else None
     subject = subjects[0] if len(subjects) == 1 else None
     measures = _measures(q, terms)
     if q.kind == "how_many" and q.focus and q.focus not in terms:
@@ -56,11 +58,11 @@ def answer(
     asked = Asked(q, terms, measures, subjects, follow_up, _answered(previous))
     # In a digest thread, only the stories the question is about answer it (and
     # weigh its words): a look-alike sentence from another story is not an answer.
-    focus = focus_articles(terms, articles, indexes, subjects, previous if follow_up else None)
+    focus = focus_articles(terms, articles, thread, subjects, previous if follow_up else None)
     flat = [(idx, i) for idx in indexes if id(idx) in focus for i in range(len(idx.sentences))]
     if not flat:
         return unsure("Those articles have no text I can search.", links)
-    found = corpus(asked, indexes, flat)
+    found = corpus(asked, thread, flat)
     ranked = rank(asked, found)
     if not confident(asked, found, ranked):
         return unsure(_NOT_ANSWERED, links, kind=q.kind, subject=subject or who)
@@ -68,7 +70,7 @@ def answer(
     return _compose(asked, flat, picked, ranked[0][3], subject or who)
 
 
-def _off_topic(norm: str, indexes: Sequence[Indexed]) -> bool:
+def _off_topic(norm: str, thread: Thread) -> bool:
     """A question naming things (capitalised, past its first word) none of the articles
     use: "who is the president of France?" under a brief on Korea."""
     stops = stop_words("english")
@@ -79,25 +81,23 @@ def _off_topic(norm: str, indexes: Sequence[Indexed]) -> bool:
     ]
     if not named:
         return False
-    vocab = frozenset().union(*(idx.vocab for idx in indexes))
+    vocab = thread.vocab
     return not any(v in vocab for t in named for v, _ in variants(t))
 
 
-def _subjects(
-    q: Question, history: Sequence[Turn], indexes: Sequence[Indexed]
-) -> tuple[tuple[str, ...], bool]:
+def _subjects(q: Question, history: Sequence[Turn], thread: Thread) -> tuple[tuple[str, ...], bool]:
     """The people the question is about, and whether it named them by a pronoun."""
     who = q.who
     if who and PRONOUN_SUBJECT.match(who.strip()):
-        recent = recent_subject(history) or main_speaker(indexes)
+        recent = recent_subject(history) or main_speaker(thread.speakers)
         return ((recent,) if recent else ()), True
     if not who:
         return (), False
-    subjects = resolve_subject(who, indexes)
+    subjects = resolve_subject(who, thread.people)
     previous = history[-1] if history else None
     if not subjects and previous and FOLLOW_UP.search(who):
         # "their boss": describe with the previous question's words too.
-        subjects = resolve_subject(f"{who} {previous.question}", indexes)
+        subjects = resolve_subject(f"{who} {previous.question}", thread.people)
     return subjects, False
 
 

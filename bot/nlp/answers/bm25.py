@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping
 
 from bot.nlp.answers.terms import variants
 from bot.nlp.answers.weights import WEIGHTS as W
 
 
-def bm25_idf(query: dict[str, float], docs: Sequence[Counter[str]]) -> dict[str, float]:
-    """Inverse document frequency of every query term and paraphrase over ``docs``."""
-    n = len(docs)
-    df: Counter[str] = Counter()
+def bm25_idf(query: dict[str, float], df: Mapping[str, int], n: int) -> dict[str, float]:
+    """Inverse document frequency of every query term and paraphrase over ``n`` documents,
+    ``df`` of which use each term."""
     keys = {v for t in query for v, _ in variants(t)}
-    for d in docs:
-        df.update(d.keys() & keys)
+    df = {t: df.get(t, 0) for t in keys}
     return {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in keys}
 
 

@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from bot.nlp.answers.indexed import Indexed
 from bot.nlp.answers.models import SourceArticle, Turn
 from bot.nlp.answers.terms import stem_terms, variants
+from bot.nlp.answers.thread import Thread
 from bot.nlp.answers.weights import WEIGHTS as W
 
 
 def focus_articles(
     terms: dict[str, float],
     articles: Sequence[SourceArticle],
-    indexes: Sequence[Indexed],
+    thread: Thread,
     subjects: Sequence[str],
     previous: Turn | None,
 ) -> set[int]:
@@ -25,13 +26,14 @@ def focus_articles(
     to its story before its sentences compete with look-alikes from other stories.
     A person asked about, or the previous answer's article on a follow-up, counts too.
     """
+    indexes = thread.indexes
     everything = {id(idx) for idx in indexes}
     if len(indexes) < 2:
         return everything
     n = len(indexes)
     relevance: dict[int, float] = {}
     for article, idx in zip(articles, indexes, strict=True):
-        score = _relevance(terms, article, idx, indexes)
+        score = _relevance(terms, article, idx, thread)
         if subjects and any(p in idx.people for p in subjects):
             score += math.log(n + 1)
         if previous and any(s.article_id == idx.article.id for s in previous.answer.sentences):
@@ -44,17 +46,17 @@ def focus_articles(
 
 
 def _relevance(
-    terms: dict[str, float], article: SourceArticle, idx: Indexed, indexes: Sequence[Indexed]
+    terms: dict[str, float], article: SourceArticle, idx: Indexed, thread: Thread
 ) -> float:
     """How much the question's words single out this article among the thread's."""
-    n = len(indexes)
+    n = len(thread.indexes)
     lead = idx.lead | stem_terms(article.title or "").keys()
     score = 0.0
     for t, qw in terms.items():
         best = 0.0
         for v, vw in variants(t):
             if v in idx.vocab:
-                df = sum(v in other.vocab for other in indexes)
+                df = thread.article_df[v]
                 about = W.focus_lead if v in lead else 1.0  # what the story is about
                 best = max(best, about * vw * math.log((n + 1) / df))
         score += min(qw, 1.0) * best

@@ -11,7 +11,8 @@ from bot.nlp.answers.indexed import Indexed
 from bot.nlp.answers.models import SourceArticle
 from bot.nlp.answers.people import find_people
 from bot.nlp.answers.referents import people_named
-from bot.nlp.answers.terms import stem_terms
+from bot.nlp.answers.terms import clear_text_caches, stem_terms
+from bot.nlp.answers.thread import clear_thread_cache
 from bot.nlp.answers.weights import WEIGHTS as W
 from bot.nlp.quotes import extract_quotes
 from bot.nlp.text.article import article_sentences
@@ -27,8 +28,11 @@ def index_article(article: SourceArticle) -> Indexed:
 
 
 def clear_index_cache() -> None:
-    """Forget every article read so far (a cold start, for benchmarks)."""
+    """Forget every article read so far (a cold start, for benchmarks): their indexes and
+    the tokens and terms of their sentences. Word-level caches (a word's lemma) stay."""
     _index_cached.cache_clear()
+    clear_text_caches()
+    clear_thread_cache()
 
 
 @lru_cache(maxsize=512)

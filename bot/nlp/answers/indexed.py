@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.models import Quote, Sentence
 from bot.nlp.answers.models import SourceArticle
-from bot.nlp.answers.terms import stem_terms
+from bot.nlp.answers.terms import search_terms
 
 
 @dataclass(slots=True)
@@ -22,7 +22,7 @@ class Person:
         return self.name.split()[-1]
 
     def describe(self, text: str, weight: float) -> None:
-        for t in stem_terms(text):
+        for t in search_terms(text):
             if self.desc.get(t, 0.0) < weight:
                 self.desc[t] = weight
 

@@ -14,7 +14,7 @@ from bot.nlp.answers.patterns import (
     SPEECH,
     VERB_THEN_NAME,
 )
-from bot.nlp.answers.terms import stem_terms
+from bot.nlp.answers.terms import search_terms
 from bot.nlp.answers.vocab import CHAT
 from bot.nlp.answers.weights import WEIGHTS as W
 from bot.nlp.lexicon import stop_words
@@ -37,22 +37,23 @@ def find_people(idx: Indexed) -> None:
         for name in who:
             idx.names[i].add(name)
             idx.terms[i] = idx.terms[i] + Counter(
-                {t: 1 for t in stem_terms(name) if t not in idx.terms[i]}
+                {t: 1 for t in search_terms(name) if t not in idx.terms[i]}
             )
 
 
 def _reported_speech(idx: Indexed) -> list[tuple[int, str]]:
     """(sentence, name) of every "Maas said" / "said Lim Wei" in the article."""
+    raw = [
+        (i, m.group("name"))
+        for i, s in enumerate(idx.sentences)
+        if SPEECH.search(s.text)  # both patterns hold a verb of saying: only where one is
+        for pattern in (NAME_THEN_VERB, VERB_THEN_NAME)
+        for m in pattern.finditer(s.text)
+    ]
     found: list[tuple[int, str]] = []
     for _round in range(2):  # full names first, then surnames alone ("Maas said")
         surnames = {p.surname for p in idx.people.values()} | {n.split()[-1] for _, n in found}
-        found = []
-        for i, s in enumerate(idx.sentences):
-            for pattern in (NAME_THEN_VERB, VERB_THEN_NAME):
-                for m in pattern.finditer(s.text):
-                    name = _clean_name(m.group("name"), surnames)
-                    if name:
-                        found.append((i, name))
+        found = [(i, name) for i, r in raw if (name := _clean_name(r, surnames))]
     return found
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.nlp.answers.bm25 import bm25_idf, concept_idf, concepts
 from bot.nlp.answers.evidence import answer_spans, evidence
 from bot.nlp.answers.indexed import Indexed
 from bot.nlp.answers.question import Question
+from bot.nlp.answers.terms import variants
+from bot.nlp.answers.thread import Thread
 from bot.nlp.answers.weights import WEIGHTS as W
 
 Ranked = tuple[float, float, float, int]  # score, coverage, evidence, position in the corpus
@@ -39,13 +40,12 @@ class Corpus:
     total: float  # their summed weight
 
 
-def corpus(asked: Asked, indexes: Sequence[Indexed], flat: list[tuple[Indexed, int]]) -> Corpus:
+def corpus(asked: Asked, thread: Thread, flat: list[tuple[Indexed, int]]) -> Corpus:
     """Word weights from the whole thread: a word every story uses says little."""
     terms, measures = asked.terms, asked.measures
-    every = [c for idx in indexes for c in idx.terms]
-    idf = bm25_idf(terms, every)
-    avg = sum(sum(d.values()) for d in every) / len(every)
-    absent = math.log(1 + (len(every) + 0.5) / 0.5)
+    idf = bm25_idf(terms, thread.df, thread.sentences)
+    avg = thread.avg
+    absent = math.log(1 + (thread.sentences + 0.5) / 0.5)
     weights = {t: concept_idf(t, idf, absent) for t in terms}
     weights.update(dict.fromkeys(measures, absent))
     # Coverage is of the question's own words; a bare "how much will that cost?"
@@ -68,10 +68,33 @@ def corpus(asked: Asked, indexes: Sequence[Indexed], flat: list[tuple[Indexed, i
 
 
 def rank(asked: Asked, corpus: Corpus) -> list[Ranked]:
-    """Every candidate sentence scored, best first (earlier first among equals)."""
-    ranked = [score_sentence(asked, corpus, n) for n in range(len(corpus.flat))]
+    """Every sentence that can score scored, best first (earlier first among equals)."""
+    ranked = [score_sentence(asked, corpus, n) for n in candidates(asked, corpus)]
     ranked.sort(key=lambda r: (r[0], -r[3]), reverse=True)
     return ranked
+
+
+def candidates(asked: Asked, corpus: Corpus) -> list[int]:
+    """The sentences whose score can be above 0: those using a question word (or after
+    one that does: its context), and those naming or reporting a person asked about.
+
+    Any other scores 0, and a 0 is never an answer, a rival (the default is 0) or a
+    second sentence; skipping them spares scoring every sentence of a 50-story thread.
+    A measure word ("the score") adds to any sentence with the evidence: all are read.
+    """
+    flat = corpus.flat
+    if asked.measures:
+        return list(range(len(flat)))
+    wanted = {v for t in asked.terms for v, _ in variants(t)}
+    people = set(asked.subjects)
+    return [
+        n
+        for n, (idx, i) in enumerate(flat)
+        if not wanted.isdisjoint(idx.terms[i])
+        or (i > 0 and not wanted.isdisjoint(idx.terms[i - 1]))
+        or (people and not people.isdisjoint(idx.names[i]))
+        or (people and not people.isdisjoint(idx.said.get(i, ())))
+    ]
 
 
 def score_sentence(asked: Asked, corpus: Corpus, n: int) -> Ranked:
@@ -127,6 +150,8 @@ def confident(asked: Asked, corpus: Corpus, ranked: list[Ranked]) -> bool:
     """Whether the best sentence covers the question well enough, with the evidence it
     needs, and stands out: when another sentence (not its neighbour) scores nearly as
     well, the articles do not single out an answer, and a guess is worse than the links."""
+    if not ranked:
+        return False
     score, coverage, found, n = ranked[0]
     exact = found >= W.exact_evidence and asked.question.kind not in {"other", "yesno"}
     needed = W.min_coverage_with_evidence if exact else W.min_coverage

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from bot.nlp.answers.indexed import Indexed
@@ -34,6 +34,7 @@ def _detector() -> Any:
     return gender.Detector(case_sensitive=False)
 
 
+@lru_cache(maxsize=65536)
 def gender_of(name: str) -> str | None:
     """ "male", "female", or None when the first name does not tell."""
     first = name.split()[0].strip(".")
@@ -67,26 +68,23 @@ def people_named(idx: Indexed) -> Counter[str]:
             if len(words) >= 2:
                 full.setdefault(words[-1], " ".join(words[:4]))
     counts: Counter[str] = Counter()
-    for s in idx.sentences:
-        seen = set(tokens(s.text))
-        for surname, name in full.items():
-            if surname in seen:
-                counts[name] += 1
+    if full:
+        for s in idx.sentences:
+            for surname in full.keys() & set(tokens(s.text)):
+                counts[full[surname]] += 1
     for p in idx.people:
         counts[p] += 1
     return counts
 
 
-def main_person(indexes: Sequence[Indexed], gender: str | None) -> str | None:
-    """The person the articles name most often (of that gender, when it is known)."""
-    counts: Counter[str] = Counter()
-    for idx in indexes:
-        counts.update(idx.persons)
+def main_person(counts: Counter[str], gender: str | None) -> str | None:
+    """The person the articles name most often (``counts``: full names by sentences
+    naming them), of that gender when it is known."""
     fits = [n for n in counts if gender_of(n) == gender and counts[n] >= 2]
     return min(fits, key=lambda n: (-counts[n], n)) if fits else None
 
 
-def answer_names(previous: Turn, indexes: Sequence[Indexed]) -> list[str]:
+def answer_names(previous: Turn) -> list[str]:
     """Names the previous answer gave that its question did not ask about, in order."""
     asked = {w.lower() for w in tokens(previous.question)}
     stops = stop_words("english")
@@ -104,17 +102,18 @@ def answer_names(previous: Turn, indexes: Sequence[Indexed]) -> list[str]:
 
 
 def referent(
-    question: str, history: Sequence[Turn], indexes: Sequence[Indexed], follow_up: bool
+    question: str, history: Sequence[Turn], persons: Counter[str], follow_up: bool
 ) -> str | None:
-    """The person a "he" or "she" in the question means, or None."""
+    """The person a "he" or "she" in the question means, or None (``persons``: the
+    thread's full names by how often they are named)."""
     gender = pronoun_gender(question)
     if gender is None:
         return None
     previous = history[-1] if history and follow_up else None
     if previous is not None:
-        for name in answer_names(previous, indexes):
+        for name in answer_names(previous):
             if len(name.split()) >= 2 and gender_of(name) == gender:
                 return name
         if previous.answer.subject and gender_of(previous.answer.subject) in (gender, None):
             return previous.answer.subject
-    return main_person(indexes, gender)
+    return main_person(persons, gender)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from bot.nlp.answers.indexed import Indexed, Person
+from bot.nlp.answers.indexed import Person
 from bot.nlp.answers.models import Turn
 from bot.nlp.answers.terms import term, tokens, variants
 from bot.nlp.answers.vocab import NOT_NAMING, POSSESSIVE_PRONOUN
@@ -13,9 +13,9 @@ from bot.nlp.answers.weights import WEIGHTS as W
 from bot.nlp.lexicon import stop_words
 
 
-def resolve_subject(phrase: str, indexes: Sequence[Indexed]) -> tuple[str, ...]:
-    """Who the phrase means: one person by name, or those a description fits best."""
-    people = _all_people(indexes)
+def resolve_subject(phrase: str, people: Mapping[str, Person]) -> tuple[str, ...]:
+    """Who the phrase means (of the thread's ``people``): one person by name, or those a
+    description fits best."""
     phrase = phrase.strip(" ?.!,")
     named = _match_speaker(phrase, people)
     return (named,) if named else _describe_speaker(phrase, people)
@@ -26,25 +26,13 @@ def recent_subject(history: Sequence[Turn]) -> str | None:
     return next((t.answer.subject for t in reversed(history) if t.answer.subject), None)
 
 
-def main_speaker(indexes: Sequence[Indexed]) -> str | None:
-    """The person quoted most: who a bare "he" or "she" most likely means."""
-    counts = Counter(q.speaker for idx in indexes for q in idx.quotes if q.speaker)
+def main_speaker(counts: Counter[str]) -> str | None:
+    """The person quoted most (``counts``: quotes by speaker): who a bare "he" or "she"
+    most likely means."""
     return min(counts, key=lambda n: (-counts[n], n)) if counts else None
 
 
-def _all_people(indexes: Sequence[Indexed]) -> dict[str, Person]:
-    out: dict[str, Person] = {}
-    for idx in indexes:
-        for name, p in idx.people.items():
-            if name not in out:
-                out[name] = Person(name, dict(p.desc))
-            else:
-                for t, w in p.desc.items():
-                    out[name].desc[t] = max(out[name].desc.get(t, 0.0), w)
-    return out
-
-
-def _match_speaker(phrase: str, people: dict[str, Person]) -> str | None:
+def _match_speaker(phrase: str, people: Mapping[str, Person]) -> str | None:
     """A person named by the phrase: "Trump", "kim yo-jong", "mr reid"."""
     wanted = {t.lower() for t in tokens(phrase) if t.lower() not in POSSESSIVE_PRONOUN}
     wanted -= NOT_NAMING
@@ -59,7 +47,7 @@ def _match_speaker(phrase: str, people: dict[str, Person]) -> str | None:
     return best[2] if best else None
 
 
-def _describe_speaker(phrase: str, people: dict[str, Person]) -> tuple[str, ...]:
+def _describe_speaker(phrase: str, people: Mapping[str, Person]) -> tuple[str, ...]:
     """The person the articles describe with the phrase: "Kim's sister", "the crane operator".
 
     Each person carries the words around their mentions (the role before the

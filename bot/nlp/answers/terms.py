@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
+from collections.abc import Mapping
 from functools import lru_cache
 
 import simplemma
@@ -34,26 +34,58 @@ def normalise(text: str) -> str:
     return text
 
 
-def tokens(text: str) -> list[str]:
-    """Words without possessive endings; hyphenated compounds also yield their parts."""
+def tokens(text: str) -> tuple[str, ...]:
+    """Words without possessive endings; hyphenated compounds also yield their parts.
+
+    Cached: an article's sentences are tokenised by several readers (terms, people, names).
+    """
+    return _tokens(text)
+
+
+@lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for w in WORD.findall(text):
-        w = re.sub(r"['’]s$", "", w)
+        if w.endswith(_POSSESSIVE):
+            w = w[:-2]
         if "-" in w and not w[0].isdigit():
             out.extend(p for p in w.split("-") if p)
         else:
             out.append(w)
-    return out
+    return tuple(out)
+
+
+_POSSESSIVE = ("'s", "’s")
 
 
 def stem_terms(text: str, language: str = "english") -> Counter[str]:
     """The search terms of ``text``: no stop words, no short numbers."""
+    return Counter(_stem_terms(text, language))
+
+
+def search_terms(text: str) -> Mapping[str, int]:
+    """``stem_terms`` of English text, shared: read it, never change it."""
+    return _stem_terms(text, "english")
+
+
+@lru_cache(maxsize=65536)
+def _stem_terms(text: str, language: str) -> dict[str, int]:
+    """The terms of ``text`` with their counts, in order of first use (cached: an
+    article's sentences are read by several of its readers)."""
     stops = stop_words(language)
-    return Counter(
-        term(w, language)
-        for w in tokens(text)
-        if w.lower() not in stops and not (w.isdigit() and len(w) < W.min_number_digits)
-    )
+    out: dict[str, int] = {}
+    for w in tokens(text):
+        if w.lower() in stops or (w.isdigit() and len(w) < W.min_number_digits):
+            continue
+        t = term(w, language)
+        out[t] = out.get(t, 0) + 1
+    return out
+
+
+def clear_text_caches() -> None:
+    """Forget the tokens and terms of every text seen (their words' lemmas stay)."""
+    _tokens.cache_clear()
+    _stem_terms.cache_clear()
 
 
 @lru_cache(maxsize=65536)

@@ -1,0 +1,105 @@
+"""What a thread's articles are together, worked out once per thread and kept for its
+follow-ups: word frequencies over every sentence, every person, who is quoted most.
+
+A question in a 50-story digest thread reads all of that; building it anew for every
+question cost more than the answer itself. It is kept in a small LRU keyed by the
+thread's article indexes (themselves cached by article id, text and stored analysis), so
+an edited article or a changed thread builds a new one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.nlp.answers.indexed import Indexed, Person
+
+MAX_THREADS = 64  # threads kept; each holds only references to its cached article indexes
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """The articles of one thread, and what is known of them together."""
+
+    indexes: tuple[Indexed, ...]
+    sentences: int  # how many sentences the articles have
+    df: Counter[str]  # term -> how many of those sentences use it
+    length: int  # their summed length, in terms
+    vocab: frozenset[str]  # every term of every article
+    article_df: Counter[str]  # term -> how many articles use it
+    people: dict[str, Person]  # everyone quoted or reported, descriptions merged
+    persons: Counter[str]  # full names, by how many sentences name them
+    speakers: Counter[str]  # quoted people, by how many quotes
+
+    @property
+    def avg(self) -> float:
+        """Mean sentence length, in terms."""
+        return self.length / self.sentences if self.sentences else 0.0
+
+
+_cache: OrderedDict[tuple[int, ...], Thread] = OrderedDict()
+_lock = threading.Lock()
+
+
+def thread_of(indexes: Sequence[Indexed]) -> Thread:
+    """The thread of these article indexes: kept from an earlier question when it is
+    the same indexes (the same objects: an article read again is a new index)."""
+    key = tuple(id(idx) for idx in indexes)
+    with _lock:
+        found = _cache.get(key)
+        if found is not None and all(a is b for a, b in zip(found.indexes, indexes, strict=True)):
+            _cache.move_to_end(key)
+            return found
+    built = build_thread(indexes)
+    with _lock:
+        _cache[key] = built
+        _cache.move_to_end(key)
+        while len(_cache) > MAX_THREADS:
+            _cache.popitem(last=False)
+    return built
+
+
+def clear_thread_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def build_thread(indexes: Sequence[Indexed]) -> Thread:
+    """Everything a question reads across the thread, from its article indexes."""
+    df: Counter[str] = Counter()
+    article_df: Counter[str] = Counter()
+    persons: Counter[str] = Counter()
+    length = sentences = 0
+    for idx in indexes:
+        for c in idx.terms:
+            df.update(c.keys())
+            length += sum(c.values())
+        sentences += len(idx.terms)
+        article_df.update(idx.vocab)
+        persons.update(idx.persons)
+    return Thread(
+        indexes=tuple(indexes),
+        sentences=sentences,
+        df=df,
+        length=length,
+        vocab=frozenset(article_df),
+        article_df=article_df,
+        people=_all_people(indexes),
+        persons=persons,
+        speakers=Counter(q.speaker for idx in indexes for q in idx.quotes if q.speaker),
+    )
+
+
+def _all_people(indexes: Sequence[Indexed]) -> dict[str, Person]:
+    """Everyone the articles quote or report; one person's descriptions from every article."""
+    out: dict[str, Person] = {}
+    for idx in indexes:
+        for name, p in idx.people.items():
+            if name not in out:
+                out[name] = Person(name, dict(p.desc))
+            else:
+                for t, w in p.desc.items():
+                    out[name].desc[t] = max(out[name].desc.get(t, 0.0), w)
+    return out
