@@ -19,36 +19,36 @@ import logging
 import signal
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from sqlalchemy.engine import make_url
-
-from bot import metrics, redact
-from bot.chat.conversation import CommandGroup, Conversation
-from bot.chat.platform import AccessAware, Platform
-from bot.config import Settings
-from bot.models import Clock
-from bot.news.ingest import Ingester
-from bot.news.net import Fetcher
-from bot.operations import MeteredDelivery, Operations
-from bot.server import HttpServer
 from bot.store import Store
-from digests.delivery import default_holder
+
+if TYPE_CHECKING:  # imported where they are used: the CLI's commands that only open the
+    # store (brief, ask) import this module too, and need none of ingest, HTTP or chat
+    from bot.chat.platform import Platform
+    from bot.config import Settings
+    from bot.crypto import SecretBox
+    from bot.models import Clock
+    from bot.news.net import Fetcher
+    from bot.server import HttpServer
 
 log = logging.getLogger(__name__)
 
 
 def open_store(settings: Settings) -> Store:
-    from bot.crypto import SecretBox
+    def box() -> SecretBox:
+        from bot.crypto import SecretBox  # cryptography: only once a secret is read or kept
+
+        return SecretBox.from_settings(settings)
 
     # Feed URLs with credentials are encrypted with these settings' key.
-    return Store.open(
-        settings.effective_database_url(), box=lambda: SecretBox.from_settings(settings)
-    )
+    return Store.open(settings.effective_database_url(), box=box)
 
 
 async def load_sample_if_empty(store: Store) -> int:
     """A fresh install shows real content at once: the bundled sample, no network."""
+    from bot.news.ingest import Ingester
+
     counts = await asyncio.to_thread(store.counts)
     if counts.ok:
         return 0
@@ -58,6 +58,8 @@ async def load_sample_if_empty(store: Store) -> int:
 
 def secrets_of(settings: Settings) -> list[str | None]:
     """Every secret value the settings hold, for the log scrubber."""
+    from sqlalchemy.engine import make_url
+
     values = [
         s.get_secret_value() if s is not None else None
         for s in (
@@ -114,6 +116,9 @@ class NewsbriefApp:
         sample: bool = True,
         clock: Clock | None = None,
     ) -> None:
+        from bot.server import HttpServer
+        from digests.delivery import default_holder
+
         self.settings = settings
         self.out = out
         self.sample = sample
@@ -131,6 +136,12 @@ class NewsbriefApp:
         return next((t for t in self._tasks if t.get_name() == f"platform-{name}"), None)
 
     async def open(self) -> None:
+        from bot import metrics, redact
+        from bot.chat.conversation import CommandGroup, Conversation
+        from bot.chat.platform import AccessAware
+        from bot.news.ingest import Ingester
+        from bot.news.net import Fetcher
+        from bot.operations import MeteredDelivery, Operations
         from digests.commands import DigestCommands, ResumingCommands
         from digests.scheduler import DigestScheduler
 
@@ -203,6 +214,7 @@ class NewsbriefApp:
         lets each workspace add its own (bot.news.adding, bot.chat.feeds_commands)."""
         from bot.chat.feeds_commands import FeedCommands
         from bot.news.adding import AddedSource, add_source, register_configured
+        from bot.news.ingest import Ingester
 
         if n := await asyncio.to_thread(register_configured, self.store, self.settings.feeds):
             log.info("NEWSBRIEF_FEEDS: %d operator sources, shared by every workspace", n)

@@ -1,9 +1,14 @@
-"""The ``newsbrief`` command: the composition root, the one place that knows every package."""
+"""The ``newsbrief`` command: the composition root, the one place that knows every package.
+
+Start-up is imports, so this module imports only what building the parser needs
+(``--help`` in ~0.1 s): each command imports its own packages where it runs, and the
+settings (pydantic) load only once a command needs them. tests/test_startup.py checks
+which libraries ``--help`` and ``brief`` load; bench/startup.py times them.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import io
 import logging
@@ -11,18 +16,24 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Any, TextIO
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.chat import inputs
 from bot.cli_articles import MAX_ARTICLE_ID, cmd_ask, cmd_extract, cmd_summarize, write_json
-from bot.config import Settings, get_settings
 from bot.errors import BadInputError, NewsbriefError
 from bot.nlp.summarize import ALGORITHMS, DEFAULT_ALGORITHM
 from bot.nlp.text.safe import ascii_digits, from_os
 from bot.nlp.text.sentences import SUPPORTED_LANGUAGES
-from bot.redact import redact_library_logs
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+
+def get_settings() -> Settings:
+    """The settings, loaded on first use (pydantic-settings takes ~0.1 s to import)."""
+    from bot.config import get_settings as load
+
+    return load()
 
 
 # ---------------------------------------------------------------- helpers
@@ -53,6 +64,8 @@ def _fetcher(settings: Settings) -> Any:
 
 # ---------------------------------------------------------------- ingest
 def _cmd_ingest(args: argparse.Namespace, out: TextIO) -> int:
+    import asyncio
+
     from bot.news.ingest import Ingester, IngestReport
     from bot.news.progress import IngestProgress
 
@@ -110,6 +123,8 @@ def _cmd_brief(args: argparse.Namespace, out: TextIO) -> int:
 
 # ---------------------------------------------------------------- run
 def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    import asyncio
+
     from bot.app import run_app
 
     if isinstance(sys.stdin, io.TextIOWrapper):  # a console line that is not UTF-8
@@ -247,6 +262,8 @@ def _cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_doctor(args: argparse.Namespace, out: TextIO) -> int:
     """Settings, database, platform tokens, HTTP port, feeds, time zones: a table of what
     is wrong and how to fix it; exit 1 on any problem."""
+    import asyncio
+
     from bot import redact
     from bot.doctor import diagnose, table
 
@@ -378,11 +395,19 @@ def _quiet_broken_pipe() -> int:
     return 141
 
 
+def _is_bad_setting(exc: Exception) -> bool:
+    """A pydantic ValidationError, without importing pydantic for commands that never
+    loaded it (a command that did not load it cannot have raised one)."""
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(exc, pydantic.ValidationError)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     # Arguments that were not UTF-8 arrive as lone surrogates: decode them with
     # replacement, so that nothing downstream (JSON, the store) meets them.
     args = build_parser().parse_args([from_os(a) for a in (sys.argv[1:] if argv is None else argv)])
     from bot import logs  # plain, or JSON lines with NEWSBRIEF_LOG_FORMAT=json
+    from bot.redact import redact_library_logs
 
     logs.configure(logging.INFO if args.verbose else logging.WARNING, logs.configured_format())
     redact_library_logs()
@@ -398,10 +423,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return _quiet_broken_pipe()
     except KeyboardInterrupt:
         return 130
-    except ValidationError as exc:  # a NEWSBRIEF_* setting that does not parse
-        print(f"newsbrief: error: a setting is not valid: {exc}", file=sys.stderr)
-        return 2
     except Exception as exc:  # a bug: one line says so, -v shows where
+        if _is_bad_setting(exc):  # a NEWSBRIEF_* setting that does not parse
+            print(f"newsbrief: error: a setting is not valid: {exc}", file=sys.stderr)
+            return 2
         if args.verbose:
             traceback.print_exc()
         print(

@@ -10,20 +10,26 @@ in the JSON point into the caller's own text.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.chat import inputs
-from bot.config import Settings, get_settings
 from bot.errors import BadInputError, NewsbriefError
-from bot.news.decode import decode_body
 from bot.nlp.text.safe import clean_line, clean_text
 from bot.urls import is_http_url, redact_url
+
+if TYPE_CHECKING:  # the settings and the packages each command uses load when it runs
+    from bot.config import Settings
+
+
+def get_settings() -> Settings:
+    from bot.config import get_settings as load
+
+    return load()
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -55,6 +61,8 @@ def read_source(source: str) -> str:
             data = fh.read(MAX_INPUT_BYTES + 1)
     if len(data) > MAX_INPUT_BYTES:
         raise BadInputError(f"the input is larger than {MAX_INPUT_BYTES:,} bytes")
+    from bot.news.decode import decode_body  # charset_normalizer: only for files
+
     return decode_body(data)
 
 
@@ -99,6 +107,8 @@ def cmd_summarize(args: argparse.Namespace, out: TextIO) -> int:
         return _summarize_batch(args, out)
     title = None
     if is_http_url(args.source):
+        import asyncio
+
         from bot.news.extract import extract_article
 
         html, final = asyncio.run(_fetch_page(get_settings(), args.source))
@@ -167,6 +177,8 @@ def _summarize_batch(args: argparse.Namespace, out: TextIO) -> int:
 
 # ---------------------------------------------------------------- extract
 def _extract_one(source: str, settings: Settings) -> dict[str, Any]:
+    import asyncio
+
     from bot.news.extract import extract_article
 
     record: dict[str, Any] = {"source": _shown(source)}

@@ -2,7 +2,7 @@
 
 The names are a plain tuple and sumy is imported only when a summary is made:
 ``newsbrief --help`` lists the choices without loading sumy, nltk and numpy (about
-a third of a second). ``tests/test_summarize.py`` checks that the names match the
+a third of a second). ``tests/test_startup.py`` checks that the names match the
 registered summarizers.
 """
 
@@ -53,7 +53,7 @@ class UnknownAlgorithmError(NewsbriefError):
 
 @cache
 def _blas() -> ThreadpoolController:
-    """The BLAS libraries numpy loaded (sumy imported it above), found once (~4 ms)."""
+    """The BLAS libraries numpy loaded (``_make`` imported sumy), found once (~4 ms)."""
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()
