@@ -35,8 +35,9 @@ Modules, low to high (each imports only those above it):
 
 from bot.nlp.answers.answering import answer
 from bot.nlp.answers.batch import answer_batch
-from bot.nlp.answers.index import clear_index_cache, index_article
+from bot.nlp.answers.index import index_article
 from bot.nlp.answers.models import Answer, AnswerSentence, SourceArticle, Turn
+from bot.nlp.answers.thread import clear_index_cache
 from bot.nlp.answers.weights import WEIGHTS, AnswerWeights
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.nlp.answers.focus import focus_articles
-from bot.nlp.answers.index import index_article
+from bot.nlp.answers.index import index_article, read_people
 from bot.nlp.answers.indexed import Indexed
 from bot.nlp.answers.models import Answer, AnswerSentence, SourceArticle, Turn, unsure
 from bot.nlp.answers.patterns import FOLLOW_UP, PRONOUN_SUBJECT
@@ -59,7 +59,12 @@ def answer(
     # In a digest thread, only the stories the question is about answer it (and
     # weigh its words): a look-alike sentence from another story is not an answer.
     focus = focus_articles(terms, articles, thread, subjects, previous if follow_up else None)
-    flat = [(idx, i) for idx in indexes if id(idx) in focus for i in range(len(idx.sentences))]
+    flat = [
+        (read_people(idx), i)
+        for idx in indexes
+        if id(idx) in focus
+        for i in range(len(idx.sentences))
+    ]
     if not flat:
         return unsure("Those articles have no text I can search.", links)
     found = corpus(asked, thread, flat)
@@ -93,11 +98,12 @@ def _subjects(q: Question, history: Sequence[Turn], thread: Thread) -> tuple[tup
         return ((recent,) if recent else ()), True
     if not who:
         return (), False
-    subjects = resolve_subject(who, thread.people)
+    subjects = resolve_subject(who, thread.people_for(who))
     previous = history[-1] if history else None
     if not subjects and previous and FOLLOW_UP.search(who):
         # "their boss": describe with the previous question's words too.
-        subjects = resolve_subject(f"{who} {previous.question}", thread.people)
+        phrase = f"{who} {previous.question}"
+        subjects = resolve_subject(phrase, thread.people_for(phrase))
     return subjects, False
 
 

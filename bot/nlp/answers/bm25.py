@@ -24,6 +24,7 @@ def concepts(
     idf: dict[str, float],
     avg: float,
     context: Counter[str] | None = None,
+    length: int | None = None,
 ) -> tuple[float, dict[str, float]]:
     """Okapi BM25 where each question word counts once, through its best paraphrase.
 
@@ -32,9 +33,11 @@ def concepts(
     term, how fully the sentence matched it (1 for the word, 0.7 a paraphrase).
     A word found only in ``context`` (the sentence before) counts a third:
     "The vaccine ... was given to 4,800 children" is still about "the trial".
+    ``length``: the sentence's own length, when ``doc`` holds more (names it reports).
     """
     k1, b = W.k1, W.b
-    length = sum(doc.values())
+    if length is None:
+        length = sum(doc.values())
     norm = k1 * (1 - b + b * length / (avg or 1))
     score = 0.0
     matched: dict[str, float] = {}

@@ -34,7 +34,7 @@ def focus_articles(
     relevance: dict[int, float] = {}
     for article, idx in zip(articles, indexes, strict=True):
         score = _relevance(terms, article, idx, thread)
-        if subjects and any(p in idx.people for p in subjects):
+        if subjects and thread.quotes_or_reports(idx, subjects):
             score += math.log(n + 1)
         if previous and any(s.article_id == idx.article.id for s in previous.answer.sentences):
             score += math.log(n + 1)

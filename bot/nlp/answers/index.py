@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import threading
 from functools import lru_cache
 
 from bot.models import Quote, Sentence
@@ -11,12 +12,15 @@ from bot.nlp.answers.indexed import Indexed
 from bot.nlp.answers.models import SourceArticle
 from bot.nlp.answers.people import find_people
 from bot.nlp.answers.referents import people_named
-from bot.nlp.answers.terms import clear_text_caches, stem_terms
-from bot.nlp.answers.thread import clear_thread_cache
+from bot.nlp.answers.terms import stem_terms
 from bot.nlp.answers.weights import WEIGHTS as W
 from bot.nlp.quotes import extract_quotes
 from bot.nlp.text.article import article_sentences
 from bot.nlp.text.clean import clean
+
+
+def clear_article_cache() -> None:
+    _index_cached.cache_clear()
 
 
 def index_article(article: SourceArticle) -> Indexed:
@@ -25,14 +29,6 @@ def index_article(article: SourceArticle) -> Indexed:
     return _index_cached(
         article.id, digest, article.text, article.url, article.sentences, article.quotes
     )
-
-
-def clear_index_cache() -> None:
-    """Forget every article read so far (a cold start, for benchmarks): their indexes and
-    the tokens and terms of their sentences. Word-level caches (a word's lemma) stay."""
-    _index_cached.cache_clear()
-    clear_text_caches()
-    clear_thread_cache()
 
 
 @lru_cache(maxsize=512)
@@ -59,10 +55,27 @@ def _index_cached(
             if q.span[0] < sentences[i].end:
                 idx.quote_sentence.setdefault(i, []).append(q)
             i += 1
-    find_people(idx)
-    idx.persons = people_named(idx)
+    idx.base_terms = list(idx.terms)
     idx.vocab = frozenset(t for c in idx.terms for t in c)
     idx.lead = frozenset(t for c in idx.terms[: W.lead_sentences] for t in c)
+    speakers = {t for q in quotes if q.speaker for t in stem_terms(q.speaker)}
+    idx.findable = idx.vocab | speakers
+    return idx
+
+
+_people_lock = threading.Lock()
+
+
+def read_people(idx: Indexed) -> Indexed:
+    """``idx`` with its people read (who speaks, who each sentence names or reports),
+    once: only the stories a question is about need them, not all fifty of a digest."""
+    if idx.has_people:
+        return idx
+    with _people_lock:  # answers run in worker threads; an index is read once
+        if not idx.has_people:
+            find_people(idx)
+            idx.persons = people_named(idx)
+            idx.has_people = True
     return idx
 
 

@@ -29,7 +29,11 @@ class Person:
 
 @dataclass(slots=True)
 class Indexed:
-    """One article's sentences as search terms, its quotes and its people."""
+    """One article's sentences as search terms, its quotes and (once read) its people.
+
+    ``people``, ``said``, ``names`` and ``persons`` are empty until ``has_people``
+    (``bot.nlp.answers.index.read_people``).
+    """
 
     article: SourceArticle
     sentences: list[Sentence]
@@ -43,6 +47,12 @@ class Indexed:
     vocab: frozenset[str] = frozenset()  # every term the article uses
     lead: frozenset[str] = frozenset()  # the terms of its first sentences
     persons: Counter[str] = field(default_factory=Counter)  # full names, by sentences naming them
+    # The sentences' own terms: ``terms`` adds the names of the people a sentence reports
+    # once they are read (``has_people``); thread-wide word weights use these.
+    base_terms: list[Counter[str]] = field(default_factory=list)
+    # ``vocab`` and the terms of every quoted speaker's name: whom the article can name
+    findable: frozenset[str] = frozenset()
+    has_people: bool = False
 
     def credit(self, i: int, name: str, strength: float) -> None:
         """Sentence ``i`` reports what ``name`` said, at least this surely."""

@@ -101,7 +101,8 @@ def score_sentence(asked: Asked, corpus: Corpus, n: int) -> Ranked:
     """BM25, times how much of the question it covers and the evidence its kind needs."""
     idx, i = corpus.flat[n]
     context = idx.terms[i - 1] if i else None
-    score, matched = concepts(asked.terms, idx.terms[i], corpus.idf, corpus.avg, context)
+    own = sum(idx.base_terms[i].values())
+    score, matched = concepts(asked.terms, idx.terms[i], corpus.idf, corpus.avg, context, own)
     found = evidence(asked.question, idx.sentences[i].text, set(matched), idx.names[i])
     if asked.measures and found >= W.exact_evidence:
         # "what was the final score": a scoreline is the score.

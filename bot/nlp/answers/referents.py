@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
@@ -102,10 +102,13 @@ def answer_names(previous: Turn) -> list[str]:
 
 
 def referent(
-    question: str, history: Sequence[Turn], persons: Counter[str], follow_up: bool
+    question: str,
+    history: Sequence[Turn],
+    persons: Callable[[], Counter[str]],
+    follow_up: bool,
 ) -> str | None:
     """The person a "he" or "she" in the question means, or None (``persons``: the
-    thread's full names by how often they are named)."""
+    thread's full names by how often they are named, read only when needed)."""
     gender = pronoun_gender(question)
     if gender is None:
         return None
@@ -116,4 +119,4 @@ def referent(
                 return name
         if previous.answer.subject and gender_of(previous.answer.subject) in (gender, None):
             return previous.answer.subject
-    return main_person(persons, gender)
+    return main_person(persons(), gender)

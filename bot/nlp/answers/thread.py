@@ -14,29 +14,59 @@ from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.nlp.answers.index import clear_article_cache, read_people
 from bot.nlp.answers.indexed import Indexed, Person
+from bot.nlp.answers.terms import clear_text_caches, stem_terms, variants
 
 MAX_THREADS = 64  # threads kept; each holds only references to its cached article indexes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Thread:
-    """The articles of one thread, and what is known of them together."""
+    """The articles of one thread, and what is known of them together.
+
+    People are read only from the articles a question needs them of (``read_people``):
+    those it is about, those that may name whom it asks about.
+    """
 
     indexes: tuple[Indexed, ...]
     sentences: int  # how many sentences the articles have
     df: Counter[str]  # term -> how many of those sentences use it
     length: int  # their summed length, in terms
-    vocab: frozenset[str]  # every term of every article
+    vocab: frozenset[str]  # every term of every article, and its speakers' names
     article_df: Counter[str]  # term -> how many articles use it
-    people: dict[str, Person]  # everyone quoted or reported, descriptions merged
-    persons: Counter[str]  # full names, by how many sentences name them
     speakers: Counter[str]  # quoted people, by how many quotes
+    _persons: Counter[str] | None = None
 
     @property
     def avg(self) -> float:
         """Mean sentence length, in terms."""
         return self.length / self.sentences if self.sentences else 0.0
+
+    def persons(self) -> Counter[str]:
+        """Full names, by how many sentences of the thread name them (every article read)."""
+        if self._persons is None:
+            persons: Counter[str] = Counter()
+            for idx in self.indexes:
+                persons.update(read_people(idx).persons)
+            self._persons = persons
+        return self._persons
+
+    def people_for(self, phrase: str) -> dict[str, Person]:
+        """Everyone quoted or reported in the articles that use a word of ``phrase`` (or a
+        paraphrase of it): whom it names or describes is among them."""
+        wanted = {v for t in stem_terms(phrase) for v, _ in variants(t)}
+        return _all_people(
+            [read_people(idx) for idx in self.indexes if not wanted or wanted & idx.findable]
+        )
+
+    def quotes_or_reports(self, idx: Indexed, names: Sequence[str]) -> bool:
+        """Whether the article quotes or reports one of these people."""
+        for name in names:
+            words = stem_terms(name).keys()
+            if words <= idx.findable and name in read_people(idx).people:
+                return True
+        return False
 
 
 _cache: OrderedDict[tuple[int, ...], Thread] = OrderedDict()
@@ -66,28 +96,33 @@ def clear_thread_cache() -> None:
         _cache.clear()
 
 
+def clear_index_cache() -> None:
+    """Forget every article and thread read so far (a cold start, for benchmarks): their
+    indexes and the tokens and terms of their sentences. Word-level caches (a word's
+    lemma) stay."""
+    clear_article_cache()
+    clear_text_caches()
+    clear_thread_cache()
+
+
 def build_thread(indexes: Sequence[Indexed]) -> Thread:
     """Everything a question reads across the thread, from its article indexes."""
     df: Counter[str] = Counter()
     article_df: Counter[str] = Counter()
-    persons: Counter[str] = Counter()
     length = sentences = 0
     for idx in indexes:
-        for c in idx.terms:
+        for c in idx.base_terms:
             df.update(c.keys())
             length += sum(c.values())
-        sentences += len(idx.terms)
+        sentences += len(idx.base_terms)
         article_df.update(idx.vocab)
-        persons.update(idx.persons)
     return Thread(
         indexes=tuple(indexes),
         sentences=sentences,
         df=df,
         length=length,
-        vocab=frozenset(article_df),
+        vocab=frozenset().union(*(idx.findable for idx in indexes)),
         article_df=article_df,
-        people=_all_people(indexes),
-        persons=persons,
         speakers=Counter(q.speaker for idx in indexes for q in idx.quotes if q.speaker),
     )
 
