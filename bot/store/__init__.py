@@ -8,6 +8,7 @@ subscriptions and delivery) share its database.
 """
 
 from bot.models import ArticleStatus
+from bot.store.engine import create_store_engine
 from bot.store.migrate import migrate
 from bot.store.outbox import Claim, OutboxRow, OutboxStatus, SubscriptionRow
 from bot.store.records import (
@@ -23,7 +24,7 @@ from bot.store.records import (
     UpsertStatus,
     analysis_payload,
 )
-from bot.store.store import Store, create_store_engine
+from bot.store.store import Store
 from bot.urls import canonical_url
 
 __all__ = [

@@ -1,0 +1,319 @@
+"""Placing an article in a story cluster: candidates, "items like these" groups, counts.
+
+Two articles meet as candidates only through a shared lookup key (an LSH band, a
+title term, a name: ``Fingerprint.keys``), read near the article's time. The work
+per article is bounded whatever is stored: at most KEY_SCAN postings read per key
+and side, MAX_CANDIDATES fingerprints scored, and the cluster's counts moved by one
+row. (Scanning every posting of a key and recounting the whole cluster made one
+feed of 10,000 near-duplicates quadratic: 580 s.)
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import (
+    Table,
+    TextClause,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from bot.store.schema import Article, ArticleKey, ArticleSignature, Cluster, UTCDateTime
+from bot.store.similarity import (
+    KEY_BAND,
+    KEY_ENTITY,
+    KEY_TITLE,
+    SAME_STORY,
+    Fingerprint,
+    fingerprint,
+    pack,
+    similarity,
+)
+from bot.store.times import as_utc, ts_param
+
+CLUSTER_WINDOW = timedelta(hours=48)  # either side of published: a story's news cycle
+MAX_CANDIDATES = 30  # fingerprints scored per article
+KEY_SCAN = 12  # postings read per lookup key on each side of an article's time
+_KEYS_PER_QUERY = 100  # keys per UNION ALL (SQLite allows 500 compound terms)
+GROUP_SIZE = 100  # members from which a cluster is an "items like these" group
+GROUP_BANDS = 4  # of the 16 MinHash bands: a copy beyond doubt (see Clustering._group)
+
+Score = Callable[[Fingerprint, Fingerprint], float]
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """Where a new article goes: its fingerprint and its cluster."""
+
+    fp: Fingerprint
+    cluster_id: int
+
+
+class Clustering:
+    """Clustering's reads and writes inside an upsert's transaction.
+
+    ``score`` (two fingerprints -> 0..1) and ``group_size`` are given by the ``Store``,
+    which is where a caller (or a test) tunes them.
+    """
+
+    def __init__(self, *, score: Score = similarity, group_size: int = GROUP_SIZE) -> None:
+        self.score = score
+        self.group_size = group_size
+
+    # The work per article is bounded whatever is stored: at most KEY_SCAN postings
+    # read per key and side, MAX_CANDIDATES fingerprints scored, and the cluster's
+    # counts moved by one row. (Scanning every posting of a key and recounting the
+    # whole cluster made one feed of 10,000 near-duplicates quadratic: 580 s.)
+
+    def place(
+        self,
+        s: Session,
+        published: datetime,
+        headline: str,
+        title: str | None,
+        text: str | None,
+    ) -> Placed:
+        """The cluster a new article joins (counted in already), or a new one it founds."""
+        fp = fingerprint(title, text)
+        target = self._best_cluster(s, published, None, fp)
+        if target is None:
+            return Placed(fp, self._place_alone(s, published, headline))
+        self._joined(s, target, published, headline)
+        return Placed(fp, target)
+
+    def keep_fingerprint(
+        self, s: Session, article_id: int, published: datetime, fp: Fingerprint
+    ) -> None:
+        """The article's signature and lookup keys, for the articles clustered after it."""
+        conn = s.connection()  # clustering's statements are Core: no ORM work per row
+        conn.execute(
+            _INSERT_SIGNATURE,
+            {"article_id": article_id, "minhash": pack(fp.signature), "features": fp.features()},
+        )
+        conn.execute(
+            _INSERT_KEYS,
+            [
+                {"article_id": article_id, "key": k, "kind": kind, "published": published}
+                for k, kind in fp.keys().items()
+            ],
+        )
+
+    def recluster(self, s: Session, row: Article, old_title: str | None) -> None:
+        """An edited article (titled ``old_title`` before): to the cluster of its most
+        similar recent article, or its own."""
+        s.execute(delete(ArticleKey).where(ArticleKey.article_id == row.id))
+        s.execute(delete(ArticleSignature).where(ArticleSignature.article_id == row.id))
+        fp = fingerprint(row.title, row.text)
+        old = row.cluster_id
+        target = self._best_cluster(s, row.published, row.id, fp)
+        self.keep_fingerprint(s, row.id, row.published, fp)
+        if target is None and old is not None and self._size(s, old) <= 1:
+            target = old  # an edited article alone in its cluster keeps it (stable ids)
+        if target == old and old is not None:
+            self._retitled(s, row, old_title)
+            return
+        headline = row.title or row.url
+        if target is None:
+            row.cluster_id = self._place_alone(s, row.published, headline)
+        else:
+            self._joined(s, target, row.published, headline)
+            row.cluster_id = target
+        s.flush()
+        if old is not None:
+            # Edits that move an article are rare: recount what it left, exactly.
+            self._refresh_cluster(s, old)
+
+    def _place_alone(self, s: Session, published: datetime, headline: str) -> int:
+        cluster = Cluster(headline=headline, first_seen=published, last_seen=published, size=1)
+        s.add(cluster)
+        s.flush()
+        return cluster.id
+
+    def _best_cluster(
+        self, s: Session, published: datetime, exclude: int | None, fp: Fingerprint
+    ) -> int | None:
+        """The cluster of the candidate most similar to ``fp``, if similar enough."""
+        ranked = self._candidate_ids(s, published, exclude, fp.keys())
+        if not ranked:
+            return None
+        group = self._group(s, *ranked[0])
+        if group is not None:
+            return group
+        best: tuple[float, int] | None = None
+        for cluster_id, other in self._candidates(s, [aid for aid, _bands in ranked]):
+            sim = self.score(fp, other)
+            if sim >= SAME_STORY and (best is None or sim > best[0]):
+                best = (sim, cluster_id)
+        return None if best is None else best[1]
+
+    def _candidate_ids(
+        self, s: Session, published: datetime, exclude: int | None, keys: dict[int, int]
+    ) -> list[tuple[int, int]]:
+        """(article, bands shared) of recent articles sharing a band, or enough title words
+        and names, with an article published at ``published``: most bands first, at most
+        MAX_CANDIDATES.
+
+        Each key's postings are read only near ``published`` (KEY_SCAN either side): a
+        key shared by thousands of articles (a word of every headline in a flood of
+        copies) costs the same as a rare one, and the nearest articles are the ones
+        that can be the same story."""
+        tally: dict[int, dict[int, int]] = {}
+        params: dict[str, Any] = {
+            "lo": published - CLUSTER_WINDOW,
+            "at": published,
+            "hi": published + CLUSTER_WINDOW,
+        }
+        listed = list(keys)
+        for start in range(0, len(listed), _KEYS_PER_QUERY):
+            chunk = listed[start : start + _KEYS_PER_QUERY]
+            found = s.connection().execute(
+                _postings_sql(len(chunk)), {**params, **{f"k{i}": k for i, k in enumerate(chunk)}}
+            )
+            for article_id, kind, n in found:
+                t = tally.setdefault(int(article_id), {})
+                t[kind] = t.get(kind, 0) + int(n)
+
+        def promising(t: dict[int, int]) -> bool:
+            bands, titles, ents = t.get(KEY_BAND, 0), t.get(KEY_TITLE, 0), t.get(KEY_ENTITY, 0)
+            return bands > 0 or titles >= 2 or (titles >= 1 and ents >= 2) or ents >= 4
+
+        ranked = sorted(
+            (aid for aid, t in tally.items() if promising(t) and aid != exclude),
+            key=lambda aid: (tally[aid].get(KEY_BAND, 0), sum(tally[aid].values()), aid),
+            reverse=True,
+        )[:MAX_CANDIDATES]
+        return [(aid, tally[aid].get(KEY_BAND, 0)) for aid in ranked]
+
+    def _group(self, s: Session, article_id: int, bands: int) -> int | None:
+        """The cluster of ``article_id`` if it is an "items like these" group that a copy
+        sharing ``bands`` bands with it joins without being scored.
+
+        Past GROUP_SIZE members a cluster is a flood of copies (a feed posting one
+        story over and over, wire copies everywhere) rather than a story still
+        taking shape: one more copy cannot change what it is about, and sharing
+        GROUP_BANDS of the MinHash bands means an estimated shingle Jaccard far past
+        JACCARD_SAME, so scoring would say "same story" anyway. Joining it directly
+        saves loading and scoring MAX_CANDIDATES fingerprints per copy."""
+        if bands < GROUP_BANDS:
+            return None
+        found = s.connection().execute(_GROUP_OF, {"id": article_id}).first()
+        if found is None or found.size < self.group_size:
+            return None
+        return int(found.cluster_id)
+
+    def _candidates(self, s: Session, ids: Sequence[int]) -> list[tuple[int, Fingerprint]]:
+        """(cluster, fingerprint) of the clustered "ok" articles among ``ids``."""
+        rows = s.connection().execute(_FINGERPRINTS, {"ids": list(ids)})
+        return [(int(cid), Fingerprint.load(mh, feats)) for cid, mh, feats in rows]
+
+    def _size(self, s: Session, cluster_id: int) -> int:
+        return int(s.connection().scalar(_CLUSTER_SIZE, {"id": cluster_id}) or 0)
+
+    def _joined(self, s: Session, cluster_id: int, published: datetime, headline: str) -> None:
+        """An article published at ``published`` joined ``cluster_id``: one more member,
+        first/last seen and the headline (the earliest member's title) moved by it
+        alone, in one UPDATE, so that two writers adding to one cluster both count."""
+        s.connection().execute(
+            _JOIN_CLUSTER, {"cluster": cluster_id, "at": published, "title": headline}
+        )
+
+    def _retitled(self, s: Session, row: Article, old_title: str | None) -> None:
+        """An edited article stayed in its cluster: if it gave the headline, it still does."""
+        assert row.cluster_id is not None
+        cluster = s.get(Cluster, row.cluster_id)
+        if cluster is None:
+            return
+        gave = cluster.headline == (old_title or row.url) and cluster.first_seen == row.published
+        if cluster.size <= 1 or gave:
+            cluster.headline = row.title or row.url
+
+    def _refresh_cluster(self, s: Session, cluster_id: int) -> None:
+        """Size, first/last seen and headline (earliest member's title) from all members:
+        only for a cluster an article left (new members use ``_joined``)."""
+        cluster = s.get(Cluster, cluster_id)
+        if cluster is None:
+            return
+        n, first, last = s.execute(
+            select(func.count(), func.min(Article.published), func.max(Article.published)).where(
+                Article.cluster_id == cluster_id
+            )
+        ).one()
+        if not n:
+            s.delete(cluster)
+            return
+        earliest = s.execute(
+            select(Article.title, Article.url)
+            .where(Article.cluster_id == cluster_id)
+            .order_by(Article.published, Article.id)
+            .limit(1)
+        ).one()
+        cluster.size = int(n)
+        cluster.first_seen, cluster.last_seen = as_utc(first), as_utc(last)
+        cluster.headline = earliest.title or earliest.url
+
+
+# Clustering's statements, built once: it runs them for every article stored.
+_CLUSTERS = cast(Table, Cluster.__table__)
+_INSERT_SIGNATURE = insert(cast(Table, ArticleSignature.__table__))
+_INSERT_KEYS = insert(cast(Table, ArticleKey.__table__))
+_GROUP_OF = (
+    select(Article.cluster_id, Cluster.size)
+    .join(Cluster, Cluster.id == Article.cluster_id)
+    .where(Article.id == bindparam("id"), Article.status == "ok")
+)
+_FINGERPRINTS = (
+    select(Article.cluster_id, ArticleSignature.minhash, ArticleSignature.features)
+    .join(ArticleSignature, ArticleSignature.article_id == Article.id)
+    .where(
+        Article.id.in_(bindparam("ids", expanding=True)),
+        Article.status == "ok",
+        Article.cluster_id.is_not(None),
+    )
+)
+_CLUSTER_SIZE = select(Cluster.size).where(Cluster.id == bindparam("id"))
+_AT = bindparam("at", type_=UTCDateTime())
+_EARLIER = _CLUSTERS.c.first_seen > _AT
+_JOIN_CLUSTER = (
+    update(_CLUSTERS)
+    .where(_CLUSTERS.c.id == bindparam("cluster"))
+    .values(
+        size=_CLUSTERS.c.size + 1,
+        headline=case((_EARLIER, bindparam("title")), else_=_CLUSTERS.c.headline),
+        first_seen=case((_EARLIER, _AT), else_=_CLUSTERS.c.first_seen),
+        last_seen=case((_CLUSTERS.c.last_seen < _AT, _AT), else_=_CLUSTERS.c.last_seen),
+    )
+)
+
+
+@functools.lru_cache(maxsize=_KEYS_PER_QUERY)
+def _postings_sql(n: int) -> TextClause:
+    """(article_id, kind, keys shared) over the KEY_SCAN postings of each of keys
+    ``:k0``..``:k{n-1}`` nearest before ``:at`` (from ``:lo``) and after it (to ``:hi``):
+    one index range scan on (key, published) each, stopped after KEY_SCAN rows."""
+    parts = []
+    for i in range(n):
+        for side, cond, order in (
+            ("b", "published >= :lo AND published <= :at", "published DESC"),
+            ("a", "published > :at AND published <= :hi", "published"),
+        ):
+            parts.append(
+                f"SELECT article_id, kind FROM (SELECT article_id, kind FROM article_keys "
+                f"WHERE key = :k{i} AND {cond} ORDER BY {order} LIMIT {KEY_SCAN}) AS {side}{i}"
+            )
+    sql = (
+        f"SELECT article_id, kind, count(*) FROM ({' UNION ALL '.join(parts)}) AS postings "
+        "GROUP BY article_id, kind"
+    )
+    return text(sql).bindparams(*map(ts_param, ("lo", "at", "hi")))
