@@ -70,7 +70,9 @@ def corpus(asked: Asked, thread: Thread, flat: list[tuple[Indexed, int]]) -> Cor
 def rank(asked: Asked, corpus: Corpus) -> list[Ranked]:
     """Every sentence that can score scored, best first (earlier first among equals)."""
     ranked = [score_sentence(asked, corpus, n) for n in candidates(asked, corpus)]
-    ranked.sort(key=lambda r: (r[0], -r[3]), reverse=True)
+    # What the kind needs first: a sentence without it (no number for "how many")
+    # is no answer, however many of the question's words it repeats.
+    ranked.sort(key=lambda r: (r[2] >= W.min_evidence, r[0], -r[3]), reverse=True)
     return ranked
 
 
@@ -161,7 +163,14 @@ def confident(asked: Asked, corpus: Corpus, ranked: list[Ranked]) -> bool:
     if score <= 0 or coverage < needed or found < W.min_evidence:
         return False
     key = _answer_key(asked, *corpus.flat[n])
-    rival = next((r[0] for r in ranked[1:] if not _agrees(asked, corpus, n, r[3], key)), 0.0)
+    rival = next(
+        (
+            r[0]
+            for r in ranked[1:]
+            if r[2] >= W.min_evidence and not _agrees(asked, corpus, n, r[3], key)
+        ),
+        0.0,
+    )
     return score >= W.min_margin * rival
 
 
