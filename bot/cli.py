@@ -23,7 +23,6 @@ from bot.cli_articles import MAX_ARTICLE_ID, cmd_ask, cmd_extract, cmd_summarize
 from bot.errors import BadInputError, NewsbriefError
 from bot.nlp.summarize import ALGORITHMS, DEFAULT_ALGORITHM
 from bot.nlp.text.safe import ascii_digits, from_os
-from bot.nlp.text.sentences import SUPPORTED_LANGUAGES
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -285,6 +284,18 @@ def _add_doctor_parser(sub: Any) -> None:
 
 
 # ---------------------------------------------------------------- parser
+class _LanguagesHelp(argparse.HelpFormatter):
+    """``--language`` lists the supported languages, read only when the help is shown
+    (bot.nlp.text.sentences compiles its patterns on import: ~20 ms)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.dest == "language":
+            from bot.nlp.text.sentences import SUPPORTED_LANGUAGES
+
+            return ", ".join(SUPPORTED_LANGUAGES)
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbrief",
@@ -293,12 +304,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("summarize", help="summarize an article and list its key quotes")
+    s = sub.add_parser(
+        "summarize",
+        help="summarize an article and list its key quotes",
+        formatter_class=_LanguagesHelp,
+    )
     s.add_argument("source", nargs="?", default="-", help="a text file, a URL, or - for stdin")
     s.add_argument("--sentences", type=_count(1, 50), default=3, metavar="N")
     s.add_argument("--quotes", type=_count(0, 50), default=3, metavar="N")
     s.add_argument("--algorithm", default=DEFAULT_ALGORITHM, choices=ALGORITHMS)
-    s.add_argument("--language", default="english", help=", ".join(SUPPORTED_LANGUAGES))
+    s.add_argument("--language", default="english", help="(the supported languages)")
     s.add_argument("--format", default="text", choices=("text", "markdown", "json"))
     s.add_argument(
         "--batch", action="store_true", help='JSON Lines in ({"id", "text", "title"?}), out'

@@ -2,8 +2,8 @@
 
 The names are a plain tuple and sumy is imported only when a summary is made:
 ``newsbrief --help`` lists the choices without loading sumy, nltk and numpy (about
-a third of a second). ``tests/test_startup.py`` checks that the names match the
-registered summarizers.
+a third of a second), nor bot.nlp.text.sentences, whose patterns compile on import.
+``tests/test_startup.py`` checks that the names match the registered summarizers.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import NewsbriefError
-from bot.models import Sentence
-from bot.nlp.text.sentences import check_language, words
 
 if TYPE_CHECKING:
     from threadpoolctl import ThreadpoolController
+
+    from bot.models import Sentence
 
 DEFAULT_ALGORITHM = "news"
 
@@ -98,6 +98,7 @@ def sumy_summarizers() -> dict[str, Callable[..., Any]]:
 def _make(algorithm: str, language: str, title: str | None) -> Any:
     from bot.nlp.lexicon import stemmer, stop_words
     from bot.nlp.summarize.news import NewsSummarizer
+    from bot.nlp.text.sentences import words
 
     stem = stemmer(language)
     stops = stop_words(language)
@@ -119,6 +120,8 @@ def _make(algorithm: str, language: str, title: str | None) -> Any:
 def _prefilter(sentences: Sequence[Sentence], limit: int) -> list[Sentence]:
     """Keep ``limit`` sentences: the opening ones plus the most central by word
     frequency, in article order. Linear in the text size."""
+    from bot.nlp.text.sentences import words
+
     freq: Counter[str] = Counter(w.lower() for s in sentences for w in words(s.text))
 
     def centrality(s: Sentence) -> float:
@@ -143,6 +146,8 @@ def summarize(
         raise UnknownAlgorithmError(
             f"unknown algorithm {algorithm!r}; choose one of: " + ", ".join(ALGORITHMS)
         )
+    from bot.nlp.text.sentences import check_language
+
     language = check_language(language)
     if count <= 0 or not sentences:
         return []
