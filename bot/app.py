@@ -190,6 +190,11 @@ class NewsbriefApp:
             self.store, self.ops.leases, {p.name: p for p in self.running}, clock=self.clock
         )
         self.ops.leader.duties.append(alerts.duty())
+        from bot.leader import LeaderWork
+
+        for p in self.running:  # what one instance does for a platform (Discord's commands)
+            if isinstance(p, LeaderWork):
+                self.ops.leader.duties.extend(p.leader_duties())
         feeds = self.conversation.commands.get("feeds")
         if isinstance(feeds, CommandGroup):  # a manager's /feeds resumes paused digests too
             self.conversation.commands["feeds"] = ResumingCommands(feeds, digest_commands)

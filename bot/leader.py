@@ -9,8 +9,9 @@ may take the lease over. Whatever it then still tries to write is refused by the
 fence (the epoch moved on). One keeper per lease name: the leader's now, one per
 Discord gateway shard later (``on_change`` starts and stops what the lease guards).
 
-``Leader`` runs duties (retention, housekeeping) on the instance holding the
-``leader`` lease, each at its own interval, and checks the lease before each.
+``Leader`` runs duties (retention, failing-feed reports, Discord's command sync,
+housekeeping) on the instance holding the ``leader`` lease, each at its own
+interval, and checks the lease before each.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol, runtime_checkable
 
 from bot import metrics
 from bot.store.leases import Lease, LeaseLostError, Leases
@@ -146,6 +148,13 @@ class Duty:
     name: str
     every: float  # seconds between two runs
     run: Callable[[CurrentLease], Awaitable[str]]  # what it did, for the log
+
+
+@runtime_checkable
+class LeaderWork(Protocol):
+    """A platform with work for the leader alone (Discord: registering its commands)."""
+
+    def leader_duties(self) -> list[Duty]: ...
 
 
 class Leader:

@@ -18,7 +18,8 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -26,20 +27,25 @@ import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from adapters.discord import events, state
-from adapters.discord.commands import build_tree, tree_hash
+from adapters.discord import events
+from adapters.discord.commands import build_tree
 from adapters.discord.context import CURRENT, Interaction, Pending
 from adapters.discord.keys import marker_for, nonce_for, read_marker
 from adapters.discord.render import escape, render, thread_name
 from adapters.discord.sending import NO_MENTIONS, MissingPermissionsError, Sender
+from adapters.discord.shards import ShardGateways, Sleep
+from adapters.discord.sync import CommandSync
 from adapters.discord.topics import TopicCache
 from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent
 from bot.chat.platform import ChannelUnreachableError, EventHandler
 from bot.config import Settings
 from bot.errors import NewsbriefError
 from bot.health import Readiness
+from bot.leader import Duty
 from bot.store import Store
+from bot.store.leases import Leases
 from bot.store.sources import workspace_key
+from digests.delivery import default_holder
 
 log = logging.getLogger(__name__)
 
@@ -64,17 +70,22 @@ def point_at(api_url: str, gateway_url: str | None) -> None:
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-def guild_ids(text: str) -> list[int]:
-    try:
-        return [int(x) for x in text.replace(" ", "").split(",") if x]
-    except ValueError:
-        raise NewsbriefError(
-            "NEWSBRIEF_DISCORD_GUILD_IDS must be guild ids separated by commas"
-        ) from None
+def shard_count(settings: Settings) -> int | None:
+    """NEWSBRIEF_DISCORD_SHARDS: empty is one shard, a number that many, ``auto`` None
+    (ask ``/gateway/bot``)."""
+    shards = settings.discord_shards.strip().lower()
+    if not shards:
+        return 1
+    if shards == "auto":
+        return None
+    if shards.isdecimal() and int(shards) > 0:
+        return int(shards)
+    raise NewsbriefError("NEWSBRIEF_DISCORD_SHARDS must be empty, auto or a number of shards")
 
 
-def make_client(settings: Settings) -> discord.Client:
-    """A ``Client``, or an ``AutoShardedClient`` when NEWSBRIEF_DISCORD_SHARDS asks for one."""
+def make_client(settings: Settings, shard: tuple[int, int] | None = None) -> discord.Client:
+    """A ``Client`` for REST, or for gateway shard ``(i, n)`` alone (``adapters.discord.shards``
+    holds each through a lease, so shards are separate clients, not an AutoShardedClient)."""
     intents = discord.Intents.none()
     intents.guilds = True  # channels and threads (THREAD_CREATE), GUILD_CREATE
     intents.guild_messages = True  # messages in our threads, replies to our posts
@@ -92,14 +103,9 @@ def make_client(settings: Settings) -> discord.Client:
     # newsbrief never joins voice: no "PyNaCl is not installed" warning at every start.
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False
-    shards = settings.discord_shards.strip().lower()
-    if not shards:
-        return discord.Client(**options)  # type: ignore[arg-type]
-    if shards == "auto":
-        return discord.AutoShardedClient(**options)  # type: ignore[arg-type]
-    if shards.isdecimal() and int(shards) > 0:
-        return discord.AutoShardedClient(shard_count=int(shards), **options)  # type: ignore[arg-type]
-    raise NewsbriefError("NEWSBRIEF_DISCORD_SHARDS must be empty, auto or a number of shards")
+    if shard is not None:
+        options["shard_id"], options["shard_count"] = shard
+    return discord.Client(**options)  # type: ignore[arg-type]
 
 
 __all__ = ["DiscordPlatform", "MissingPermissionsError", "make_client", "point_at"]
@@ -108,13 +114,30 @@ __all__ = ["DiscordPlatform", "MissingPermissionsError", "make_client", "point_a
 class DiscordPlatform:
     name = events.PLATFORM
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        holder: str | None = None,
+        leases: Leases | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         if settings.discord_token is None:
             raise NewsbriefError("set DISCORD_TOKEN (the bot token from the developer portal)")
+        shard_count(settings)  # a bad NEWSBRIEF_DISCORD_SHARDS fails now, not at start
         self.settings = settings
         self.store = store
+        # REST only (posts, digests, command sync): the gateway is per shard held.
         self.client = make_client(settings)
+        self.holder = holder or default_holder()
+        self.leases = leases or Leases(store.engine)
+        self._mono, self._sleep = monotonic, sleep
+        self.shards: ShardGateways | None = None
+        self._stop_shards = asyncio.Event()
         self.tree = build_tree(self.client, self)
+        self.commands = CommandSync(self.tree, self.leases, self.login, settings.discord_guild_ids)
         self.client.on_message = self._on_message  # type: ignore[attr-defined]
         self.topic_cache = TopicCache(store)
         self._handler: EventHandler | None = None
@@ -138,20 +161,49 @@ class DiscordPlatform:
         point_at(self.settings.discord_api_url, gateway)
         assert self.settings.discord_token is not None
         await self.client.login(self.settings.discord_token.get_secret_value())
-        if gateway is None:  # the URL /gateway/bot names, as Discord asks clients to do
-            _, url, _ = await self.client.http.get_bot_gateway()
-            point_at(self.settings.discord_api_url, url)
+        count = shard_count(self.settings)
+        if gateway is None or count is None:  # the URL /gateway/bot names, as Discord asks
+            recommended, url, _ = await self.client.http.get_bot_gateway()
+            if gateway is None:
+                point_at(self.settings.discord_api_url, url)
+            count = count or recommended
+        self.shards = ShardGateways(
+            self._shard_client,
+            self.leases,
+            self.holder,
+            count,
+            ttl=self.settings.leader_ttl,
+            renew=self.settings.leader_renew,
+            monotonic=self._mono,
+            sleep=self._sleep,
+        )
         self._logged_in = True
 
-    async def start(self, handler: EventHandler) -> None:
+    async def _shard_client(self, shard: int, count: int) -> discord.Client:
+        """The gateway client of one shard held here, with its own command tree (each
+        client dispatches its interactions to its own), logged in, not connected yet."""
+        client = make_client(self.settings, (shard, count))
+        build_tree(client, self)
+        client.on_message = self._on_message  # type: ignore[attr-defined]
+        assert self.settings.discord_token is not None
+        await client.login(self.settings.discord_token.get_secret_value())
+        return client
+
+    def accepts(self, interaction: Interaction) -> bool:
+        return self.shards is not None and self.shards.holds_guild(interaction.guild_id)
+
+    async def open(self, handler: EventHandler) -> None:
+        """Everything ``start`` does before the shards' leases (tests step those by hand)."""
         self._handler = handler
         if self._closed:
             return
-        await self.login()
-        await self.sync_commands()
-        if self._closed:
+        await self.login()  # no command sync here: the leader's duty (adapters.discord.sync)
+
+    async def start(self, handler: EventHandler) -> None:
+        await self.open(handler)
+        if self._closed or self.shards is None:
             return
-        self._gateway = asyncio.ensure_future(self.client.connect(reconnect=True))
+        self._gateway = asyncio.ensure_future(self.shards.run(self._stop_shards))
         try:
             await self._gateway
         except asyncio.CancelledError:
@@ -167,45 +219,38 @@ class DiscordPlatform:
         running = [t for t in busy if t is not asyncio.current_task()]
         if running:
             await asyncio.wait(running, timeout=10)
-        await self.client.close()
+        self._stop_shards.set()  # each shard's client closes and its lease is released
         if self._gateway is not None and not self._gateway.done():
-            # A shard still being launched retries forever after close (discord.py
-            # 2.x): give it a moment to notice, then end it.
-            done, _ = await asyncio.wait({self._gateway}, timeout=2)
+            done, _ = await asyncio.wait({self._gateway}, timeout=10)
             if not done:
                 self._gateway.cancel()
+        if self.shards is not None:
+            await self.shards.close()  # done already by its run, unless it never ran
+        await self.client.close()
 
     async def readiness(self) -> Readiness:
         """For /readyz: logged in, READY received, and the gateway answering heartbeats."""
         if self._closed:
             return Readiness(False, "stopped")
-        if not self.client.is_ready() or self.client.is_closed():
-            return Readiness(False, "connecting to the Discord gateway")
-        latency = self.client.latency
+        if self.shards is None:
+            return Readiness(False, "logging in to Discord")
+        held = self.shards.held()
+        of = f"{len(held)} of {self.shards.count} shards held here"
+        if not held:  # another instance holds them: this one posts over REST and waits
+            return Readiness(True, f"standing by ({of})")
+        clients = [self.shards.clients[i] for i in held]
+        if not all(c.is_ready() and not c.is_closed() for c in clients):
+            return Readiness(False, f"connecting to the Discord gateway ({of})")
+        latency = max(c.latency for c in clients)
         if not math.isfinite(latency):
-            return Readiness(False, "reconnecting to the Discord gateway")
-        servers = len(self.client.guilds)
-        return Readiness(True, f"gateway connected, {servers} servers, {latency * 1000:.0f} ms")
+            return Readiness(False, f"reconnecting to the Discord gateway ({of})")
+        servers = sum(len(c.guilds) for c in clients)
+        detail = f"gateway connected, {servers} servers, {latency * 1000:.0f} ms, {of}"
+        return Readiness(True, detail)
 
-    async def sync_commands(self) -> None:
-        """Sync the command tree where it changed: per dev guild, or globally."""
-        app = self.client.application_id
-        scopes: list[int | None] = list(guild_ids(self.settings.discord_guild_ids)) or [None]
-        for gid in scopes:
-            guild = discord.Object(gid) if gid is not None else None
-            if guild is not None:
-                self.tree.copy_global_to(guild=guild)
-            digest = tree_hash(self.tree, gid)
-            key = f"commands:{app}:{gid if gid is not None else 'global'}"
-            if not await asyncio.to_thread(state.claim, self.store.engine, key, digest):
-                log.info("discord commands for %s unchanged: not synced", key)
-                continue
-            try:
-                await self.tree.sync(guild=guild)
-                log.info("discord commands synced for %s", key)
-            except discord.HTTPException:
-                log.exception("syncing discord commands for %s failed; the next start retries", key)
-                await asyncio.to_thread(state.release, self.store.engine, key, digest)
+    def leader_duties(self) -> list[Duty]:
+        """What only the leader does for Discord: register the slash commands."""
+        return [self.commands.duty()]
 
     # ------------------------------------------------------------- interactions
     async def command(
@@ -398,6 +443,9 @@ class DiscordPlatform:
         me = self.client.user
         if me is None or self._handler is None or events.should_ignore(message, me.id):
             return
+        guild = message.guild.id if message.guild is not None else None
+        if self.shards is None or not self.shards.holds_guild(guild):
+            return  # a shard whose lease is gone (a frozen holder woke): not ours to answer
         parent = await self._parent_of(message.channel)
         incoming = events.incoming(message, me.id, parent)
         if incoming is None:

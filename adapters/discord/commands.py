@@ -51,15 +51,28 @@ class Dispatch(Protocol):
 
     async def subscription_ids(self, interaction: Interaction, current: str) -> list[str]: ...
 
+    def accepts(self, interaction: Interaction) -> bool:
+        """False for an interaction on a shard this instance no longer holds: ignored."""
+        ...
+
+
+class _Tree(app_commands.CommandTree[discord.Client]):
+    """A tree that asks the adapter first (a woken, frozen shard holder stays quiet)."""
+
+    def __init__(self, client: discord.Client, d: Dispatch) -> None:
+        super().__init__(client, allowed_contexts=app_commands.AppCommandContext(guild=True))
+        self.adapter = d
+
+    async def interaction_check(self, interaction: Interaction, /) -> bool:
+        return self.adapter.accepts(interaction)
+
 
 def _choices(values: list[str]) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=v[:100], value=v[:100]) for v in values[:25]]
 
 
 def build_tree(client: discord.Client, d: Dispatch) -> app_commands.CommandTree[discord.Client]:
-    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
-        client, allowed_contexts=app_commands.AppCommandContext(guild=True)
-    )
+    tree = _Tree(client, d)
     _brief_commands(tree, d)
     tree.add_command(_digest_group(d))
     tree.add_command(_feeds_group(d))

@@ -1,9 +1,8 @@
 """The Discord adapter's few facts kept in the store (table ``discord_state``, migration 0005).
 
 - ``commands:<application>:<scope>`` → the hash of the command tree last synced
-  there. Discord allows 200 command creates a day per guild, and N instances
-  booting together must not each sync: the one whose conditional write changed
-  the row syncs, the others see the hash already there.
+  there, written by the leader after it synced (``adapters.discord.sync``): Discord
+  allows 200 command creates a day per guild, so it syncs only when the hash changed.
 - ``told:<channel>`` → when a manager was told that the bot lost access to a
   digest channel, so that it is said once, not on every sweep.
 """
@@ -11,40 +10,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import CursorResult, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.store.schema import DiscordState
 
 
-def claim(engine: Engine, key: str, value: str, *, now: datetime | None = None) -> bool:
-    """Set ``key`` to ``value``; True only for the one caller whose write changed it."""
-    now = now or datetime.now(UTC)
-    with engine.begin() as conn:
-        changed = conn.execute(
-            update(DiscordState)
-            .where(DiscordState.key == key, DiscordState.value != value)
-            .values(value=value, updated_at=now)
-        ).rowcount
-        if changed:
-            return True
-        if conn.execute(select(DiscordState.key).where(DiscordState.key == key)).first():
-            return False  # already this value
-    try:
-        with engine.begin() as conn:
-            conn.execute(insert(DiscordState).values(key=key, value=value, updated_at=now))
-    except IntegrityError:  # another instance inserted it first
-        return False
-    return True
-
-
-def release(engine: Engine, key: str, value: str) -> None:
-    """Undo a ``claim`` whose work failed, so that the next start tries again."""
-    with engine.begin() as conn:
-        conn.execute(
-            delete(DiscordState).where(DiscordState.key == key, DiscordState.value == value)
-        )
+def record(s: Session, key: str, value: str, now: datetime) -> None:
+    """In the caller's transaction (the leader's, fenced): ``key`` is ``value`` now."""
+    n = s.execute(
+        update(DiscordState).where(DiscordState.key == key).values(value=value, updated_at=now)
+    )
+    if not cast("CursorResult[Any]", n).rowcount:
+        s.add(DiscordState(key=key, value=value, updated_at=now))
 
 
 def once_per(engine: Engine, key: str, period: timedelta, *, now: datetime | None = None) -> bool:

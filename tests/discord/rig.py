@@ -14,13 +14,16 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import discord
 from pydantic import SecretStr
 
 from adapters.discord.adapter import DiscordPlatform
 from bot.chat.messages import ChannelRef
 from bot.chat.platform import EventHandler
 from bot.config import Settings
+from bot.leader import LeaseKeeper
 from bot.store import Store
+from bot.store.leases import Leases
 from tests.discord.fake import FakeChannel, FakeDiscord, FakeGuild, FakeUser, Visible
 
 
@@ -84,6 +87,12 @@ class DiscordRig:
         assert self.platform is not None
         return self.platform
 
+    @property
+    def gateway_client(self) -> discord.Client:
+        """The client of shard 0, which this (only) instance holds."""
+        assert self.bot.shards is not None
+        return self.bot.shards.clients[0]
+
     async def start(self) -> None:
         events = self.fake.gateway.events
         before = len({e.session for e in events.items if e.kind == "ready"})
@@ -95,6 +104,15 @@ class DiscordRig:
             waiting.cancel()
             self.task.result()  # raises what start() raised
             raise AssertionError("the platform stopped before it was ready")
+        await self.sync()
+
+    async def sync(self) -> None:
+        """What the leader does (``newsbrief run``'s leader duty): register the slash
+        commands where they changed, so that the fake can deliver them."""
+        keeper = LeaseKeeper(Leases(self.store.engine), "leader", "rig", ttl=15, renew=5)
+        await keeper.step()
+        await self.bot.commands.run(keeper.current)
+        await keeper.release()
 
     async def wait_ready(self, sessions: int) -> None:
         events = self.fake.gateway.events

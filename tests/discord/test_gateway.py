@@ -10,15 +10,16 @@ from functools import partial
 from pathlib import Path
 
 from cryptography.fernet import Fernet
-from discord import AutoShardedClient
 from pydantic import SecretStr
 
 from adapters.discord.adapter import DiscordPlatform
 from bot.app import NewsbriefApp
 from bot.chat.conversation import Conversation
 from bot.config import Settings
+from bot.leader import Leader, LeaseKeeper
 from bot.store import Store
 from tests.discord.fake import FakeChannel, FakeDiscord, Visible
+from tests.discord.fake.rest import Call
 from tests.discord.rig import DiscordRig
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.rig import TEAM, command_fields
@@ -55,40 +56,74 @@ async def test_commands_sync_only_when_the_tree_changed(
 async def test_readiness_follows_the_gateway(news: Store, conversation: Conversation) -> None:
     async with DiscordRig.open(news, conversation, heartbeat_ms=50) as rig:
         await rig.gateway("heartbeat", 2)  # an ACK gives it a latency
-        await asyncio.wait_for(rig.bot.client.wait_until_ready(), timeout=20)
+        assert rig.bot.shards is not None
+        await asyncio.wait_for(rig.bot.shards.clients[0].wait_until_ready(), timeout=20)
         ready = await rig.bot.readiness()
         assert ready.ok and "1 servers" in ready.detail, ready
         await rig.bot.stop()
         assert not (await rig.bot.readiness()).ok
 
 
-async def test_instances_booting_together_sync_once(store: Store) -> None:
-    """On SQLite, and on PostgreSQL too when the suite has one (the ``store`` fixture)."""
+async def test_only_the_leader_syncs_and_once_per_change(store: Store) -> None:
+    """Three instances start (none syncs), each runs the leader's duties: one sync.
+    Restarted, they sync nothing; a changed command set is synced once. On SQLite,
+    and on PostgreSQL too when the suite has one (the ``store`` fixture)."""
     fake = await FakeDiscord().start()
+    handler = Conversation(store)
     try:
-        a = DiscordPlatform(settings_for(fake), store)
-        b = DiscordPlatform(settings_for(fake), store)
-        await asyncio.gather(a.login(), b.login())
-        await asyncio.gather(a.sync_commands(), b.sync_commands())
+
+        async def boot(**values: object) -> list[tuple[DiscordPlatform, Leader]]:
+            booted = []
+            for n in range(3):
+                p = DiscordPlatform(settings_for(fake, **values), store)
+                await p.open(handler)  # what start() does before the gateway
+                keeper = LeaseKeeper(p.leases, "leader", f"i{n}", ttl=15, renew=5)
+                booted.append((p, Leader(keeper, p.leader_duties())))
+            return booted
+
+        async def rounds(booted: list[tuple[DiscordPlatform, Leader]]) -> None:
+            for _ in range(2):
+                await asyncio.gather(*(ldr.keeper.step() for _, ldr in booted))
+                await asyncio.gather(*(ldr.run_due() for _, ldr in booted))
+
+        async def stop(booted: list[tuple[DiscordPlatform, Leader]]) -> None:
+            for p, ldr in booted:
+                await ldr.keeper.release()
+                await p.stop()
+
+        first = await boot()
+        assert fake.world.syncs == []  # starting an instance syncs nothing
+        await rounds(first)
         assert fake.world.syncs == ["global"]
-        await asyncio.gather(a.stop(), b.stop())
+        await stop(first)
+        again = await boot()  # a redeploy with the same commands
+        await rounds(again)
+        assert fake.world.syncs == ["global"]
+        await stop(again)
+        guild, _ = fake.add_guild("Dev")
+        changed = await boot(discord_guild_ids=str(guild.id))  # another command set
+        await rounds(changed)
+        assert fake.world.syncs == ["global", str(guild.id)]
+        await stop(changed)
     finally:
         await fake.close()
 
 
-async def test_a_failed_sync_is_retried_at_the_next_start(store: Store) -> None:
+async def test_a_failed_sync_is_retried_at_the_next_round(store: Store) -> None:
     fake = await FakeDiscord().start()
     try:
         fake.fail("PUT", r"/api/v10/applications/\d+/commands", 400, 50035, "Invalid Form Body")
-        first = DiscordPlatform(settings_for(fake), store)
-        await first.login()
-        await first.sync_commands()
+        p = DiscordPlatform(settings_for(fake), store)
+        keeper = LeaseKeeper(p.leases, "leader", "me", ttl=15, renew=5)
+        await keeper.step()
+        assert "failed" in await p.commands.run(keeper.current)
         assert fake.world.syncs == []
-        second = DiscordPlatform(settings_for(fake), store)
-        await second.login()
-        await second.sync_commands()
+        second = DiscordPlatform(settings_for(fake), store)  # the fault was one request
+        assert "synced" in await second.commands.run(keeper.current)
         assert fake.world.syncs == ["global"]
-        await asyncio.gather(first.stop(), second.stop())
+        assert await second.commands.run(keeper.current) == "discord commands unchanged"
+        await keeper.release()
+        await asyncio.gather(p.stop(), second.stop())
     finally:
         await fake.close()
 
@@ -105,16 +140,24 @@ async def test_shards_split_the_guilds_and_each_shard_answers(
         second.append(channel)
 
     async with DiscordRig.open(news, conversation, discord_shards="2", setup=two_guilds) as rig:
-        await rig.wait_ready(2)  # discord.py waits 5 s before the second IDENTIFY, as Discord asks
+        await rig.wait_ready(2)  # the second IDENTIFY waits 5 s, as Discord asks
         identifies = [e for e in rig.fake.gateway.events.items if e.kind == "identify"]
         assert sorted(e.shard for e in identifies) == [0, 1]
         creates = [e for e in rig.fake.gateway.events.items if e.detail == "GUILD_CREATE"]
         assert sorted(e.shard for e in creates) == [0, 1]  # each guild on its own shard
-        assert rig.bot.client.shard_count == 2
+        assert rig.bot.shards is not None and rig.bot.shards.count == 2
+        assert rig.bot.shards.held() == [0, 1]  # the only instance: it holds both leases
+        gap = identifies[1].at - identifies[0].at
+        assert gap >= 4.9, gap
         for channel in (rig.channel, second[0]):
             await rig.fake.slash(rig.manager, channel, "brief", topic="korea")
             post = await rig.seen(partial(_brief_in, channel.id))
             assert post.where == "channel"
+
+
+def synced(call: Call) -> bool:
+    """A bulk overwrite of the commands, done."""
+    return call.method == "PUT" and call.path.endswith("/commands") and call.status == 200
 
 
 def _brief_in(channel_id: int, v: Visible) -> bool:
@@ -123,8 +166,10 @@ def _brief_in(channel_id: int, v: Visible) -> bool:
 
 async def test_auto_shards_ask_discord_how_many(news: Store, conversation: Conversation) -> None:
     async with DiscordRig.open(news, conversation, discord_shards="auto") as rig:
-        assert rig.bot.client.shard_count == 1  # what /gateway/bot recommended
-        assert isinstance(rig.bot.client, AutoShardedClient)
+        assert rig.bot.shards is not None
+        assert rig.bot.shards.count == 1  # what /gateway/bot recommended
+        identifies = [e for e in rig.fake.gateway.events.items if e.kind == "identify"]
+        assert [e.shard for e in identifies] == [0]
         await rig.brief()
 
 
@@ -154,6 +199,7 @@ async def test_newsbrief_run_serves_discord_until_sigterm(tmp_path: Path) -> Non
         )
         try:
             await fake.gateway.events.wait_for(lambda e: e.kind == "ready", timeout=60)
+            await fake.calls.wait_for(synced, timeout=60)  # the leader registered the commands
             await fake.slash(manager, channel, "brief", topic="korea")
             post = await fake.visible.wait_for(lambda v: "Brief: korea" in v.text, timeout=30)
             assert "Trump" in post.text
@@ -199,6 +245,7 @@ async def test_one_process_serves_slack_and_discord(tmp_path: Path) -> None:
         assert sorted(p.name for p in app.running) == ["discord", "slack"]
         await slack.hellos.wait_for(lambda _: True)
         await discord_.gateway.events.wait_for(lambda e: e.kind == "ready")
+        await discord_.calls.wait_for(synced)  # the leader registered the commands
         fields = command_fields(slack, "/brief", "korea", user="U0ASK", team=TEAM, channel="C0NEWS")
         await slack.push("slash_commands", fields)
         await discord_.slash(manager, channel, "brief", topic="korea")

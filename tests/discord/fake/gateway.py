@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 import zlib
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class GatewayEvent:
     session: str | None = None
     shard: int = 0
     detail: Any = None
+    at: float = field(default_factory=time.monotonic, compare=False)  # when it happened
 
 
 @dataclass
