@@ -24,12 +24,13 @@ migrate_module = importlib.import_module(
     "bot.store.migrate"
 )  # bot.store.migrate is also a function
 
-# What neither command needs: the summarizers (sumy, nltk), migrations (alembic, mako),
-# fetching and extraction (httpx, trafilatura, lxml, charset_normalizer, simplemma),
+# What neither command needs: the summarizers (sumy, nltk, numpy), migrations (alembic,
+# mako), fetching and extraction (httpx, trafilatura, lxml, charset_normalizer, simplemma),
 # the HTTP server and metrics (aiohttp, prometheus_client), secrets (cryptography).
 NEVER = (
     "sumy",
     "nltk",
+    "numpy",
     "alembic",
     "mako",
     "trafilatura",
@@ -42,7 +43,7 @@ NEVER = (
     "cryptography",
 )
 # --help builds the parser only: no settings, no database either.
-NOT_FOR_HELP = (*NEVER, "numpy", "sqlalchemy", "pydantic", "pydantic_settings", "asyncio")
+NOT_FOR_HELP = (*NEVER, "sqlalchemy", "pydantic", "pydantic_settings", "asyncio")
 
 PROBE = """
 import io, json, sys

@@ -24,10 +24,7 @@ import hashlib
 import re
 import struct
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from bot.nlp import lexicon
 from bot.nlp.lexicon import light_stem, word_pattern
@@ -58,12 +55,34 @@ def _perm_params() -> list[tuple[int, int]]:
 
 _PERMS = _perm_params()
 
-_U64 = npt.NDArray[np.uint64]
-_M = np.uint64(_MERSENNE)
-_A = np.array([a for a, _ in _PERMS], dtype=np.uint64)[:, None]  # one row per permutation
-_B = np.array([b for _, b in _PERMS], dtype=np.uint64)[:, None]
-_A_HI, _A_LO = _A >> np.uint64(32), _A & np.uint64(_MAX32)
-_LOW29 = np.uint64((1 << 29) - 1)
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    _U64 = npt.NDArray[np.uint64]
+
+
+@dataclass(frozen=True)
+class _Tables:
+    np: Any  # the numpy module
+    m: Any  # 2**61 - 1
+    b: Any  # the permutations' b and the two halves of a, a row per permutation
+    a_hi: Any
+    a_lo: Any
+    low29: Any
+
+
+@functools.cache
+def _tables() -> _Tables:
+    """numpy and the permutations as arrays, made on first use: numpy takes ~0.1 s to
+    import, and a command that only reads the store (``newsbrief brief``) never hashes."""
+    import numpy as np
+
+    a = np.array([a for a, _ in _PERMS], dtype=np.uint64)[:, None]
+    b = np.array([b for _, b in _PERMS], dtype=np.uint64)[:, None]
+    hi, lo = a >> np.uint64(32), a & np.uint64(_MAX32)
+    return _Tables(np, np.uint64(_MERSENNE), b, hi, lo, np.uint64((1 << 29) - 1))
+
 
 _WORD = word_pattern("'’")  # contractions whole; hyphenated words split
 _CAP = re.compile(r"\b[A-Z][\w’'-]*[\w]|\b[A-Z]\b")
@@ -107,8 +126,9 @@ def _h64(data: str) -> int:
 
 def _mod_m(x: _U64) -> _U64:
     """``x % (2**61 - 1)`` for any uint64 ``x``: 2**61 = 1 modulo a Mersenne prime."""
-    x = (x & _M) + (x >> np.uint64(61))
-    return np.where(x >= _M, x - _M, x)
+    t = _tables()
+    x = (x & t.m) + (x >> t.np.uint64(61))
+    return t.np.where(x >= t.m, x - t.m, x)  # type: ignore[no-any-return]
 
 
 def _permuted(hashes: _U64) -> _U64:
@@ -117,18 +137,20 @@ def _permuted(hashes: _U64) -> _U64:
     With ``a, h < 2**61`` split at bit 32, every partial product fits 64 bits:
     a*h = hi*2**64 + mid*2**32 + lo, and modulo 2**61-1, 2**64 = 8 and
     mid*2**32 = (mid >> 29) + (mid & (2**29-1))*2**32."""
+    t = _tables()
+    np = t.np
     h = _mod_m(hashes)[None, :]  # a*h = a*(h mod m) modulo m
     h_hi, h_lo = h >> np.uint64(32), h & np.uint64(_MAX32)
-    lo = _A_LO * h_lo  # < 2**64
-    mid = _A_HI * h_lo + _A_LO * h_hi  # < 2**62
-    hi = _A_HI * h_hi  # < 2**58
+    lo = t.a_lo * h_lo  # < 2**64
+    mid = t.a_hi * h_lo + t.a_lo * h_hi  # < 2**62
+    hi = t.a_hi * h_hi  # < 2**58
     total = (
         _mod_m(lo)
         + (mid >> np.uint64(29))
-        + ((mid & _LOW29) << np.uint64(32))
+        + ((mid & t.low29) << np.uint64(32))
         + (hi << np.uint64(3))
     )  # < 2**63
-    return _mod_m(_mod_m(total) + _B)
+    return _mod_m(_mod_m(total) + t.b)
 
 
 def _shingles(tokens: list[str]) -> set[str]:
@@ -138,6 +160,7 @@ def _shingles(tokens: list[str]) -> set[str]:
 
 
 def minhash(tokens: list[str]) -> list[int]:
+    np = _tables().np
     shingles = _shingles(tokens)
     hashes = np.fromiter((_h64(s) for s in shingles), dtype=np.uint64, count=len(shingles))
     return [int(v) for v in (_permuted(hashes) & np.uint64(_MAX32)).min(axis=1)]
@@ -226,10 +249,12 @@ def _title_entities(title: str, lead_entities: set[str]) -> set[str]:
     return found
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=256)
 def fingerprint(title: str | None, text: str | None) -> Fingerprint:
-    """The article's fingerprint; kept for the last few articles, because storing one
-    asks twice (the story lock of ``bot.store.story_locks``, then clustering)."""
+    """The article's fingerprint; kept for the last few hundred articles, because storing
+    one asks up to three times (before the write lock, the story lock of
+    ``bot.store.story_locks``, then clustering), and ``Store.upsert_articles`` computes
+    a whole batch's before it takes the lock."""
     title = title or ""
     lead_text = _lead(text or "")
     lead_tokens = words(lead_text)
