@@ -43,7 +43,7 @@ def answer(
     if _off_topic(norm, thread):
         return unsure(_NOT_ANSWERED, links, kind=q.kind)
     previous = history[-1] if history else None
-    follow_up = bool(previous and FOLLOW_UP.search(norm))
+    follow_up = bool(previous and _follows(norm))
     subjects, pronoun_who = _subjects(q, history, thread)
     terms = _question_terms(norm, q, pronoun_who and bool(subjects), bool(subjects))
     if follow_up and previous:
@@ -73,6 +73,30 @@ def answer(
         return unsure(_NOT_ANSWERED, links, kind=q.kind, subject=subject or who)
     picked = pick(asked, found, ranked, max_sentences)
     return _compose(asked, flat, picked, ranked[0][3], subject or who)
+
+
+def _follows(norm: str) -> bool:
+    """Whether the question leans on the turn before: "and ...", "he", "it", "that".
+
+    "That", "those" and "these" before a word that is no function word are
+    determiners ("all that water"), which point at nothing said before.
+    """
+    stops = stop_words("english")
+    for m in FOLLOW_UP.finditer(norm):
+        if m.group(0).lower() in {"that", "those", "these"}:
+            after, before = tokens(norm[m.end() :]), tokens(norm[: m.start()])
+            asked = bool(before) and before[-1].lower() in _AUXILIARIES  # "will that cost"
+            if after and after[0].lower() not in stops and not asked:
+                continue
+        return True
+    return False
+
+
+# Verbs a question puts before its subject: "will that cost", "did those ..." (a pronoun).
+_AUXILIARIES = frozenset(
+    "is are was were will would do does did can could should shall may might must has have "
+    "had".split()
+)
 
 
 def _off_topic(norm: str, thread: Thread) -> bool:

@@ -38,6 +38,8 @@ class Corpus:
     concept_idf: dict[str, float]  # one weight per question word (see ``concept_idf``)
     main: set[str]  # the words coverage is measured on
     total: float  # their summed weight
+    wider: set[str]  # a follow-up's words and the previous question's (else empty)
+    wider_total: float
 
 
 def corpus(asked: Asked, thread: Thread, flat: list[tuple[Indexed, int]]) -> Corpus:
@@ -50,21 +52,29 @@ def corpus(asked: Asked, thread: Thread, flat: list[tuple[Indexed, int]]) -> Cor
     weights.update(dict.fromkeys(measures, absent))
     # Coverage is of the question's own words; a bare "how much will that cost?"
     # leans on the previous question's instead.
-    main = {t for t, w in terms.items() if w >= 1.0} | set(measures)
-    if not main:
-        main = set(terms)
-    # A word no article uses (nor a paraphrase of it) is how the asker put it, not how
-    # the reporter did: it counts less towards what a sentence must cover.
-    total = (
-        sum(
-            weights[t]
-            * min(terms.get(t, 1.0), 1.0)
-            * (W.unused_word if weights[t] >= absent else 1.0)
-            for t in main
+    own = {t for t, w in terms.items() if w >= 1.0} | set(measures)
+    main = own or set(terms)
+    # A follow-up's own words are few ("what's his role?"): a sentence also covers it by
+    # covering what the question before asked about (the better of the two counts).
+    # ("what did she say": whom it asks about is the link, and their words count).
+    wider = set()
+    if asked.follow_up and own and asked.question.kind != "say":
+        wider = set(terms) | set(measures)
+
+    def total(words: set[str]) -> float:
+        # A word no article uses (nor a paraphrase of it) is how the asker put it, not
+        # how the reporter did: it counts less towards what a sentence must cover.
+        return (
+            sum(
+                weights[t]
+                * min(terms.get(t, 1.0), 1.0)
+                * (W.unused_word if weights[t] >= absent else 1.0)
+                for t in words
+            )
+            or 1.0
         )
-        or 1.0
-    )
-    return Corpus(flat, idf, avg, weights, main, total)
+
+    return Corpus(flat, idf, avg, weights, main, total(main), wider, total(wider))
 
 
 def rank(asked: Asked, corpus: Corpus) -> list[Ranked]:
@@ -113,6 +123,9 @@ def score_sentence(asked: Asked, corpus: Corpus, n: int) -> Ranked:
     weights = corpus.concept_idf
     covered = sum(weights[t] * how for t, how in matched.items() if t in corpus.main)
     coverage = covered / corpus.total
+    if corpus.wider:
+        wide = sum(weights[t] * how for t, how in matched.items() if t in corpus.wider)
+        coverage = max(coverage, wide / corpus.wider_total)
     score *= W.coverage_base + coverage  # a sentence that answers all of it beats a partial one
     score, coverage = _speaker(asked, idx, i, score, coverage)
     score *= W.evidence_floor + W.evidence_gain * found
