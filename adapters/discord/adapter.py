@@ -136,6 +136,7 @@ class DiscordPlatform:
         self._mono, self._sleep = monotonic, sleep
         self.shards: ShardGateways | None = None
         self._stop_shards = asyncio.Event()
+        self._login_lock = asyncio.Lock()
         self.tree = build_tree(self.client, self)
         self.commands = CommandSync(self.tree, self.leases, self.login, settings.discord_guild_ids)
         self.client.on_message = self._on_message  # type: ignore[attr-defined]
@@ -155,8 +156,11 @@ class DiscordPlatform:
     # ------------------------------------------------------------- lifecycle
     async def login(self) -> None:
         """Authenticate for REST (enough to post digests); ``start`` also connects."""
-        if self._logged_in:
-            return
+        async with self._login_lock:  # start, a digest and the leader's sync may all ask
+            if not self._logged_in:
+                await self._login()
+
+    async def _login(self) -> None:
         gateway = self.settings.discord_gateway_url or None
         point_at(self.settings.discord_api_url, gateway)
         assert self.settings.discord_token is not None

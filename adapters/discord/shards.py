@@ -163,11 +163,13 @@ class ShardGateways:
     async def step(self) -> None:
         """One round of every shard's keeper; a held shard whose client ended restarts."""
         for i, keeper in enumerate(self.keepers):
-            await keeper.step()
             task = self._tasks.get(i)
-            if keeper.held is not None and task is not None and task.done():
-                await self._drop(i)  # it ended (not fatal): a new client, after the back-off
+            if keeper.held is not None and (task is None or task.done()):
+                # Held since the last round, but its client ended (not fatal) or never
+                # logged in: a new one (its IDENTIFY waits the back-off).
+                await self._drop(i)
                 await self._open(i)
+            await keeper.step()
         if self.fatal is not None:
             raise self.fatal
 
@@ -187,7 +189,14 @@ class ShardGateways:
     async def _open(self, shard: int) -> None:
         if shard in self.clients:
             return
-        client = await self.factory(shard, self.count)
+        try:
+            client = await self.factory(shard, self.count)
+        except FATAL as exc:
+            self.fatal = exc
+            return
+        except Exception as exc:  # Discord's REST did not answer: the next round tries again
+            log.warning("discord shard %d: could not log in: %r", shard, exc)
+            return
         backoff = self.backoffs[shard]
 
         async def before_identify(shard_id: int | None, *, initial: bool = False) -> None:

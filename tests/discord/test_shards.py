@@ -210,3 +210,21 @@ async def test_identify_is_backed_off_never_crash_looped(
         assert max(world.clock.slept) == CAP  # at most 86400 / 300 = 288 a day per shard
     finally:
         await p.stop()
+
+
+async def test_a_shard_whose_login_failed_is_opened_at_the_next_round(
+    world: World, news: Store, conversation: Conversation
+) -> None:
+    p = instance(world, news, "a")
+    try:
+        await p.open(conversation)  # the REST client is logged in
+        world.fake.fail("GET", r"/api/v10/users/@me", 400, 0, "Bad Request")
+        await shards(p).step()  # the lease is won, the shard client's login refused
+        assert shards(p).clients == {} and shards(p).keepers[0].held is not None
+        assert world.identifies() == 0
+        world.clock.advance(5)
+        await shards(p).step()
+        assert shards(p).held() == [0]
+        await world.ready_sessions(1)
+    finally:
+        await p.stop()
