@@ -1,0 +1,90 @@
+"""Articles written in batches, through as few writers as the database wants.
+
+Every ingest task used to store its own article in its own thread: on SQLite,
+which has one writer, they queued on the lock (a call's wall time reached 131 ms
+at concurrency 16). Here a task hands its record over and waits; a writer takes
+everything waiting (up to ``BATCH``) and stores it in one call, so the next batch
+forms while one is written (group commit). SQLite gets one writer; PostgreSQL,
+which writes concurrently, several (``PG_WRITERS``).
+
+A batch that fails is written again one article at a time, so an error belongs to
+the article that caused it: its task gets the exception, the others their outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from bot.store import ArticleRecord, Store, UpsertOutcome
+
+log = logging.getLogger(__name__)
+
+BATCH = 64  # at most this many articles per write call
+PG_WRITERS = 3  # concurrent batches on PostgreSQL (each a connection of the pool)
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    outcome: UpsertOutcome
+    seconds: float  # this article's share of its batch's time
+
+
+_Waiting = tuple[ArticleRecord, "asyncio.Future[Written]"]
+
+
+class ArticleWriter:
+    """``await write(record)`` stores ``record`` in the next batch."""
+
+    def __init__(self, store: Store, *, writers: int | None = None, batch: int = BATCH) -> None:
+        self.store = store
+        self.writers = writers or (1 if store.dialect == "sqlite" else PG_WRITERS)
+        self.batch = batch
+        self._waiting: deque[_Waiting] = deque()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def write(self, record: ArticleRecord) -> Written:
+        future: asyncio.Future[Written] = asyncio.get_running_loop().create_future()
+        self._waiting.append((record, future))
+        if len(self._tasks) < self.writers:
+            task = asyncio.create_task(self._drain())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await future
+
+    async def _drain(self) -> None:
+        """Write batches while articles wait; then end (the next write starts another)."""
+        while self._waiting:
+            n = min(len(self._waiting), self.batch)
+            batch = [w for w in (self._waiting.popleft() for _ in range(n)) if not w[1].done()]
+            if not batch:
+                continue
+            try:
+                results = await asyncio.to_thread(self._write, [r for r, _ in batch])
+            except BaseException:  # cancelled: nobody is left waiting for an answer
+                for _, future in batch:
+                    future.cancel()
+                raise
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():
+                    continue
+                if isinstance(result, BaseException):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+
+    def _write(self, records: list[ArticleRecord]) -> list[Written | Exception]:
+        """One batch, in a worker thread, an article at a time (one transaction for
+        the batch follows with ``Store.upsert_articles``)."""
+        return [self._one(r) for r in records]
+
+    def _one(self, record: ArticleRecord) -> Written | Exception:
+        started = time.perf_counter()
+        try:
+            outcome = self.store.upsert_article(record)
+        except Exception as exc:
+            return exc
+        return Written(outcome, time.perf_counter() - started)
