@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -238,19 +237,7 @@ class DiscordPlatform:
             return Readiness(False, "stopped")
         if self.shards is None:
             return Readiness(False, "logging in to Discord")
-        held = self.shards.held()
-        of = f"{len(held)} of {self.shards.count} shards held here"
-        if not held:  # another instance holds them: this one posts over REST and waits
-            return Readiness(True, f"standing by ({of})")
-        clients = [self.shards.clients[i] for i in held]
-        if not all(c.is_ready() and not c.is_closed() for c in clients):
-            return Readiness(False, f"connecting to the Discord gateway ({of})")
-        latency = max(c.latency for c in clients)
-        if not math.isfinite(latency):
-            return Readiness(False, f"reconnecting to the Discord gateway ({of})")
-        servers = sum(len(c.guilds) for c in clients)
-        detail = f"gateway connected, {servers} servers, {latency * 1000:.0f} ms, {of}"
-        return Readiness(True, detail)
+        return self.shards.readiness()
 
     def leader_duties(self) -> list[Duty]:
         """What only the leader does for Discord: register the slash commands."""

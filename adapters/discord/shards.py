@@ -27,12 +27,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 
 import discord
 
+from bot.health import Readiness
 from bot.leader import LeaseKeeper
 from bot.store.leases import Lease, Leases
 
@@ -148,6 +150,23 @@ class ShardGateways:
 
     def held(self) -> list[int]:
         return [i for i in range(self.count) if self.holds(i)]
+
+    def readiness(self) -> Readiness:
+        """Ready while every shard held here is connected and answering heartbeats; an
+        instance holding none stands by (it posts over REST, and may take one over)."""
+        held = self.held()
+        of = f"{len(held)} of {self.count} shards held here"
+        if not held:
+            return Readiness(True, f"standing by ({of})")
+        clients = [self.clients[i] for i in held]
+        if not all(c.is_ready() and not c.is_closed() for c in clients):
+            return Readiness(False, f"connecting to the Discord gateway ({of})")
+        latency = max(c.latency for c in clients)
+        if not math.isfinite(latency):
+            return Readiness(False, f"reconnecting to the Discord gateway ({of})")
+        servers = sum(len(c.guilds) for c in clients)
+        detail = f"gateway connected, {servers} servers, {latency * 1000:.0f} ms, {of}"
+        return Readiness(True, detail)
 
     # ------------------------------------------------------------ running
     async def run(self, stop: asyncio.Event) -> None:
