@@ -10,7 +10,7 @@ twice: only the instance whose fenced write changed the row sends. The cost is t
 other way round: a leader that dies between its commit and its sends loses that
 notice (the feed stays in ``/feeds list`` with its error); an alert storm is worse.
 If every send fails (the platform is down), the mark is undone and the next round
-tries again. Recovery, then failure again, is a new run and a new report.
+tries again, for one more day at most. Recovery, then failure again, is a new run and a new report.
 
 Who is told, per workspace reading the feed (its own ``feed_owners`` row, or one of an
 OPML list of its own naming the feed): the manager who added it there (only managers
@@ -145,7 +145,9 @@ class FeedAlerts:
         for target in targets:
             if await self._send(target, post):
                 sent += 1
-        if targets and not sent:  # nobody heard it: the next round tries again
+        if targets and not sent and now - feed.failing_since < 2 * self.after:
+            # Nobody heard it (the platform down, not running here): the next round tries
+            # again, for a day at most; a refusal that lasts (DMs closed) ends the tries.
             await asyncio.to_thread(self._mark, current, feed, None)
             return None
         metrics.FEED_FAILURE_ALERTS.inc()

@@ -71,9 +71,11 @@ class Slackish:
     def __init__(self, told: Told, *, down: bool = False) -> None:
         self.told = told
         self.down = down
+        self.refused = 0
 
     async def post(self, channel: ChannelRef, post: Post, *, key: str | None = None) -> ThreadRef:
         if self.down:
+            self.refused += 1
             raise RuntimeError("slack is down")
         self.told.items.append((f"slack:{channel.workspace}:{channel.id}", post))
         return ThreadRef(self.name, channel.id, "1")
@@ -242,6 +244,21 @@ async def test_nobody_reached_is_tried_again_next_round(rig: Rig) -> None:
     assert rig.told.where() == ["slack:T1:U1"]
     await rig.hours(3, "bad.xml")
     assert len(rig.told.items) == 1
+
+
+async def test_a_lasting_refusal_ends_the_tries_after_a_day(rig: Rig) -> None:
+    rig.add("bad.xml", "slack:T1", "U1")
+    slack = rig.platforms["slack"]
+    slack.down = True  # type: ignore[attr-defined]
+    await rig.poll("bad.xml")
+    await rig.hours(23, "bad.xml")
+    assert slack.refused == 0  # type: ignore[attr-defined]
+    await rig.hours(30, "bad.xml")  # tried each round from 24 h, up to 48 h
+    tries = slack.refused  # type: ignore[attr-defined]
+    assert 20 <= tries <= 25, tries
+    await rig.hours(24, "bad.xml")
+    assert slack.refused == tries  # type: ignore[attr-defined]
+    assert rig.told.items == []
 
 
 async def test_three_leaders_never_double_notify(rig: Rig) -> None:
