@@ -75,6 +75,7 @@ class Timings:
     wall: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
     answer_wall: list[float] = field(default_factory=list)
+    answer_cpu: list[float] = field(default_factory=list)
 
 
 def fill_store(store: Store, articles: Path) -> list[int]:
@@ -115,23 +116,24 @@ def re_analysing() -> AbstractContextManager[Any]:
     return patched(answering, "index_article", raw)
 
 
-def timed_answer(into: list[float]) -> AbstractContextManager[Any]:
+def timed_answer(into: Timings) -> AbstractContextManager[Any]:
     """Time ``answer()`` itself inside the conversation's reply."""
     original = vars(conversation)["answer"]
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         try:
             return original(*args, **kwargs)
         finally:
-            into.append((time.perf_counter() - t0) * 1000)
+            into.answer_cpu.append((time.thread_time() - c0) * 1000)
+            into.answer_wall.append((time.perf_counter() - t0) * 1000)
 
     return patched(conversation, "answer", wrapped)
 
 
 def ask(conv: Conversation, ref: ThreadRef, question: str, into: Timings) -> None:
     w0, c0 = time.perf_counter(), time.thread_time()
-    with timed_answer(into.answer_wall):
+    with timed_answer(into):
         conv.answer_in_thread(ref, question)
     into.cpu.append((time.thread_time() - c0) * 1000)
     into.wall.append((time.perf_counter() - w0) * 1000)
@@ -164,13 +166,18 @@ def report(name: str, rounds: list[dict[str, Timings]]) -> dict[str, float]:
     """Medians over rounds of each round's p50 and p95; printed, and returned by key."""
     out: dict[str, float] = {}
     for path in ("baseline", "stored"):
-        for what in ("wall", "cpu", "answer_wall"):
+        for what in ("wall", "cpu", "answer_wall", "answer_cpu"):
             for q in (50, 95):
                 key = f"{path} {what} p{q}"
                 out[key] = statistics.median(pct(getattr(r[path], what), q) for r in rounds)
     print(f"\n{name}: medians over {len(rounds)} rounds (ms)")
     print(f"{'':26} {'baseline':>9} {'stored':>9}  {'ratio':>6}")
-    labels = {"wall": "reply, wall", "cpu": "reply, CPU", "answer_wall": "answer() alone, wall"}
+    labels = {
+        "wall": "reply, wall",
+        "cpu": "reply, CPU",
+        "answer_wall": "answer() alone, wall",
+        "answer_cpu": "answer() alone, CPU",
+    }
     for what, label in labels.items():
         for q in (50, 95):
             b, s = out[f"baseline {what} p{q}"], out[f"stored {what} p{q}"]

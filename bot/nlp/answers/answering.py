@@ -55,6 +55,9 @@ def answer(
     measures = _measures(q, terms)
     if q.kind == "how_many" and q.focus and q.focus not in terms:
         terms[q.focus] = 1.0
+    if not terms and not subjects and not measures:
+        # Nothing to match ("why?" out of the blue): every sentence would score 0.
+        return unsure(_NOT_ANSWERED, links, kind=q.kind, subject=who)
     asked = Asked(q, terms, measures, subjects, follow_up, _answered(previous))
     # In a digest thread, only the stories the question is about answer it (and
     # weigh its words): a look-alike sentence from another story is not an answer.

@@ -11,7 +11,6 @@ from bot.models import Quote, Sentence
 from bot.nlp.answers.indexed import Indexed
 from bot.nlp.answers.models import SourceArticle
 from bot.nlp.answers.people import find_people
-from bot.nlp.answers.referents import people_named
 from bot.nlp.answers.terms import stem_terms
 from bot.nlp.answers.weights import WEIGHTS as W
 from bot.nlp.quotes import extract_quotes
@@ -74,7 +73,6 @@ def read_people(idx: Indexed) -> Indexed:
     with _people_lock:  # answers run in worker threads; an index is read once
         if not idx.has_people:
             find_people(idx)
-            idx.persons = people_named(idx)
             idx.has_people = True
     return idx
 

@@ -31,7 +31,7 @@ class Person:
 class Indexed:
     """One article's sentences as search terms, its quotes and (once read) its people.
 
-    ``people``, ``said``, ``names`` and ``persons`` are empty until ``has_people``
+    ``people``, ``said`` and ``names`` are empty until ``has_people``
     (``bot.nlp.answers.index.read_people``).
     """
 
@@ -46,7 +46,7 @@ class Indexed:
     names: list[set[str]] = field(default_factory=list)  # people mentioned per sentence
     vocab: frozenset[str] = frozenset()  # every term the article uses
     lead: frozenset[str] = frozenset()  # the terms of its first sentences
-    persons: Counter[str] = field(default_factory=Counter)  # full names, by sentences naming them
+    persons: Counter[str] | None = None  # full names, by sentences naming them (once asked)
     # The sentences' own terms: ``terms`` adds the names of the people a sentence reports
     # once they are read (``has_people``); thread-wide word weights use these.
     base_terms: list[Counter[str]] = field(default_factory=list)

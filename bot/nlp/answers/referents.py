@@ -57,8 +57,11 @@ def pronoun_gender(question: str) -> str | None:
 
 def people_named(idx: Indexed) -> Counter[str]:
     """Full names the article gives ("Chancey Luna"), counted by the sentences that
-    name them, by surname too. A name is two or more capitalised words whose first is
-    a first name the name list knows."""
+    name them, by surname too, and one more for each person it quotes. A name is two
+    or more capitalised words whose first is a first name the name list knows.
+
+    Read from the sentences and quotes alone (not who each sentence reports), so a
+    thread's names are counted without reading every article's people."""
     full: dict[str, str] = {}
     for s in idx.sentences:
         for m in CAPITALISED.finditer(s.text):
@@ -72,7 +75,7 @@ def people_named(idx: Indexed) -> Counter[str]:
         for s in idx.sentences:
             for surname in full.keys() & set(tokens(s.text)):
                 counts[full[surname]] += 1
-    for p in idx.people:
+    for p in dict.fromkeys(q.speaker for q in idx.quotes if q.speaker):
         counts[p] += 1
     return counts
 

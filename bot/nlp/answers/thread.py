@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot.nlp.answers.index import clear_article_cache, read_people
 from bot.nlp.answers.indexed import Indexed, Person
+from bot.nlp.answers.referents import people_named
 from bot.nlp.answers.terms import clear_text_caches, stem_terms, variants
 
 MAX_THREADS = 64  # threads kept; each holds only references to its cached article indexes
@@ -48,7 +49,9 @@ class Thread:
         if self._persons is None:
             persons: Counter[str] = Counter()
             for idx in self.indexes:
-                persons.update(read_people(idx).persons)
+                if idx.persons is None:
+                    idx.persons = people_named(idx)  # the same for every reader: no lock
+                persons.update(idx.persons)
             self._persons = persons
         return self._persons
 
