@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import hashlib
 import threading
 from functools import lru_cache
 
@@ -23,17 +22,16 @@ def clear_article_cache() -> None:
 
 
 def index_article(article: SourceArticle) -> Indexed:
-    """The article as the answerer searches it; the same text is read only once."""
-    digest = hashlib.blake2b(article.text.encode("utf-8", "replace"), digest_size=16).hexdigest()
-    return _index_cached(
-        article.id, digest, article.text, article.url, article.sentences, article.quotes
-    )
+    """The article as the answerer searches it; the same text is read only once.
+
+    Cached by id, text, URL and stored analysis (the text itself is the key: hashing it
+    again, as a digest, only doubled the cost of every question's lookups)."""
+    return _index_cached(article.id, article.text, article.url, article.sentences, article.quotes)
 
 
 @lru_cache(maxsize=512)
 def _index_cached(
     article_id: str,
-    digest: str,
     text: str,
     url: str | None,
     stored_sentences: tuple[Sentence, ...] | None,

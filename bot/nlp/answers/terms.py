@@ -60,7 +60,9 @@ _POSSESSIVE = ("'s", "’s")
 
 def stem_terms(text: str, language: str = "english") -> Counter[str]:
     """The search terms of ``text``: no stop words, no short numbers."""
-    return Counter(_stem_terms(text, language))
+    out: Counter[str] = Counter()
+    dict.update(out, _stem_terms(text, language))  # Counter(mapping) checks types: slow
+    return out
 
 
 def search_terms(text: str) -> Mapping[str, int]:
@@ -72,14 +74,20 @@ def search_terms(text: str) -> Mapping[str, int]:
 def _stem_terms(text: str, language: str) -> dict[str, int]:
     """The terms of ``text`` with their counts, in order of first use (cached: an
     article's sentences are read by several of its readers)."""
-    stops = stop_words(language)
     out: dict[str, int] = {}
     for w in tokens(text):
-        if w.lower() in stops or (w.isdigit() and len(w) < W.min_number_digits):
-            continue
-        t = term(w, language)
-        out[t] = out.get(t, 0) + 1
+        t = _search_term(w, language)
+        if t is not None:
+            out[t] = out.get(t, 0) + 1
     return out
+
+
+@lru_cache(maxsize=131072)
+def _search_term(word: str, language: str) -> str | None:
+    """A word's search term, or None for a stop word or a short number."""
+    if word.lower() in stop_words(language) or (word.isdigit() and len(word) < W.min_number_digits):
+        return None
+    return term(word, language)
 
 
 def clear_text_caches() -> None:
