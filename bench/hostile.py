@@ -1,7 +1,8 @@
 """Hostile input, counted: the corpus of issue 9 run end to end, then three runs at scale.
 
 Usage: python bench/hostile.py [--only NAME] [--show] [--dupes 10000] [--dupes-budget S]
-                               [--feeds 1200] [--skip-scale]
+                               [--feeds 1200] [--skip-scale] [--skip-corpus]
+                               [--scale digests,opml,dupes]
 
 1. The corpus (tests/fixtures/hostile: feeds served on loopback, files, odd bytes and
    arguments) through the real CLI. Counted: inputs tried, clear errors, tracebacks,
@@ -195,7 +196,7 @@ class _Recorder:
         return None
 
 
-async def _one_day(work: Path, hours: tuple[int, ...]) -> tuple[int, list[list[str]]]:
+async def _one_day(work: Path, hours: tuple[int, ...]) -> tuple[int, list[list[int]]]:
     from bot.store import ArticleRecord, Store
     from digests.delivery import DigestDelivery
     from digests.schedule import parse_subscription
@@ -224,7 +225,7 @@ async def _one_day(work: Path, hours: tuple[int, ...]) -> tuple[int, list[list[s
             )
         await delivery.deliver_due()
     store.close()
-    seen: dict[str, int] = {}
+    seen: dict[int, int] = {}
     for _key, ids, _title in platform.posts:
         for a in ids:
             seen[a] = seen.get(a, 0) + 1
@@ -341,16 +342,24 @@ def main() -> int:
     parser.add_argument("--feeds", type=int, default=1200)
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-corpus", action="store_true")
+    parser.add_argument(
+        "--scale", default="digests,opml,dupes", help="which scale runs (comma-separated)"
+    )
     args = parser.parse_args()
     server = Server(extra=_scale_routes(delay=0.02)).start()
     try:
         if not args.skip_corpus:
             corpus(server, args.only, args.show)
         if not args.skip_scale:
+            scale = set(args.scale.split(","))
             with tempfile.TemporaryDirectory(prefix="hostile-scale-") as tmp:
-                asyncio.run(digest_repeats(Path(tmp)))
-                asyncio.run(opml_fan_out(server.base, args.feeds))
-                asyncio.run(near_duplicates(server.base, args.dupes, args.dupes_budget, Path(tmp)))
+                if "digests" in scale:
+                    asyncio.run(digest_repeats(Path(tmp)))
+                if "opml" in scale:
+                    asyncio.run(opml_fan_out(server.base, args.feeds))
+                if "dupes" in scale:
+                    work = Path(tmp)
+                    asyncio.run(near_duplicates(server.base, args.dupes, args.dupes_budget, work))
     finally:
         server.stop()
     return 0

@@ -28,6 +28,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from bot.store.schema import Article, ArticleKey, ArticleSignature, Cluster, UTCDateTime
@@ -41,7 +42,7 @@ from bot.store.similarity import (
     pack,
     similarity,
 )
-from bot.store.times import as_utc, ts_param
+from bot.store.times import as_utc
 
 CLUSTER_WINDOW = timedelta(hours=48)  # either side of published: a story's news cycle
 MAX_CANDIDATES = 30  # fingerprints scored per article
@@ -96,18 +97,20 @@ class Clustering:
     def keep_fingerprint(
         self, s: Session, article_id: int, published: datetime, fp: Fingerprint
     ) -> None:
-        """The article's signature and lookup keys, for the articles clustered after it."""
+        """The article's signature and lookup keys, for the articles clustered after it.
+
+        The keys (about 40) go in one executemany whose timestamp is converted for the
+        database once, not once a row: typed, each row's ``published`` went through
+        the column's processors, the most of this insert's cost."""
         conn = s.connection()  # clustering's statements are Core: no ORM work per row
         conn.execute(
             _INSERT_SIGNATURE,
             {"article_id": article_id, "minhash": pack(fp.signature), "features": fp.features()},
         )
+        at = _db_timestamp(conn.dialect, published)
         conn.execute(
             _INSERT_KEYS,
-            [
-                {"article_id": article_id, "key": k, "kind": kind, "published": published}
-                for k, kind in fp.keys().items()
-            ],
+            [{"a": article_id, "k": k, "t": kind, "p": at} for k, kind in fp.keys().items()],
         )
 
     def recluster(self, s: Session, row: Article, old_title: str | None) -> None:
@@ -136,10 +139,10 @@ class Clustering:
             self._refresh_cluster(s, old)
 
     def _place_alone(self, s: Session, published: datetime, headline: str) -> int:
-        cluster = Cluster(headline=headline, first_seen=published, last_seen=published, size=1)
-        s.add(cluster)
-        s.flush()
-        return cluster.id
+        values = {"headline": headline, "first_seen": published, "last_seen": published}
+        key = s.connection().execute(_INSERT_CLUSTER, {**values, "size": 1}).inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def _best_cluster(
         self, s: Session, published: datetime, exclude: int | None, fp: Fingerprint
@@ -170,10 +173,11 @@ class Clustering:
         copies) costs the same as a rare one, and the nearest articles are the ones
         that can be the same story."""
         tally: dict[int, dict[int, int]] = {}
+        dialect = s.connection().dialect
         params: dict[str, Any] = {
-            "lo": published - CLUSTER_WINDOW,
-            "at": published,
-            "hi": published + CLUSTER_WINDOW,
+            "lo": _db_timestamp(dialect, published - CLUSTER_WINDOW),
+            "at": _db_timestamp(dialect, published),
+            "hi": _db_timestamp(dialect, published + CLUSTER_WINDOW),
         }
         listed = list(keys)
         for start in range(0, len(listed), _KEYS_PER_QUERY):
@@ -267,7 +271,20 @@ class Clustering:
 # Clustering's statements, built once: it runs them for every article stored.
 _CLUSTERS = cast(Table, Cluster.__table__)
 _INSERT_SIGNATURE = insert(cast(Table, ArticleSignature.__table__))
-_INSERT_KEYS = insert(cast(Table, ArticleKey.__table__))
+_INSERT_CLUSTER = insert(_CLUSTERS)
+# Untyped parameters: the rows carry ``published`` already in the database's form.
+_INSERT_KEYS = text(
+    "INSERT INTO article_keys (article_id, key, kind, published) VALUES (:a, :k, :t, :p)"
+)
+_PUBLISHED = cast(Table, ArticleKey.__table__).c.published.type
+
+
+def _db_timestamp(dialect: Dialect, value: datetime) -> Any:
+    """``value`` as the ``article_keys.published`` column hands it to the driver."""
+    process = _PUBLISHED.bind_processor(dialect)
+    return process(value) if process is not None else value
+
+
 _GROUP_OF = (
     select(Article.cluster_id, Cluster.size)
     .join(Cluster, Cluster.id == Article.cluster_id)
@@ -301,7 +318,10 @@ _JOIN_CLUSTER = (
 def _postings_sql(n: int) -> TextClause:
     """(article_id, kind, keys shared) over the KEY_SCAN postings of each of keys
     ``:k0``..``:k{n-1}`` nearest before ``:at`` (from ``:lo``) and after it (to ``:hi``):
-    one index range scan on (key, published) each, stopped after KEY_SCAN rows."""
+    one index range scan on (key, published) each, stopped after KEY_SCAN rows.
+
+    The times are given in the database's form (``_db_timestamp``), untyped: each is
+    written 2n times here, and SQLAlchemy converts a typed one at every place."""
     parts = []
     for i in range(n):
         for side, cond, order in (
@@ -316,4 +336,4 @@ def _postings_sql(n: int) -> TextClause:
         f"SELECT article_id, kind, count(*) FROM ({' UNION ALL '.join(parts)}) AS postings "
         "GROUP BY article_id, kind"
     )
-    return text(sql).bindparams(*map(ts_param, ("lo", "at", "hi")))
+    return text(sql)

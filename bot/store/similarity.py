@@ -249,10 +249,12 @@ def _title_entities(title: str, lead_entities: set[str]) -> set[str]:
     return found
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=256)
 def fingerprint(title: str | None, text: str | None) -> Fingerprint:
-    """The article's fingerprint; kept for the last few articles, because storing one
-    asks twice (the story lock of ``bot.store.story_locks``, then clustering)."""
+    """The article's fingerprint; kept for the last few hundred articles, because storing
+    one asks up to three times (before the write lock, the story lock of
+    ``bot.store.story_locks``, then clustering), and ``Store.upsert_articles`` computes
+    a whole batch's before it takes the lock."""
     title = title or ""
     lead_text = _lead(text or "")
     lead_tokens = words(lead_text)

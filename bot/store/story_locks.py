@@ -15,6 +15,8 @@ unrelated upserts wait for each other. SQLite has one writer at a time: nothing 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
 from sqlalchemy.orm import Session
@@ -44,6 +46,14 @@ def story_lock_keys(title: str | None, text_: str | None) -> list[int]:
 
 def lock_story(s: Session, title: str | None, text_: str | None) -> None:
     """Hold, until the transaction ends, the locks of this story's lookup keys."""
-    keys = story_lock_keys(title, text_)
-    if keys and s.get_bind().dialect.name == "postgresql":
+    lock_stories(s, [(title, text_)])
+
+
+def lock_stories(s: Session, stories: Iterable[tuple[str | None, str | None]]) -> None:
+    """``lock_story`` for several (title, text) at once, stored in one transaction: every
+    key of them all taken in one ascending pass, so batches never deadlock each other."""
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted({k for title, text_ in stories for k in story_lock_keys(title, text_)})
+    if keys:
         s.execute(_LOCK, {"space": STORY_LOCK_SPACE, "keys": keys})
