@@ -4,9 +4,11 @@ Synchronous SQLAlchemy on purpose: every call is a short transaction, and the
 asyncio side (bot, poller) runs them with ``asyncio.to_thread``. One ``Store`` per
 process is safe to share between threads (one session per call).
 
-SQLite (the default, a file in the user data dir) and PostgreSQL run the same code;
-only the full-text query differs: FTS5 with the porter tokenizer and ``bm25`` on
-SQLite, a generated ``tsvector`` column with ``ts_rank_cd`` on PostgreSQL.
+SQLite (the default, a file in the user data dir) and PostgreSQL run the same code.
+This module is the face: opening, the upsert's transaction, reads, feeds and
+failures. The parts: ``engine`` (setting up the database), ``upserts`` (what an item
+is, and writing it), ``clustering`` (which story it joins), ``search`` (ranked
+stories), ``sources``, ``threads`` and ``outbox``.
 """
 
 from __future__ import annotations
