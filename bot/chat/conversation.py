@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.chat import inputs
 from bot.chat.briefs import build_brief, parse_brief_args
 from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent
 from bot.chat.platform import Platform
 from bot.errors import NewsbriefError
-from bot.nlp.answers import Answer, SourceArticle, Turn, answer
+from bot.nlp.answers import Answer, SourceArticle, Turn, answer, keep_article, kept_article
 from bot.store import Store
+from bot.store.schema import Article
+from bot.store.scope import readable
 from bot.store.sources import workspace_key
 
 log = logging.getLogger(__name__)
@@ -182,17 +187,38 @@ class Conversation:
         """
         found = self.store.threads.get(ref)
         ids = found.article_ids if found else ()
-        articles = [
-            # Their analysis as ingest stored it: quotes are not extracted again.
-            SourceArticle.from_analysis(
-                str(a.id), a.text or "", a.analysis, url=a.url, title=a.title
-            )
-            for a in self.store.articles(ids, workspace=workspace_of(ref))
-        ]
+        articles = thread_articles(self.store, ids, workspace_of(ref))
         history = [Turn(q, Answer.from_record(a)) for q, a in self.store.threads.turns(ref)][-3:]
         result = answer(question, articles, history)
         self.store.threads.add_turn(ref, question, result.to_record())
         return result
+
+
+def thread_articles(store: Store, ids: Sequence[int], workspace: str) -> list[SourceArticle]:
+    """The readable articles among ``ids``, with their analysis as ingest stored it (quotes
+    are not extracted again). Each is read and parsed once: a row unchanged since (same id,
+    update time and content hash, read alone: a narrow query) is kept parsed, so a warm
+    question reads no article text or analysis JSON again."""
+    with Session(store.engine) as s:
+        feeds = store.sources.visible(s, workspace)
+        versions = {
+            row.id: (row.id, row.updated_at, row.content_hash)
+            for row in s.execute(
+                readable(select(Article.id, Article.updated_at, Article.content_hash), feeds).where(
+                    Article.id.in_(ids)
+                )
+            )
+        }
+    kept = {i: kept_article(v) for i, v in versions.items()}
+    missing = [i for i in ids if i in versions and kept[i] is None]
+    for a in store.articles(missing, workspace=workspace) if missing else ():
+        parsed = SourceArticle.from_analysis(
+            str(a.id), a.text or "", a.analysis, url=a.url, title=a.title
+        )
+        if a.updated_at == versions[a.id][1]:  # not edited between the two reads
+            keep_article(versions[a.id], parsed)
+        kept[a.id] = parsed
+    return [k for i in ids if (k := kept.get(i)) is not None]
 
 
 def workspace_of(ref: ChannelRef | ThreadRef) -> str:

@@ -37,7 +37,7 @@ from bot.nlp.answers.answering import answer
 from bot.nlp.answers.batch import answer_batch
 from bot.nlp.answers.index import index_article
 from bot.nlp.answers.models import Answer, AnswerSentence, SourceArticle, Turn
-from bot.nlp.answers.thread import clear_index_cache
+from bot.nlp.answers.thread import clear_index_cache, keep_article, kept_article
 from bot.nlp.answers.weights import WEIGHTS, AnswerWeights
 
 __all__ = [
@@ -51,4 +51,6 @@ __all__ = [
     "answer_batch",
     "clear_index_cache",
     "index_article",
+    "keep_article",
+    "kept_article",
 ]

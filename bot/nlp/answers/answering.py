@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.nlp.answers.focus import focus_articles
-from bot.nlp.answers.index import index_article, read_people
+from bot.nlp.answers.index import read_people
 from bot.nlp.answers.indexed import Indexed
 from bot.nlp.answers.models import Answer, AnswerSentence, SourceArticle, Turn, unsure
 from bot.nlp.answers.patterns import FOLLOW_UP, PRONOUN_SUBJECT
@@ -14,7 +14,7 @@ from bot.nlp.answers.ranking import Asked, confident, corpus, pick, rank
 from bot.nlp.answers.referents import referent
 from bot.nlp.answers.subjects import main_speaker, recent_subject, resolve_subject
 from bot.nlp.answers.terms import normalise, stem_terms, term, tokens, variants
-from bot.nlp.answers.thread import Thread, thread_of
+from bot.nlp.answers.thread import Thread, thread_for
 from bot.nlp.answers.vocab import MEASURE_WORDS, QUESTION_WORDS
 from bot.nlp.answers.weights import WEIGHTS as W
 from bot.nlp.lexicon import stop_words
@@ -37,7 +37,7 @@ def answer(
     if not question or not articles:
         return unsure("Ask me a question about the articles in this thread.", links)
     norm = normalise(question)
-    thread = thread_of([index_article(a) for a in articles])
+    thread = thread_for(articles)
     indexes = thread.indexes
     q = analyze_question(norm)
     if _off_topic(norm, thread):

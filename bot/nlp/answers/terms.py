@@ -44,8 +44,11 @@ def tokens(text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=65536)
 def _tokens(text: str) -> tuple[str, ...]:
+    words = WORD.findall(text)
+    if "-" not in text and "'s" not in text and "’s" not in text:
+        return tuple(words)  # no word to change (most sentences): the loop below is most of it
     out: list[str] = []
-    for w in WORD.findall(text):
+    for w in words:
         if w.endswith(_POSSESSIVE):
             w = w[:-2]
         if "-" in w and not w[0].isdigit():
@@ -75,11 +78,22 @@ def _stem_terms(text: str, language: str) -> dict[str, int]:
     """The terms of ``text`` with their counts, in order of first use (cached: an
     article's sentences are read by several of its readers)."""
     out: dict[str, int] = {}
+    known = _KNOWN.setdefault(language, {})
     for w in tokens(text):
-        t = _search_term(w, language)
+        # A plain dict in front of the LRU: one lookup by the word alone, no key tuple.
+        t = known.get(w, _UNSEEN)
+        if t is _UNSEEN:
+            if len(known) >= _MAX_KNOWN:
+                known.clear()
+            t = known[w] = _search_term(w, language)
         if t is not None:
             out[t] = out.get(t, 0) + 1
     return out
+
+
+_KNOWN: dict[str, dict[str, str | None]] = {}  # language -> word -> its search term
+_MAX_KNOWN = 131072
+_UNSEEN = ""  # not looked up yet (an empty term, were there one, is only looked up again)
 
 
 @lru_cache(maxsize=131072)

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from bot.nlp.answers.index import clear_article_cache, read_people
+from bot.nlp.answers.index import clear_article_cache, index_article, read_people
 from bot.nlp.answers.indexed import Indexed, Person
+from bot.nlp.answers.models import SourceArticle
 from bot.nlp.answers.referents import people_named
 from bot.nlp.answers.terms import clear_text_caches, stem_terms, variants
 
 MAX_THREADS = 64  # threads kept; each holds only references to its cached article indexes
+MAX_ARTICLES = 512  # parsed stored articles kept (as many as article indexes)
 
 
 @dataclass(slots=True)
@@ -94,9 +96,59 @@ def thread_of(indexes: Sequence[Indexed]) -> Thread:
     return built
 
 
+# The same article objects as an earlier question (kept by ``kept_article``): its
+# thread, without looking up each article's index again (that lookup hashes and
+# compares every sentence of every article: most of a warm answer).
+_by_articles: OrderedDict[tuple[int, ...], tuple[tuple[SourceArticle, ...], Thread]] = OrderedDict()
+
+
+def thread_for(articles: Sequence[SourceArticle]) -> Thread:
+    """The thread of these articles (``thread_of`` their indexes), at once when they are
+    the very objects of an earlier question."""
+    key = tuple(id(a) for a in articles)
+    with _lock:
+        found = _by_articles.get(key)
+        if found is not None and all(a is b for a, b in zip(found[0], articles, strict=True)):
+            _by_articles.move_to_end(key)
+            return found[1]
+    built = thread_of([index_article(a) for a in articles])
+    with _lock:
+        _by_articles[key] = (tuple(articles), built)
+        _by_articles.move_to_end(key)
+        while len(_by_articles) > MAX_THREADS:
+            _by_articles.popitem(last=False)
+    return built
+
+
+# Stored articles already parsed (``SourceArticle.from_analysis``), by a key that
+# changes with the stored row (its id, when it was updated, its content hash): a warm
+# question neither reads nor parses their analyses again.
+_articles: OrderedDict[Hashable, SourceArticle] = OrderedDict()
+
+
+def kept_article(key: Hashable) -> SourceArticle | None:
+    """The article kept under ``key``, if any."""
+    with _lock:
+        found = _articles.get(key)
+        if found is not None:
+            _articles.move_to_end(key)
+        return found
+
+
+def keep_article(key: Hashable, article: SourceArticle) -> None:
+    """Keep a parsed stored article under ``key`` (the least recent dropped past the bound)."""
+    with _lock:
+        _articles[key] = article
+        _articles.move_to_end(key)
+        while len(_articles) > MAX_ARTICLES:
+            _articles.popitem(last=False)
+
+
 def clear_thread_cache() -> None:
     with _lock:
         _cache.clear()
+        _by_articles.clear()
+        _articles.clear()
 
 
 def clear_index_cache() -> None:
