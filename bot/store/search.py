@@ -38,6 +38,15 @@ PREFIX_MIN = 4  # query words this long also match as prefixes ("korea" -> "kore
 SEARCH_STOPWORDS = words("search_stop_words")
 _QUERY_WORD = word_pattern("")
 
+# SQLite: the lowest article id published in the span. Every article of the span has an
+# id from there on, so FTS5 may skip the doclists below it (a rowid range it seeks to)
+# and results are unchanged; ids grow with arrival, which follows publication, so a
+# frequent word costs about its matches in the span. INDEXED BY: left alone, SQLite
+# answers min(id) by walking the table from its first row.
+_FIRST_IN_SPAN = (
+    "SELECT min(id) FROM articles INDEXED BY ix_articles_published WHERE published >= :since"
+)
+
 # The source ids a workspace may read (``FeedSources.visible``).
 Visible = Callable[[Session, str], list[int]]
 
@@ -161,18 +170,21 @@ class StorySearch:
                        AS score
                 FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
                 WHERE articles_fts MATCH :q AND a.published >= :since
+                  AND articles_fts.rowid >= ({_FIRST_IN_SPAN})
                   AND a.status = 'ok' AND a.cluster_id IS NOT NULL {scope}
                 ORDER BY score DESC, a.published DESC, a.id DESC
                 LIMIT :page OFFSET :offset"""
         else:
-            # The GIN index must drive. Filtering the rows of any other index scan
-            # with @@ decompresses each row's whole tsvector, and the planner thinks
-            # @@ is cheap, so it happily picks the published or cluster_id index for
-            # a frequent word (0.5 s at 100k). Hence: every other condition is made
-            # non-indexable (``+ interval '0 s'``, ``+ 0``) and seq scans are off for
-            # this transaction, which leaves the GIN bitmap scan as the only plan.
-            # Rank reads the small inline ``search_lead`` vector, plus a floor so
-            # that articles matching only deep in the text still rank, by recency.
+            # The span is read first: the published index is usable, so the planner
+            # takes the span's articles and tests each with @@ (a frequent word), or
+            # ANDs the GIN bitmap with the span's (a rare one). Either way the cost
+            # follows the span, not every match in the store (before: the GIN bitmap
+            # alone drove, and the row of every match in the store's history was read).
+            # The test reads ``search`` from the row itself (migration 0011, STORAGE
+            # MAIN), not from TOAST. Seq scans stay off: the planner thinks @@ cheap
+            # and would scan the table for a word in most articles; ``cluster_id + 0``
+            # keeps that index out. Rank reads the small ``search_lead`` vector, plus a
+            # floor so that articles matching only deep in the text still rank.
             s.execute(text("SET LOCAL enable_seqscan = off"))
             params["q"] = tsquery(terms)
             params["now"] = now
@@ -183,8 +195,7 @@ class StorySearch:
                              extract(epoch FROM (:now - a.published))::float8 / 3600.0)))
                        AS score
                 FROM articles a, to_tsquery('english', :q) AS q
-                WHERE a.search @@ q
-                  AND a.published + interval '0 s' >= :since
+                WHERE a.search @@ q AND a.published >= :since
                   AND a.status = 'ok' AND a.cluster_id + 0 IS NOT NULL {scope}
                 ORDER BY score DESC, a.published DESC, a.id DESC
                 LIMIT :page OFFSET :offset"""
