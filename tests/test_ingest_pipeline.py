@@ -114,7 +114,8 @@ def pool() -> Iterator[ProcessPool]:
 
 
 async def _ingest(store: Store, url: str, workers: int | ProcessPool) -> dict[str, str]:
-    async with Fetcher(Settings(allow_private_hosts=True)) as fetcher:
+    # a generous deadline: a page that timed out on a busy machine would fall back on its teaser
+    async with Fetcher(Settings(allow_private_hosts=True), total_timeout=120) as fetcher:
         report = await Ingester(store, fetcher, workers=workers).ingest([url])
     assert set(report.seconds) >= {"fetch", "extract", "analyse", "store"}
     return {i.source.rsplit("/", 1)[-1]: i.status for i in report.items}
@@ -131,7 +132,7 @@ async def test_processes_store_what_threads_store(
         in_processes = await _ingest(processes, f"{pages.base}/feed.xml", pool)
         assert pool.started and pool.worker_pids() and os.getpid() not in pool.worker_pids()
         expected = {str(i): "new" for i in range(GOOD)} | {"gone": "failed", "empty": "no_article"}
-        assert in_threads == in_processes == expected
+        assert (in_threads, in_processes) == (expected, expected)
 
         def stored(store: Store) -> list[tuple[str | None, Any]]:
             found = [store.find_article(f"{pages.base}/a/{i}") for i in range(GOOD)]
@@ -169,21 +170,30 @@ def _record(i: int) -> ArticleRecord:
     return ArticleRecord(url=f"https://batch.example/{i}", title=title, text=text, site="Batch")
 
 
-async def test_an_error_in_a_batch_is_its_articles_only(
+async def test_waiting_articles_are_one_batch_and_an_error_is_its_articles_only(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_one = store.upsert_article
+    batches: list[int] = []
+    real_many, real_one = store.upsert_articles, store.upsert_article
+
+    def many(items: list[ArticleRecord], **kw: Any) -> Any:
+        batches.append(len(items))
+        if any(r.url.endswith("/7") for r in items):
+            raise RuntimeError("injected fault")  # all or nothing, as the store is
+        return real_many(items, **kw)
 
     def one(item: ArticleRecord, **kw: Any) -> Any:
         if item.url.endswith("/7"):
             raise RuntimeError("injected fault")
         return real_one(item, **kw)
 
+    monkeypatch.setattr(store, "upsert_articles", many)
     monkeypatch.setattr(store, "upsert_article", one)
     writer = ArticleWriter(store, writers=1)
     results = await asyncio.gather(
         *(writer.write(_record(i)) for i in range(20)), return_exceptions=True
     )
+    assert batches[0] == 20  # everything that waited went in the first batch
     assert isinstance(results[7], RuntimeError)
     assert [r.outcome.status for i, r in enumerate(results) if i != 7] == ["new"] * 19  # type: ignore[union-attr]
     assert store.counts().ok == 19
