@@ -31,6 +31,7 @@ def get_settings() -> Settings:
 
     return load()
 
+
 __all__ = [
     "MAX_INPUT_BYTES",
     "cmd_ask",
