@@ -98,6 +98,7 @@ def executed(store: Store) -> Iterator[list[tuple[str, Any]]]:
 
 def plan(store: Store, seen: list[tuple[str, Any]]) -> str:
     """The query plan of the ranked search statement, under the settings it ran with."""
+    seen = list(seen)  # what the search ran: the EXPLAIN below is recorded too
     ranked = [(sql, p) for sql, p in seen if "ORDER BY score DESC" in sql]
     assert ranked, "no ranked search statement ran"
     sql, params = ranked[0]
