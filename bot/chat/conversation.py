@@ -15,9 +15,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from bot.chat import inputs
 from bot.chat.briefs import build_brief, parse_brief_args
 from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent
@@ -25,8 +22,6 @@ from bot.chat.platform import Platform
 from bot.errors import NewsbriefError
 from bot.nlp.answers import Answer, SourceArticle, Turn, answer, keep_article, kept_article
 from bot.store import Store
-from bot.store.schema import Article
-from bot.store.scope import readable
 from bot.store.sources import workspace_key
 
 log = logging.getLogger(__name__)
@@ -199,16 +194,7 @@ def thread_articles(store: Store, ids: Sequence[int], workspace: str) -> list[So
     are not extracted again). Each is read and parsed once: a row unchanged since (same id,
     update time and content hash, read alone: a narrow query) is kept parsed, so a warm
     question reads no article text or analysis JSON again."""
-    with Session(store.engine) as s:
-        feeds = store.sources.visible(s, workspace)
-        versions = {
-            row.id: (row.id, row.updated_at, row.content_hash)
-            for row in s.execute(
-                readable(select(Article.id, Article.updated_at, Article.content_hash), feeds).where(
-                    Article.id.in_(ids)
-                )
-            )
-        }
+    versions = store.article_versions(ids, workspace)
     kept = {i: kept_article(v) for i, v in versions.items()}
     missing = [i for i in ids if i in versions and kept[i] is None]
     for a in store.articles(missing, workspace=workspace) if missing else ():

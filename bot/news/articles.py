@@ -20,13 +20,13 @@ from bot.errors import NewsbriefError
 from bot.news.extract import Extracted
 from bot.news.feeds import FeedEntry, ParsedFeed
 from bot.news.items import guid, item_url, shown, site
-from bot.news.known import Known, known_articles
 from bot.news.net import Fetcher, FetchError
 from bot.news.pool import ProcessPool, shared_pool
 from bot.news.prepare import ArticleJob, Prepared, prepare
 from bot.news.report import IngestReport, ItemResult, ItemStatus
 from bot.news.writer import ArticleWriter
 from bot.store import ArticleRecord, FeedState, Store
+from bot.store.known import Known
 from bot.urls import redact_url
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class Articles:
             item_url(e.url, src.shown, guid(e) or e.url or _no_link(src)) for e in feed.entries
         ]
         keys = [(link, guid(e)) for link, e in zip(links, feed.entries, strict=True)]
-        known = await asyncio.to_thread(known_articles, self.store, src.id, keys)
+        known = await asyncio.to_thread(self.store.known_articles, src.id, keys)
         parallel = self._parallel(len(feed.entries))
         await asyncio.gather(
             *(
@@ -118,7 +118,7 @@ class Articles:
     ) -> None:
         """One page, extracted already (its title named the source): analysed and stored."""
         link = item_url(base, page.shown, base or source)
-        [known] = await asyncio.to_thread(known_articles, self.store, page.id, [(link, None)])
+        [known] = await asyncio.to_thread(self.store.known_articles, page.id, [(link, None)])
         job = ArticleJob(extracted=extracted, url=base, stored_hash=_hash(known))
         prepared = await self._prepare(job, report, parallel=False)
         await self._store(shown(source), link, prepared, None, page, known, report)

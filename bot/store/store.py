@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.models import ArticleStatus
 from bot.store.clustering import GROUP_SIZE, Clustering
 from bot.store.engine import check_fts5, create_store_engine
+from bot.store.known import Known, Version, article_versions, known_articles
 from bot.store.ledger import DeliveryKeys
 from bot.store.migrate import migrate
 from bot.store.outbox import DigestOutbox
@@ -245,6 +246,18 @@ class Store:
             rows = s.scalars(readable(select(Article), feeds).where(Article.id.in_(ids))).all()
             by_id = {a.id: _stored(a) for a in rows}
         return [by_id[i] for i in ids if i in by_id]
+
+    def article_versions(self, ids: Sequence[int], workspace: str) -> dict[int, Version]:
+        """(id, updated_at, content_hash) of the readable articles among ``ids``: whether a
+        parsed copy kept elsewhere is still current, without reading text or analysis."""
+        with Session(self.engine) as s:
+            return article_versions(s, ids, self.sources.visible(s, workspace))
+
+    def known_articles(
+        self, feed_id: int | None, items: Sequence[tuple[str, str | None]]
+    ) -> list[Known | None]:
+        """For each (link, guid): the stored article and its content hash (``known``)."""
+        return known_articles(self.engine, feed_id, items)
 
     def find_article(
         self, url: str | None = None, *, feed_id: int | None = None, guid: str | None = None

@@ -1,4 +1,5 @@
-"""What the store already holds for a feed's items: their ids and content hashes.
+"""What the store already holds, read narrowly: a feed's items' ids and content hashes
+(ingest), and articles' versions (answers keep parsed articles by version).
 
 An item stored with the same content is not analysed again (a feed re-polled
 lists mostly what it listed before). The check used to load each stored article
@@ -12,12 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.store import Store
 from bot.store.schema import Article
+from bot.store.scope import readable
 from bot.urls import canonical_url
 
 CHUNK = 500  # identities per IN (...) list
@@ -30,7 +33,7 @@ class Known:
 
 
 def known_articles(
-    store: Store, feed_id: int | None, items: Sequence[tuple[str, str | None]]
+    engine: Engine, feed_id: int | None, items: Sequence[tuple[str, str | None]]
 ) -> list[Known | None]:
     """For each (link, guid) of ``items``: the stored article with that guid in
     ``feed_id``, else with that canonical URL, else None."""
@@ -38,7 +41,7 @@ def known_articles(
     canons = [canonical_url(link) for link, _ in items]
     by_guid: dict[str, Known] = {}
     by_url: dict[str, Known] = {}
-    with Session(store.engine) as s:
+    with Session(engine) as s:
         for part in _chunks(guids):
             rows = s.execute(
                 select(Article.guid, Article.id, Article.status, Article.content_hash).where(
@@ -60,6 +63,16 @@ def known_articles(
         (by_guid.get(guid) if guid and feed_id else None) or by_url.get(canon)
         for (_, guid), canon in zip(items, canons, strict=True)
     ]
+
+
+Version = tuple[int, datetime, str | None]  # id, updated_at, content_hash
+
+
+def article_versions(s: Session, ids: Sequence[int], feeds: list[int] | None) -> dict[int, Version]:
+    """Each readable article's version among ``ids``, without its text or analysis."""
+    stmt = readable(select(Article.id, Article.updated_at, Article.content_hash), feeds)
+    rows = s.execute(stmt.where(Article.id.in_(ids)))
+    return {row.id: (row.id, row.updated_at, row.content_hash) for row in rows}
 
 
 def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
