@@ -191,4 +191,9 @@ class Leader:
                 log.exception("leader duty %s failed; it runs again in %.0f s", duty.name,
                               duty.every)  # fmt: skip
                 continue
+            if self.keeper.held is None:  # frozen mid-duty: a write after that was fenced out
+                log.warning("duty %s outlived the lease (epoch %d); its result is dropped",
+                            duty.name, lease.epoch)  # fmt: skip
+                self._last.clear()
+                return
             log.info("leader duty %s (epoch %d): %s", duty.name, lease.epoch, done)

@@ -8,6 +8,7 @@ lease table's clock (UTC) and the keeper's monotonic clock are both test clocks,
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -221,3 +222,32 @@ async def test_keeper_run_releases_on_stop(leases: Leases) -> None:
     await task
     other = leases.acquire("leader", "b", TTL)
     assert other is not None and other.epoch == 2
+
+
+async def test_a_duty_that_outlives_the_lease_is_not_reported_done(
+    leases: Leases, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Frozen mid-duty (SIGSTOP while it ran): on waking its result is dropped, not logged
+    as the leader's work, and the next round runs nothing until the lease is held again."""
+    k = keeper(leases, clock, "a")
+    ran: list[str] = []
+
+    async def frozen_during(current: object) -> str:
+        ran.append("first")
+        clock.advance(16)  # the freeze: the renewal at +5 never happened
+        return "found nothing"
+
+    async def second(current: object) -> str:
+        ran.append("second")
+        return "done"
+
+    await k.step()
+    leader = Leader(
+        k, [Duty("slow", every=0, run=frozen_during), Duty("next", every=0, run=second)]
+    )
+    with caplog.at_level(logging.INFO, logger="bot.leader"):
+        await leader.run_due()
+    assert ran == ["first"]  # the duty after it did not start either
+    messages = [r.getMessage() for r in caplog.records]
+    assert not any(m.startswith("leader duty") for m in messages), messages
+    assert any("outlived the lease" in m for m in messages), messages
