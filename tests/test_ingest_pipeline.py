@@ -199,6 +199,22 @@ async def test_waiting_articles_are_one_batch_and_an_error_is_its_articles_only(
     assert store.counts().ok == 19
 
 
+async def test_a_write_right_after_the_last_batch_still_gets_a_writer(store: Store) -> None:
+    """The writer that just stored the last batch has ended, but its done-callback (which
+    used to free its slot) runs after the waiting task resumes: a write made at once must
+    not queue behind a writer that is gone (it waited forever, hanging an ingest)."""
+    writer = ArticleWriter(store, writers=1)
+
+    async def one_after_another() -> list[str]:
+        first = await writer.write(_record(1))
+        second = await writer.write(_record(2))  # in the same step as the wake-up
+        return [first.outcome.status, second.outcome.status]
+
+    # The deadline only turns the old hang into a failure; it never paces the test.
+    assert await asyncio.wait_for(one_after_another(), timeout=60) == ["new", "new"]
+    assert store.counts().ok == 2
+
+
 async def test_an_unchanged_item_is_not_analysed_and_its_stored_text_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -56,7 +56,18 @@ class ArticleWriter:
         return await future
 
     async def _drain(self) -> None:
-        """Write batches while articles wait; then end (the next write starts another)."""
+        """Write batches while articles wait; then end (the next write starts another).
+
+        The slot is freed here, in the same step as the last check of ``_waiting``: a
+        done-callback runs only after the tasks this batch woke, and one of them may
+        write again at once; it would see the slot still taken and wait for ever."""
+        try:
+            await self._batches()
+        finally:
+            if (task := asyncio.current_task()) is not None:
+                self._tasks.discard(task)
+
+    async def _batches(self) -> None:
         while self._waiting:
             n = min(len(self._waiting), self.batch)
             batch = [w for w in (self._waiting.popleft() for _ in range(n)) if not w[1].done()]
