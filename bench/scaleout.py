@@ -32,9 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -45,12 +43,13 @@ from sqlalchemy import Engine, func, insert, select, text, update
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.store import ArticleRecord, Store, create_store_engine  # noqa: E402
+from bot.store import ArticleRecord, Store  # noqa: E402
 from bot.store.leases import Leases  # noqa: E402
 from bot.store.records import FeedState  # noqa: E402
 from bot.store.retention import Retention  # noqa: E402
 from bot.store.schema import Article, Feed, Thread  # noqa: E402
 from bot.store.sources import OPERATOR, Via  # noqa: E402
+from tests.pgschema import fresh_schema  # noqa: E402
 
 WORDS = " ".join(f"word{i}" for i in range(170))
 ITEM = (
@@ -60,23 +59,6 @@ ITEM = (
 
 
 # ---------------------------------------------------------------- plumbing
-@contextmanager
-def schema(admin_url: str) -> Iterator[tuple[str, Engine]]:
-    admin = create_store_engine(admin_url)
-    name = f"nb_bench_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{name}"'))
-    url = admin.url.update_query_dict({"options": f"-csearch_path={name}"})
-    engine = create_store_engine(url)
-    try:
-        yield url.render_as_string(hide_password=False), engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -186,7 +168,10 @@ async def polls(args: argparse.Namespace, admin: str) -> dict[int, float]:
     try:
         for n in (1, 2, 3):
             server.hits.clear()
-            with schema(admin) as (url, engine), tempfile.TemporaryDirectory() as tmp:
+            with (
+                fresh_schema(admin, prefix="nb_bench") as (url, engine),
+                tempfile.TemporaryDirectory() as tmp,
+            ):
                 with Store.open(url) as store:
                     for i in range(args.feeds):
                         url_i = f"http://127.0.0.1:{server.port}/f/{i}.xml"
@@ -222,7 +207,10 @@ def leader(engine: Engine) -> tuple[str, int] | None:
 
 async def takeover(args: argparse.Namespace, admin: str) -> list[float]:
     times: list[float] = []
-    with schema(admin) as (url, engine), tempfile.TemporaryDirectory() as tmp:
+    with (
+        fresh_schema(admin, prefix="nb_bench") as (url, engine),
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         Store.open(url).close()
         group = Instances(url, Path(tmp), NEWSBRIEF_LEADER_TTL=str(args.ttl),
                           NEWSBRIEF_LEADER_RENEW=str(args.renew))  # fmt: skip
@@ -290,7 +278,7 @@ def simulate(args: argparse.Namespace, admin: str, retain: bool) -> list[tuple[i
     analyses = payloads(texts, 40)
     start = datetime.now(UTC) - timedelta(days=args.days)
     rows: list[tuple[int, int, int]] = []
-    with schema(admin) as (url, engine), Store.open(url) as store:
+    with fresh_schema(admin, prefix="nb_bench") as (url, engine), Store.open(url) as store:
         n = 0
         for day in range(1, args.days + 1):
             at = start + timedelta(days=day)

@@ -24,9 +24,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -34,25 +31,9 @@ from sqlalchemy import Engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.store import Store, create_store_engine  # noqa: E402
+from bot.store import Store  # noqa: E402
 from tests.discord.fake import FakeDiscord  # noqa: E402
-
-
-@contextmanager
-def schema(admin_url: str) -> Iterator[tuple[str, Engine]]:
-    admin = create_store_engine(admin_url)
-    name = f"nb_bench_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{name}"'))
-    url = admin.url.update_query_dict({"options": f"-csearch_path={name}"})
-    engine = create_store_engine(url)
-    try:
-        yield url.render_as_string(hide_password=False), engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
+from tests.pgschema import fresh_schema  # noqa: E402
 
 
 def holder_pid(engine: Engine) -> int | None:
@@ -85,7 +66,10 @@ async def run(args: argparse.Namespace) -> dict[str, list[float]]:
 
     procs: dict[int, asyncio.subprocess.Process] = {}
     out: dict[str, list[float]] = {"kill": [], "freeze": [], "identifies": [], "closed": []}
-    with schema(args.database_url) as (url, engine), tempfile.TemporaryDirectory() as tmp:
+    with (
+        fresh_schema(args.database_url, prefix="nb_bench") as (url, engine),
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         env = {
             **os.environ,
             **fake.env(),

@@ -30,10 +30,13 @@ NEWSBRIEF = str(Path(sys.executable).with_name("newsbrief"))  # the installed en
 
 
 @contextmanager
-def fresh_schema() -> Iterator[tuple[str, Engine]]:
-    """(URL whose search_path is a new empty schema, an engine on that schema)."""
-    admin = create_store_engine(os.environ[PG_ENV])
-    schema = f"nb_test_{uuid.uuid4().hex[:12]}"
+def fresh_schema(
+    admin_url: str | None = None, prefix: str = "nb_test"
+) -> Iterator[tuple[str, Engine]]:
+    """(URL whose search_path is a new empty schema, an engine on that schema), dropped
+    after; on ``admin_url`` (default: the tests' database). The benches use it too."""
+    admin = create_store_engine(admin_url or os.environ[PG_ENV])
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = admin.url.update_query_dict({"options": f"-csearch_path={schema}"})
