@@ -27,6 +27,7 @@ from bot.store import Store
 from bot.store.leases import Lease, LeaseLostError, Leases
 from bot.store.records import FeedState
 from bot.store.sources import OPERATOR, Via
+from tests.loopback import serving
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 HOUR = 3600.0
@@ -119,16 +120,8 @@ async def server() -> AsyncIterator[Server]:
     app = web.Application()
     app.router.add_get("/bad.xml", srv.bad)
     app.router.add_get("/good.xml", srv.good)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    srv.url = f"http://127.0.0.1:{port}"
-    try:
+    async with serving(app) as srv.url:
         yield srv
-    finally:
-        await runner.cleanup()
 
 
 class Rig:

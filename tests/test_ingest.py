@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.news.ingest import Ingester
 from bot.news.net import Fetcher
 from bot.store import Store
+from tests.loopback import serving
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KOREA = (FIXTURES / "korea_summit.txt").read_text(encoding="utf-8")
@@ -132,15 +133,8 @@ class NewsServer:
 @pytest.fixture
 async def news() -> AsyncIterator[NewsServer]:
     server = NewsServer()
-    runner = web.AppRunner(server.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    try:
+    async with serving(server.app()) as server.base:
         yield server
-    finally:
-        await runner.cleanup()
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from bot.news.net import Fetcher
 from bot.news.pool import ProcessPool, WorkerCrashedError
 from bot.news.writer import ArticleWriter
 from bot.store import ArticleRecord, Store
+from tests.loopback import serving
 
 SAMPLES = sorted((Path(__file__).parents[1] / "bot/data/sample/articles").glob("*.txt"))
 GOOD = 10  # article pages in the feed, besides one gone and one that is no article
@@ -93,15 +94,8 @@ class Pages:
 @pytest.fixture
 async def pages() -> AsyncIterator[Pages]:
     server = Pages()
-    runner = web.AppRunner(server.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    try:
+    async with serving(server.app()) as server.base:
         yield server
-    finally:
-        await runner.cleanup()
 
 
 @pytest.fixture(scope="module")

@@ -40,6 +40,7 @@ from bot.store.sources import OPERATOR, url_key, workspace_key
 from digests.commands import DigestCommands
 from digests.delivery import DigestDelivery
 from tests.fakes.platform import FakePlatform, Sent
+from tests.loopback import serving
 
 PASSWORD = "hunter2horse"
 TOKENS = {"a": "tokAlpha7731", "b": "tokBeta99012"}
@@ -165,15 +166,8 @@ class FeedServer:
 @pytest.fixture
 async def feeds() -> AsyncIterator[FeedServer]:
     server = FeedServer()
-    runner = web.AppRunner(server.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    try:
+    async with serving(server.app()) as server.base:
         yield server
-    finally:
-        await runner.cleanup()
 
 
 @pytest.fixture
