@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp import web
@@ -27,31 +26,15 @@ from bot.store import Store
 from bot.store.leases import Lease, LeaseLostError, Leases
 from bot.store.records import FeedState
 from bot.store.sources import OPERATOR, Via
+from tests.clocks import T0, Clock
 from tests.loopback import serving
 
-T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 HOUR = 3600.0
 ALERTS = "newsbrief_feed_failure_alerts_total"
 RSS = (
     b'<?xml version="1.0"?><rss version="2.0"><channel><title>Planet</title>'
     b"<link>https://planet.example/</link><description>d</description></channel></rss>"
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-        self.mono = 1000.0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-        self.mono += seconds
 
 
 @dataclass

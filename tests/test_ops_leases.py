@@ -11,7 +11,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -22,27 +22,9 @@ from bot.leader import Duty, Leader, LeaseKeeper
 from bot.store import Store
 from bot.store.leases import Lease, LeaseLostError, Leases
 from bot.store.schema import Cluster
+from tests.clocks import T0, Clock
 
-T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 TTL = timedelta(seconds=15)
-
-
-class Clock:
-    """Both clocks at once: UTC for the lease rows, monotonic for the keeper."""
-
-    def __init__(self) -> None:
-        self.now = T0
-        self.mono = 1000.0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-        self.mono += seconds
 
 
 @pytest.fixture
