@@ -139,6 +139,8 @@ class NewsbriefApp:
         from bot import metrics, redact
         from bot.chat.conversation import CommandGroup, Conversation
         from bot.chat.platform import AccessAware
+        from bot.feed_alerts import FeedAlerts
+        from bot.leader import LeaderWork
         from bot.news.ingest import Ingester
         from bot.news.net import Fetcher
         from bot.operations import MeteredDelivery, Operations
@@ -184,14 +186,10 @@ class NewsbriefApp:
             clock=self.clock,
         )
         # A feed failing for a day: its workspaces' managers are told once (leader duty).
-        from bot.feed_alerts import FeedAlerts
-
         alerts = FeedAlerts(
             self.store, self.ops.leases, {p.name: p for p in self.running}, clock=self.clock
         )
         self.ops.leader.duties.append(alerts.duty())
-        from bot.leader import LeaderWork
-
         for p in self.running:  # what one instance does for a platform (Discord's commands)
             if isinstance(p, LeaderWork):
                 self.ops.leader.duties.extend(p.leader_duties())
