@@ -74,8 +74,12 @@ async def test_install_two_workspaces_each_with_its_own_token_then_uninstall_one
 
         sent = await rig.say(fixture("event_app_uninstalled.json"), team=TEAM)
         assert sent.status == 200
-        await poll_until(  # bolt runs the listener after its ack
-            "the tokens deleted", lambda: [t for t, _ in _rows(rig, "slack_bots")] == [TEAM2]
+        await poll_until(  # bolt runs the listener after its ack; bots go first, then installations
+            "the tokens deleted",
+            lambda: all(
+                [t for t, _ in _rows(rig, table)] == [TEAM2]
+                for table in ("slack_bots", "slack_installations")
+            ),
         )
         assert [t for t, _ in _rows(rig, "slack_bots")] == [TEAM2]
         assert [t for t, _ in _rows(rig, "slack_installations")] == [TEAM2]
