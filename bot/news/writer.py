@@ -1,11 +1,15 @@
-"""Articles written in batches, through as few writers as the database wants.
+"""Articles written in batches, through one writer per process.
 
 Every ingest task used to store its own article in its own thread: on SQLite,
 which has one writer, they queued on the lock (a call's wall time reached 131 ms
 at concurrency 16). Here a task hands its record over and waits; a writer takes
 everything waiting (up to ``BATCH``) and stores it in one call, so the next batch
-forms while one is written (group commit). SQLite gets one writer; PostgreSQL,
-which writes concurrently, several (``PG_WRITERS``).
+forms while one is written (group commit). One writer per process on either
+store: on PostgreSQL three concurrent batches were slower than one (33 against 43
+articles/s, bench/ingest_throughput.py at 8 fetches on 2 cores), because a batch
+locks every lookup key of its stories (bot/store/story_locks.py) and batches of
+unrelated stories still share common name and title keys, so they queued on each
+other while their threads fought over the GIL. Instances still write side by side.
 
 A batch that fails is written again one article at a time, so an error belongs to
 the article that caused it: its task gets the exception, the others their outcome.
@@ -24,7 +28,6 @@ from bot.store import ArticleRecord, Store, UpsertOutcome
 log = logging.getLogger(__name__)
 
 BATCH = 64  # at most this many articles per write call
-PG_WRITERS = 3  # concurrent batches on PostgreSQL (each a connection of the pool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +42,9 @@ _Waiting = tuple[ArticleRecord, "asyncio.Future[Written]"]
 class ArticleWriter:
     """``await write(record)`` stores ``record`` in the next batch."""
 
-    def __init__(self, store: Store, *, writers: int | None = None, batch: int = BATCH) -> None:
+    def __init__(self, store: Store, *, writers: int = 1, batch: int = BATCH) -> None:
         self.store = store
-        self.writers = writers or (1 if store.dialect == "sqlite" else PG_WRITERS)
+        self.writers = writers
         self.batch = batch
         self._waiting: deque[_Waiting] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
