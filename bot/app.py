@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # imported where they are used: the CLI's commands that only 
     from bot.config import Settings
     from bot.crypto import SecretBox
     from bot.models import Clock
-    from bot.news.net import Fetcher
+    from bot.news.ingest import Ingester
     from bot.server import HttpServer
 
 log = logging.getLogger(__name__)
@@ -177,11 +177,13 @@ class NewsbriefApp:
                 p.on_access = self.delivery.resume
         fetcher = Fetcher(settings)
         self._closers.append(fetcher.aclose)
-        await self._sources(fetcher)
+        # One ingester for polls and /feeds add alike: one article writer per process.
+        ingester = Ingester(self.store, fetcher, clock=self.clock)
+        await self._sources(ingester)
         self.ops = Operations(
             settings,
             self.store,
-            Ingester(self.store, fetcher),
+            ingester,
             holder=self.holder,
             clock=self.clock,
         )
@@ -212,16 +214,14 @@ class NewsbriefApp:
         ]
         self.ops.start()
 
-    async def _sources(self, fetcher: Fetcher) -> None:
+    async def _sources(self, ingester: Ingester) -> None:
         """NEWSBRIEF_FEEDS become the operator's sources (polled like any), and /feeds
         lets each workspace add its own (bot.news.adding, bot.chat.feeds_commands)."""
         from bot.chat.feeds_commands import FeedCommands
         from bot.news.adding import AddedSource, add_source, register_configured
-        from bot.news.ingest import Ingester
 
         if n := await asyncio.to_thread(register_configured, self.store, self.settings.feeds):
             log.info("NEWSBRIEF_FEEDS: %d operator sources, shared by every workspace", n)
-        ingester = Ingester(self.store, fetcher, clock=self.clock)
         interval = self.settings.poll_interval
 
         async def add(url: str, workspace: str, user: str | None) -> AddedSource:
