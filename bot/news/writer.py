@@ -6,10 +6,11 @@ at concurrency 16). Here a task hands its record over and waits; a writer takes
 everything waiting (up to ``BATCH``) and stores it in one call, so the next batch
 forms while one is written (group commit). One writer per process on either
 store: on PostgreSQL three concurrent batches were slower than one (33 against 43
-articles/s, bench/ingest_throughput.py at 8 fetches on 2 cores), because a batch
-locks every lookup key of its stories (bot/store/story_locks.py) and batches of
-unrelated stories still share common name and title keys, so they queued on each
-other while their threads fought over the GIL. Instances still write side by side.
+articles/s, bench/ingest_throughput.py at 8 fetches on 2 cores). Likely causes, not
+profiled apart: a batch locks every lookup key of its stories (story_locks.py), and
+batches of unrelated stories still share common name and title keys, so they queue
+on each other; and their threads contend for the GIL. Instances still write side by
+side.
 
 A batch that fails is written again one article at a time, so an error belongs to
 the article that caused it: its task gets the exception, the others their outcome.
