@@ -183,7 +183,7 @@ async def test_waiting_articles_are_one_batch_and_an_error_is_its_articles_only(
 
     monkeypatch.setattr(store, "upsert_articles", many)
     monkeypatch.setattr(store, "upsert_article", one)
-    writer = ArticleWriter(store, writers=1)
+    writer = ArticleWriter(store)
     results = await asyncio.gather(
         *(writer.write(_record(i)) for i in range(20)), return_exceptions=True
     )
@@ -197,7 +197,7 @@ async def test_a_write_right_after_the_last_batch_still_gets_a_writer(store: Sto
     """The writer that just stored the last batch has ended, but its done-callback (which
     used to free its slot) runs after the waiting task resumes: a write made at once must
     not queue behind a writer that is gone (it waited forever, hanging an ingest)."""
-    writer = ArticleWriter(store, writers=1)
+    writer = ArticleWriter(store)
 
     async def one_after_another() -> list[str]:
         first = await writer.write(_record(1))

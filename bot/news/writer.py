@@ -43,17 +43,16 @@ _Waiting = tuple[ArticleRecord, "asyncio.Future[Written]"]
 class ArticleWriter:
     """``await write(record)`` stores ``record`` in the next batch."""
 
-    def __init__(self, store: Store, *, writers: int = 1, batch: int = BATCH) -> None:
+    def __init__(self, store: Store, *, batch: int = BATCH) -> None:
         self.store = store
-        self.writers = writers
         self.batch = batch
         self._waiting: deque[_Waiting] = deque()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()  # the running writer: at most one
 
     async def write(self, record: ArticleRecord) -> Written:
         future: asyncio.Future[Written] = asyncio.get_running_loop().create_future()
         self._waiting.append((record, future))
-        if len(self._tasks) < self.writers:
+        if not self._tasks:  # the one writer, started when none is running
             task = asyncio.create_task(self._drain())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

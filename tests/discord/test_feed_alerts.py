@@ -20,9 +20,8 @@ async def test_the_manager_who_added_a_failing_feed_gets_one_dm(rig: DiscordRig)
         FeedState(url="https://planet.example/rss.xml", title="Daily Planet"),
         Via(owner=owner, added_by=str(rig.manager.id)),
     )
-    # The rig's command sync took and released the leader lease at the real time, so
-    # this clock starts there: from a fixed date, the release lay in the clock's future
-    # once the calendar passed that date plus a day, and the lease was never free.
+    # The rig's command sync took and released the leader lease on the real clock: a
+    # test clock set before that release would see the lease still held.
     now = datetime.now(UTC)
     for _ in range(26):  # hourly failed polls, as the poller saves them
         now += timedelta(hours=1)
