@@ -46,6 +46,12 @@ def answer(
     follow_up = bool(previous and _follows(norm))
     subjects, pronoun_who = _subjects(q, history, thread)
     terms = _question_terms(norm, q, pronoun_who and bool(subjects), bool(subjects))
+    if follow_up and previous and _other_story(terms, articles, thread, previous):
+        # "what village does the singer say she grew up in?" after a question on another
+        # story of the digest: "she" is the singer, not the last answer's subject.
+        follow_up, history = False, ()
+        subjects, pronoun_who = _subjects(q, history, thread)
+        terms = _question_terms(norm, q, pronoun_who and bool(subjects), bool(subjects))
     if follow_up and previous:
         subjects = _follow_up(previous, q, subjects, terms)
     # "he" or "she": the person the answer is about, for the next follow-up. Not words to
@@ -132,6 +138,30 @@ def _subjects(q: Question, history: Sequence[Turn], thread: Thread) -> tuple[tup
         phrase = f"{who} {previous.question}"
         subjects = resolve_subject(phrase, thread.people_for(phrase))
     return subjects, False
+
+
+def _other_story(
+    terms: dict[str, float], articles: Sequence[SourceArticle], thread: Thread, previous: Turn
+) -> bool:
+    """Whether the question's own words are about other stories of a digest than the turn
+    before: then it starts a new topic, whatever its pronouns.
+
+    Only when it has words of its own (two or more) and the stories the turn before was
+    about use none of them: "how much will that cost?" leans on the turn before."""
+    own = [t for t, w in terms.items() if w >= 1.0]
+    if len(thread.indexes) < 2 or len(own) < 2:
+        return False
+    answered = {s.article_id for s in previous.answer.sentences}
+    if answered:
+        before = [idx for idx in thread.indexes if idx.article.id in answered]
+    else:
+        asked = dict.fromkeys(stem_terms(normalise(previous.question)), 1.0)
+        focus = focus_articles(asked, articles, thread, (), None) if asked else set()
+        before = [idx for idx in thread.indexes if id(idx) in focus]
+    if not before or len(before) == len(thread.indexes):
+        return False
+    used = {v for t in own for v, _ in variants(t)}
+    return all(used.isdisjoint(idx.findable) for idx in before)
 
 
 def _follow_up(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from bot.nlp.answers.patterns import (
@@ -156,11 +157,13 @@ def _named_thing(sentence: str, q: Question) -> float:
         return 1.0
     wanted = {v for v, _ in variants(q.noun)}
     at = [m.start() for m in WORD.finditer(sentence) if term(m.group(0)) in wanted]
-    reach = W.name_window * W.chars_per_word
-    for m in names:
-        if any(m.start() - reach <= a <= m.end() + reach for a in at):
-            return 1.0
-    return W.name_far
+    # Right next to the noun ("the film 50 First Dates", "the Houston Express ship") a
+    # name is what the noun is called; a few words off, it may be something else's.
+    gaps = [max(0, a - m.end(), m.start() - a) / W.chars_per_word for m in names for a in at]
+    nearest = min(gaps, default=math.inf)
+    if nearest <= W.name_next:
+        return 1.0
+    return W.name_near if nearest <= W.name_window else W.name_far
 
 
 def number_near(sentence: str, focus: str | None) -> float:

@@ -165,7 +165,9 @@ def _near_previous(asked: Asked, idx: Indexed, i: int) -> bool:
 def confident(asked: Asked, corpus: Corpus, ranked: list[Ranked]) -> bool:
     """Whether the best sentence covers the question well enough, with the evidence it
     needs, and stands out: when another sentence (not its neighbour) scores nearly as
-    well, the articles do not single out an answer, and a guess is worse than the links."""
+    well, the articles do not single out an answer, and a guess is worse than the links.
+    When the best has exactly what the kind needs, only a sentence that has it too is a
+    rival: "researchers set up camera traps" names no one for "who set up the traps"."""
     if not ranked:
         return False
     score, coverage, found, n = ranked[0]
@@ -180,7 +182,9 @@ def confident(asked: Asked, corpus: Corpus, ranked: list[Ranked]) -> bool:
         (
             r[0]
             for r in ranked[1:]
-            if r[2] >= W.min_evidence and not _agrees(asked, corpus, n, r[3], key)
+            if r[2] >= W.min_evidence
+            and (r[2] >= W.exact_evidence or not exact)
+            and not _agrees(asked, corpus, n, r[3], key)
         ),
         0.0,
     )

@@ -53,7 +53,8 @@ def _describe_speaker(phrase: str, people: Mapping[str, Person]) -> tuple[str, .
     Each person carries the words around their mentions (the role before the
     name, an appositive after it: "Joe Tanner, a crane operator", "Meridia's
     chief executive, Hendrik Maas"), weighted 1, and the rest of the sentence,
-    weighted less. The phrase must match at least two thirds of its words.
+    weighted less. The phrase must match at least two thirds of its words (half,
+    when its last word matches).
     Everyone tied at the top is returned (a digest may hold three chief
     executives): the rest of the question picks among what they said.
     """
@@ -69,11 +70,16 @@ def _describe_speaker(phrase: str, people: Mapping[str, Person]) -> tuple[str, .
         desc = people[name].desc
         score = 0.0
         matched = 0
+        head = False
         for t in wanted:
             hit = max((desc.get(v, 0.0) * vw for v, vw in variants(t)), default=0.0)
             score += hit
             matched += hit > 0
-        if matched >= W.describe_share * len(wanted) and score >= W.describe_min:
+            head = hit > 0  # ends True when the last word, the noun phrase's head, matched
+        # English noun phrases end in their head ("the local governor", "the defence
+        # lawyer"): with it, half the words will do; the modifiers are often paraphrased.
+        share = W.describe_head_share if head else W.describe_share
+        if matched >= share * len(wanted) and score >= W.describe_min:
             scored.append((score, name))
     scored.sort(key=lambda r: (-r[0], r[1]))
     top = tuple(name for score, name in scored if score >= scored[0][0] - 1e-9) if scored else ()

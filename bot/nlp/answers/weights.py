@@ -79,7 +79,9 @@ class AnswerWeights:
     who_none: float = 0.2  # "who": no one at all
     name_none: float = 0.3  # "which team", "what is it called": no name the question lacks
     name_far: float = 0.7  # ... a name, but not next to the noun asked about
-    name_window: int = 4  # next to: within this many words
+    name_window: int = 4  # near: within this many words
+    name_next: float = 1.5  # right next to it: within this many words (chars / chars_per_word)
+    name_near: float = 0.85  # ... a name near the noun, not next to it
     who_other_name: float = 0.7  # "who": a capitalised name that is no person or body
     say_none: float = 0.3  # "what did X say": neither a quote nor a verb of saying
     number_window: int = 3  # "how many": a number within this many words of the noun
@@ -99,6 +101,7 @@ class AnswerWeights:
     comma_role_words: int = 6  # ... when the name is an appositive ("Kim's sister, Kim Yo-jong,")
     appositive_words: int = 15  # how many words of an appositive after a name describe it
     describe_share: Fraction = Fraction(2, 3)  # share of a description's words a person must have
+    describe_head_share: Fraction = Fraction(1, 2)  # ... when the phrase's head noun matches
     describe_min: float = 0.7  # and the least total weight they must match
     describe_max_people: int = 3  # more people fit a description equally well: no one does
 
