@@ -21,7 +21,6 @@ from sqlalchemy import (
     Engine,
     func,
     select,
-    text,
 )
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
@@ -87,7 +86,7 @@ class Store:
         self.stories = StorySearch(session, self.dialect, self.sources.visible)
         # This module's names, read when a Store is made: the place to tune clustering.
         self.clusters = Clustering(score=similarity, group_size=GROUP_SIZE)
-        self._writer = ArticleWriter(self.clusters)
+        self._writer = ArticleWriter(self.clusters, self.sources)
         self.deliveries = DeliveryKeys(session)  # Slack deliveries handled once
 
     @classmethod
@@ -181,8 +180,7 @@ class Store:
                     lock_stories(s, [(item.title, item.text) for item in items])
                     outcomes = []
                     for item in items:
-                        outcome = self._upsert(s, item, now)
-                        self._link(s, outcome.article_id, item.feed_id)
+                        outcome = self._upsert(s, item, now)  # and linked to its source
                         # Rows read through the ORM (an edit) may be changed by a
                         # later item's Core statements: none is kept across items.
                         s.flush()
@@ -196,14 +194,6 @@ class Store:
 
     def _upsert(self, s: Session, item: ArticleRecord, now: datetime) -> UpsertOutcome:
         return self._writer.upsert(s, item, now)
-
-    def _link(self, s: Session, article_id: int, feed_id: int | None) -> None:
-        """``sources.link``, with a feed's link (every article a poll stores) as one
-        prebuilt statement: built afresh through the ORM, it cost about 1 ms."""
-        if feed_id is None:
-            self.sources.link(s, article_id, None)  # the "stored directly" source
-        else:
-            s.connection().execute(_LINK, {"article": article_id, "feed": feed_id})
 
     # ----------------------------------------------------------------- search
     # Ranked stories live in ``self.stories``; these are the brief side's short names.
@@ -377,13 +367,6 @@ class Store:
                 )
             )
             return int(n or 0)
-
-
-# ``FeedSources.link``'s insert for a known feed (SQLite >= 3.24 and PostgreSQL alike).
-_LINK = text(
-    "INSERT INTO article_sources (article_id, feed_id) VALUES (:article, :feed) "
-    "ON CONFLICT DO NOTHING"
-)
 
 
 def _stored(a: Article) -> StoredArticle:

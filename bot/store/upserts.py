@@ -3,9 +3,12 @@
 The hot path (a new article, or a duplicate of a stored one) is prebuilt Core
 statements on the session's connection: one statement finds the stored article by
 feed guid, canonical URL or same-site twin; one inserts the row, cluster chosen
-first. The ORM is kept for the rare edit of a stored article, whose re-clustering
-reads and changes several rows. (Through the ORM, the lookups, the flush and the
-identity map cost about 2 ms an article, more than the database's own work.)
+first (on PostgreSQL, one statement writes the cluster, row, signature, keys and
+source link: ``bot.store.pg_insert``). The ORM is kept for the rare edit of a
+stored article, whose re-clustering reads and changes several rows. (Through the
+ORM, the lookups, the flush and the identity map cost about 2 ms an article, more
+than the database's own work.) Whatever the outcome, the article is linked to the
+source it came through.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from sqlalchemy import Connection, Row, Table, bindparam, insert, select, text, 
 from sqlalchemy.orm import Session
 
 from bot.store.clustering import Clustering
+from bot.store.pg_insert import insert_new
 from bot.store.records import ArticleRecord, UpsertOutcome
 from bot.store.schema import Article
+from bot.store.sources import FeedSources
 from bot.store.times import as_utc
 from bot.urls import canonical_url
 
@@ -56,29 +61,63 @@ _FILL_IDENTITY = (
     .values(feed_id=bindparam("b_feed"), guid=bindparam("b_guid"))
 )
 _URL_TAKEN = select(Article.id).where(Article.canonical_url == bindparam("canon"))
+# ``FeedSources.link``'s insert for a known feed (SQLite >= 3.24 and PostgreSQL alike).
+_LINK = text(
+    "INSERT INTO article_sources (article_id, feed_id) VALUES (:article, :feed) "
+    "ON CONFLICT DO NOTHING"
+)
 
 
 class ArticleWriter:
-    """``upsert`` for ``Store``: decides what an item is and writes it, clustered."""
+    """``upsert`` for ``Store``: decides what an item is and writes it, clustered.
 
-    def __init__(self, clusters: Clustering) -> None:
+    ``one_statement``: a new article is written in one statement on PostgreSQL
+    (``bot.store.pg_insert``); False writes it statement by statement, as on SQLite
+    (the tests compare the two; the benches time them)."""
+
+    def __init__(self, clusters: Clustering, sources: FeedSources) -> None:
         self.clusters = clusters
+        self.sources = sources
+        self.one_statement = True
 
     def upsert(self, s: Session, item: ArticleRecord, now: datetime) -> UpsertOutcome:
+        """Store ``item`` once (``Store.upsert_article``), linked to its source."""
         conn = s.connection()
         canon = canonical_url(item.url)
         chash = content_hash(item.title, item.text)
         found = self._identity(conn, item, canon, chash)
-        if found is not None:
-            if found.rank == _TWIN:
-                return UpsertOutcome("duplicate", found.id, found.cluster_id)
-            if found.content_hash == chash and found.status == item.status:
-                self._fill_identity(conn, found, item)
-                return UpsertOutcome("duplicate", found.id, found.cluster_id)
-            if found.status == "ok" and item.status != "ok":
-                return UpsertOutcome("duplicate", found.id, found.cluster_id)
-            return self._update(s, found.id, item, canon, chash, now)
-        return self._insert(s, item, canon, chash, now)
+        if found is None:
+            return self._insert(s, item, canon, chash, now)  # linked there
+        outcome = self._known(s, found, item, canon, chash, now)
+        self._link(s, outcome.article_id, item.feed_id)
+        return outcome
+
+    def _known(
+        self,
+        s: Session,
+        found: Row[Any],
+        item: ArticleRecord,
+        canon: str,
+        chash: str,
+        now: datetime,
+    ) -> UpsertOutcome:
+        """``item`` is the stored article ``found``: a duplicate of it, or an edit."""
+        if found.rank == _TWIN:
+            return UpsertOutcome("duplicate", found.id, found.cluster_id)
+        if found.content_hash == chash and found.status == item.status:
+            self._fill_identity(s.connection(), found, item)
+            return UpsertOutcome("duplicate", found.id, found.cluster_id)
+        if found.status == "ok" and item.status != "ok":
+            return UpsertOutcome("duplicate", found.id, found.cluster_id)
+        return self._update(s, found.id, item, canon, chash, now)
+
+    def _link(self, s: Session, article_id: int, feed_id: int | None) -> None:
+        """``sources.link``, with a feed's link (every article a poll stores) as one
+        prebuilt statement: built afresh through the ORM, it cost about 1 ms."""
+        if feed_id is None:
+            self.sources.link(s, article_id, None)  # the "stored directly" source
+        else:
+            s.connection().execute(_LINK, {"article": article_id, "feed": feed_id})
 
     def _identity(
         self, conn: Connection, item: ArticleRecord, canon: str, chash: str
@@ -99,17 +138,8 @@ class ArticleWriter:
     ) -> UpsertOutcome:
         # A date in the future (a feed's time-zone slip) would top every brief: clamp.
         published = min(as_utc(item.published), now) if item.published else now
-        # Clustered before the row is written, so that it is written once, cluster and all
-        # (on PostgreSQL an UPDATE would also recompute its search vectors).
-        placed = (
-            self.clusters.place(s, published, item.title or item.url.strip(), item.title, item.text)
-            if item.status == "ok"
-            else None
-        )
-        conn = s.connection()
-        cluster_id = placed.cluster_id if placed else None
+        headline = item.title or item.url.strip()
         values = {
-            "cluster_id": cluster_id,
             "canonical_url": canon,
             "url": item.url.strip(),
             "guid": item.guid if item.feed_id else None,
@@ -125,11 +155,27 @@ class ArticleWriter:
             "status": item.status,
             "analysis": item.analysis if item.status == "ok" else None,
         }
-        key = conn.execute(_INSERT_ARTICLE, values).inserted_primary_key
+        # Clustered before the row is written, so that it is written once, cluster and all
+        # (on PostgreSQL an UPDATE would also recompute its search vectors).
+        ok = item.status == "ok"
+        if self.one_statement and s.connection().dialect.name == "postgresql":
+            choice = self.clusters.choose(s, published, item.title, item.text) if ok else None
+            article_id, cluster_id = insert_new(s.connection(), values, choice, headline)
+            if item.feed_id is None:
+                self._link(s, article_id, None)
+            return UpsertOutcome("new", article_id, cluster_id)
+        placed = self.clusters.place(s, published, headline, item.title, item.text) if ok else None
+        cluster_id = placed.cluster_id if placed else None
+        key = (
+            s.connection()
+            .execute(_INSERT_ARTICLE, {"cluster_id": cluster_id, **values})
+            .inserted_primary_key
+        )
         assert key is not None
         article_id = int(key[0])
         if placed is not None:
             self.clusters.keep_fingerprint(s, article_id, published, placed.fp)
+        self._link(s, article_id, item.feed_id)
         return UpsertOutcome("new", article_id, cluster_id)
 
     def _fill_identity(self, conn: Connection, found: Row[Any], item: ArticleRecord) -> None:
