@@ -7,7 +7,9 @@ governor" found no one; a pronoun carried the last story's subject into another.
 
 from __future__ import annotations
 
-from bot.nlp.answers import SourceArticle, Turn, answer
+from bot.nlp.answers import SourceArticle, Turn, answer, index_article
+from bot.nlp.answers.index import read_people
+from bot.nlp.answers.weights import WEIGHTS
 
 
 def _article(key: str, *sentences: str) -> SourceArticle:
@@ -96,3 +98,22 @@ def test_a_short_follow_up_still_leans_on_the_turn_before() -> None:
     a = answer("and where did she grow up?", digest, [Turn("who is suing?", first)])
     assert a.confident
     assert "Dravnik" in a.text
+
+
+CHESS = _article(
+    "chess",
+    "Dario Velkov, the national champion, was banned from the Lisbon Open tournament.",
+    "Organisers found a phone hidden in a cupboard near the hall.",
+    "His opponent, Ilse Marek, had told the referee about his many breaks.",
+    "When asked about the phone, Velkov said it had never been his.",
+)
+
+
+def test_a_surname_alone_who_speaks_is_the_full_name_given_earlier() -> None:
+    idx = read_people(index_article(CHESS))
+    said = next(i for i, s in enumerate(idx.sentences) if "Velkov said" in s.text)
+    assert idx.said.get(said, {}).get("Dario Velkov") == WEIGHTS.reported_speech
+    a = answer("What did Velkov say when he was asked about it?", [CHESS])
+    assert a.confident
+    assert a.subject == "Dario Velkov"
+    assert "never been his" in a.text

@@ -51,10 +51,40 @@ def _reported_speech(idx: Indexed) -> list[tuple[int, str]]:
         for m in pattern.finditer(s.text)
     ]
     found: list[tuple[int, str]] = []
+    full = _full_names(idx.article.text)
     for _round in range(2):  # full names first, then surnames alone ("Maas said")
         surnames = {p.surname for p in idx.people.values()} | {n.split()[-1] for _, n in found}
-        found = [(i, name) for i, r in raw if (name := _clean_name(r, surnames))]
-    return found
+        found = [(i, name) for i, r in raw if (name := _clean_name(r, surnames | full.keys()))]
+    # "Nigalidze said", where the article named "Gaioz Nigalidze" once: the full name.
+    return [(i, full.get(name, name)) for i, name in found]
+
+
+_FULL_NAME = re.compile(
+    r"\b(?P<first>[A-Z][a-z’'-]+)\s+(?P<rest>(?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)"
+)
+
+
+def _full_names(text: str) -> dict[str, str]:
+    """Surname -> the full name the article gives it ("Gaioz Nigalidze"): a run of
+    capitalised words that opens with no function word; a surname two runs share is left
+    out. Only a surname someone "said" something with is looked up here."""
+    out: dict[str, str] = {}
+    shared: set[str] = set()
+    stops = stop_words("english")
+    for m in _FULL_NAME.finditer(text):
+        if m.group("first").lower() in stops or m.group("rest").split()[-1].lower() in stops:
+            continue
+        words = [m.group("first"), *m.group("rest").split()]
+        while words and words[0].endswith(("'s", "’s")):
+            words = words[1:]  # "Armenia's Tigran Petrosian"
+        if len(words) < 2:
+            continue
+        name = " ".join(words)
+        surname = words[-1]
+        if out.get(surname, name) != name:
+            shared.add(surname)
+        out.setdefault(surname, name)
+    return {k: v for k, v in out.items() if k not in shared}
 
 
 def _credit_reported(idx: Indexed, found: list[tuple[int, str]]) -> None:
