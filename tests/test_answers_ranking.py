@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.nlp.answers import SourceArticle, Turn, answer, index_article
 from bot.nlp.answers.index import read_people
+from bot.nlp.answers.question import analyze_question
 from bot.nlp.answers.weights import WEIGHTS
 
 
@@ -117,3 +118,21 @@ def test_a_surname_alone_who_speaks_is_the_full_name_given_earlier() -> None:
     assert a.confident
     assert a.subject == "Dario Velkov"
     assert "never been his" in a.text
+
+
+def test_the_counted_noun_comes_after_a_participle_and_never_a_comparative() -> None:
+    assert analyze_question("How many flying drones does the team have?").focus == "drone"
+    assert analyze_question("how many people died?").focus == "peopl"
+    assert analyze_question("how much higher is it?").focus is None
+
+
+def test_what_a_thing_is_called_is_not_a_word_to_find() -> None:
+    article = _article(
+        "bees",
+        "Engineers are building a robot that flies like a bee.",
+        "On the Hive Mind website the team says the project has built three robots.",
+        "They call the first one Dart.",
+    )
+    a = answer("What's the project called?", [article])
+    assert a.confident
+    assert "Hive Mind" in a.text

@@ -189,10 +189,16 @@ def _question_terms(norm: str, q: Question, pronoun_who: bool, found: bool) -> d
     for w in content[1:] if content and content[0] == tokens(norm)[0] else content:
         if w[:1].isupper() and term(w) in terms:
             terms[term(w)] = W.entity
+    if q.kind == "name":
+        for w in _NAMING:
+            terms.pop(term(w), None)  # "what's the project called": how it asks, not what about
     if q.kind == "say" and q.who and found and not pronoun_who:
         for t in stem_terms(q.who):
             terms.pop(t, None)  # the subject is matched through what they said, not words
     return terms
+
+
+_NAMING = ("called", "name", "named")
 
 
 def _measures(q: Question, terms: dict[str, float]) -> tuple[str, ...]:

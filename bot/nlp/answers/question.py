@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import simplemma
+
 from bot.nlp.answers.patterns import MONEY_QUESTION
 from bot.nlp.answers.terms import term, tokens
 from bot.nlp.answers.vocab import NOT_COUNTED
+from bot.nlp.lexicon import stop_words
 
 # The first pattern that matches names the kind; none matches: "other".
 KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -120,10 +123,7 @@ class Question:
 
 def analyze_question(question: str) -> Question:
     """Kind of question, who it asks about (for "say"), and the counted noun (for "how many")."""
-    focus = None
-    m = re.search(r"\bhow\s+(?:many|much)\s+(?P<noun>[a-z][\w-]*)", question, re.I)
-    if m and m.group("noun").lower() not in NOT_COUNTED:
-        focus = term(m.group("noun"))
+    focus = _counted(question)
     kind = "other"
     who = None
     for k, pattern in KIND_PATTERNS:
@@ -145,6 +145,32 @@ def analyze_question(question: str) -> Question:
         words=frozenset(w.lower() for w in tokens(question)),
         noun=_noun(question) if kind == "name" else None,
     )
+
+
+_COUNTED = re.compile(r"\bhow\s+(?:many|much)\s+(?P<np>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})", re.I)
+
+
+def _counted(question: str) -> str | None:
+    """The counted noun of "how many/much", as a term: the noun after a participle ("how
+    many flying drones" counts drones). None after a comparative ("how much higher"):
+    that asks for a difference, not a count."""
+    m = _COUNTED.search(question)
+    if not m:
+        return None
+    words = m.group("np").lower().split()
+    if words[0] in NOT_COUNTED or _comparative(words[0]):
+        return None
+    noun = words[0]
+    for w in words[1:]:
+        if not noun.endswith(("ing", "ed")) or w in NOT_COUNTED or w in stop_words("english"):
+            break  # only a participle ("flying", "injured") goes before its noun here
+        noun = w
+    return term(noun)
+
+
+def _comparative(word: str) -> bool:
+    """ "higher", "fewer": an adjective's -er form (the lemmatiser gives the adjective)."""
+    return word.endswith("er") and not simplemma.lemmatize(word, lang="en").endswith("er")
 
 
 _NAMED_NOUN = re.compile(
