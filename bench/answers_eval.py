@@ -17,6 +17,7 @@ The confusion table counts wrong confident answers against wrong refusals.
 Run: python bench/answers_eval.py --set FOLLOWUPS_JSON --articles CNNDM_JSONL [-v] [--cli]
      [--misses PATH]   (every miss as JSON, for a diagnosis)
      [--answers PATH]  (every answer as JSON, to diff two runs)
+     [--diagnose]      (the stage that lost each miss: bench/answers_diagnosis.py)
 """
 
 from __future__ import annotations
@@ -221,6 +222,7 @@ def main() -> None:
     parser.add_argument("--cli", action="store_true", help="run `newsbrief ask --batch`")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every miss")
     parser.add_argument("--misses", type=Path, help="write every miss as JSON Lines here")
+    parser.add_argument("--diagnose", action="store_true", help="the stage that lost each miss")
     parser.add_argument(
         "--answers", type=Path, help="write every answer as JSON Lines here (to diff two runs)"
     )
@@ -230,13 +232,37 @@ def main() -> None:
         files = write_articles(data, args.articles, Path(tmp))
         todo = cases(data, files)
         t0 = time.perf_counter()
-        got = list(run_batch([c.line for c in todo], args.cli))
+        scored: dict[str, Any] = {}
+        if args.diagnose:
+            sys.path.insert(0, str(ROOT / "bench"))
+            from answers_diagnosis import Recorder, diagnose, print_diagnosis, stage
+        if args.diagnose and not args.cli:
+            with Recorder() as recorder:
+                got = []
+                for r, s in diagnose(run_batch([c.line for c in todo], False), recorder):
+                    got.append(r)
+                    scored[r["id"]] = s
+        else:
+            got = list(run_batch([c.line for c in todo], args.cli))
         took = time.perf_counter() - t0
     by_id = {r["id"]: r for r in got}
     results = [(c, by_id[c.id], outcome(c, by_id[c.id])) for c in todo]
     report(results)
     print(f"{len(todo)} questions in {took:.1f} s ({1000 * took / len(todo):.0f} ms each)")
     misses = [(c, r, o) for c, r, o in results if o != "right"]
+    if args.diagnose:
+        print_diagnosis(
+            [
+                (
+                    c.id,
+                    c.category,
+                    c.kind,
+                    stage(c.category, c.gold, o, scored.get(c.id), contains_all),
+                    c.question,
+                )
+                for c, _r, o in misses
+            ]
+        )
     if args.verbose:
         for c, r, o in misses:
             print(f"\n[{c.id} {c.category} {c.kind or ''}] {o}: {c.question!r}")
