@@ -136,3 +136,41 @@ def test_what_a_thing_is_called_is_not_a_word_to_find() -> None:
     a = answer("What's the project called?", [article])
     assert a.confident
     assert "Hive Mind" in a.text
+
+
+CAST = _article(
+    "cast",
+    "A care home is trying a new way to help residents with memory loss.",
+    "Anna Berg, who runs the home, said the film was silly but inspired the idea.",
+    "Staff record short videos for every resident.",
+    "The idea is borrowed from the film Paper Moon Mornings, starring Tom Avery as a man "
+    "who relives one day.",
+)
+
+
+def test_a_follow_up_with_no_words_of_its_own_reads_the_answer_before() -> None:
+    first = answer("Which film gave them the idea?", [CAST])
+    assert first.confident and "Paper Moon Mornings" in first.text
+    a = answer("who's in it?", [CAST], [Turn("Which film gave them the idea?", first)])
+    assert a.confident
+    assert "Tom Avery" in a.text  # "it" is the film the answer before named
+    assert "Anna Berg" not in a.text
+
+
+VISAS = _article(
+    "visas",
+    "Maria Lopez, 41, is charged with arranging fake marriages for visas.",
+    "Lopez told reporters that she had done nothing wrong.",
+    "Her fourth husband, Karim Saleh, was deported to Egypt in 2009.",
+    "He was sent back because he had lied to immigration officers, court papers say.",
+    "Prosecutors said the marriages lasted only weeks.",
+)
+
+
+def test_he_is_not_the_woman_the_answer_before_was_about() -> None:
+    first = answer("what did Maria Lopez tell reporters?", [VISAS])
+    assert first.confident and first.subject == "Maria Lopez"
+    a = answer("why was he sent back?", [VISAS], [Turn("what did she tell reporters?", first)])
+    assert a.confident
+    assert "lied to immigration officers" in a.text
+    assert a.subject != "Maria Lopez"

@@ -11,7 +11,7 @@ from bot.nlp.answers.models import Answer, AnswerSentence, SourceArticle, Turn, 
 from bot.nlp.answers.patterns import FOLLOW_UP, PRONOUN_SUBJECT
 from bot.nlp.answers.question import Question, analyze_question
 from bot.nlp.answers.ranking import Asked, confident, corpus, pick, rank
-from bot.nlp.answers.referents import referent
+from bot.nlp.answers.referents import gender_of, pronoun_gender, referent
 from bot.nlp.answers.subjects import main_speaker, recent_subject, resolve_subject
 from bot.nlp.answers.terms import normalise, stem_terms, term, tokens, variants
 from bot.nlp.answers.thread import Thread, thread_for
@@ -169,11 +169,21 @@ def _follow_up(
 ) -> tuple[str, ...]:
     """A follow-up keeps the previous answer's person and leans on the previous question's
     words (added to ``terms``, weighing less); returns the people it is about."""
-    if q.kind != "say" and previous.answer.subject and not subjects:
-        subjects = (previous.answer.subject,)
+    carried = previous.answer.subject
+    if q.kind != "say" and carried and not subjects and _may_be(previous.question, carried, q):
+        subjects = (carried,)
     for t in stem_terms(normalise(previous.question)):
         terms.setdefault(t, W.previous_question)
     return subjects
+
+
+def _may_be(question: str, person: str, q: Question) -> bool:
+    """Whether the follow-up's "he" or "she" can be ``person``: not when the name list
+    gives their first name the other gender ("why was he kicked out?" after an answer
+    about Lianna)."""
+    wanted = pronoun_gender(" ".join(q.words))
+    known = gender_of(person)
+    return not (wanted and known and wanted != known)
 
 
 def _answered(previous: Turn | None) -> frozenset[tuple[str, str]]:

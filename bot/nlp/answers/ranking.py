@@ -130,7 +130,9 @@ def score_sentence(asked: Asked, corpus: Corpus, n: int) -> Ranked:
     score, coverage = _speaker(asked, idx, i, score, coverage)
     score *= W.evidence_floor + W.evidence_gain * found
     if asked.follow_up and asked.previous and _near_previous(asked, idx, i):
-        score *= W.near_previous
+        # "who's in it?": with no words of its own, "it" is in the answer before.
+        bare = not any(w >= 1.0 for w in asked.terms.values())
+        score *= W.near_previous_bare if bare else W.near_previous
     score *= 1.0 + W.lead_bonus / (1 + i)  # reporters put the main facts first
     return score, coverage, found, n
 

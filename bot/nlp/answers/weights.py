@@ -39,6 +39,7 @@ class AnswerWeights:
     evidence_floor: float = 0.3  # score *= evidence_floor + evidence_gain * evidence
     evidence_gain: float = 0.7  # ... (evidence is 0..1)
     near_previous: float = 1.15  # follow-up: factor for a sentence next to the previous answer
+    near_previous_bare: float = 2.0  # ... when the follow-up has no words of its own
     near_window: int = 1  # ... within this many sentences of it
     lead_bonus: float = 0.05  # score *= 1 + lead_bonus / (1 + position): main facts come first
 
