@@ -1,29 +1,38 @@
 """Storing an article: milliseconds and SQL statements per upsert, against plain Core.
 
 Usage: python bench/store_upsert.py [--n 600] [--rounds 3] [--batch 50]
-                                    [--pg URL] [--no-sqlite]
+                                    [--pg URL] [--no-sqlite] [--sets stories,flood,cnndm]
+                                    [--tree DIR] [--no-search]
 
 Two sets of records, each stored into a fresh database every round:
 
 * ``stories``: bench/brief_latency.py's synthetic corpus (Zipf vocabulary, names,
   250-600 word leads) in clusters of 1 to 6 outlets, from six feeds with guids:
   what a poll of ordinary feeds stores (founding clusters and joining them);
-* ``flood``: copies of one story, as bench/hostile.py's 10,000 near-duplicates.
+* ``flood``: copies of one story, as bench/hostile.py's 10,000 near-duplicates;
+* ``cnndm``: the pages bench/ingest_throughput.py serves (the CNN/DailyMail dev
+  articles, each made unique, so copies of each in fours), when that data is there.
 
 For each: ``upsert_article`` one call per record, ``upsert_articles`` in batches of
 ``--batch`` (when the store has it), and the baseline, a plain SQLAlchemy Core
 ``INSERT`` of the same rows into a table of the same columns, one transaction per
 row (no dedupe, clustering or full-text index): the floor a write can reach through
 the same library and database. The ratio to it is what compares runs on a shared,
-noisy machine. Printed: medians over ``--rounds`` of wall ms, CPU ms (this process)
-and statements (cursor executes, an executemany counted once) per record.
+noisy machine. Printed: medians over ``--rounds`` of wall ms, CPU ms (this process),
+the database server's CPU ms (PostgreSQL: its backends' /proc times) and statements
+(cursor executes, an executemany counted once) per record.
 
-PostgreSQL (``--pg``) runs in a throwaway schema that is dropped afterwards.
+PostgreSQL (``--pg``) runs in a throwaway schema that is dropped afterwards. With
+``--no-search`` the batches are also stored into a schema without the full-text
+columns (``search``, ``search_lead`` and their GIN index dropped): what those
+generated columns cost alone. ``--tree DIR`` imports ``bot`` from another checkout
+(e.g. ``git archive`` of an earlier commit), to run the same figures as a baseline.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -36,14 +45,18 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+_tree = sys.argv[sys.argv.index("--tree") + 1] if "--tree" in sys.argv else str(REPO)
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, _tree)  # ``bot`` from --tree; tests and benches from here
 sys.path.insert(0, str(REPO / "bench"))
 
 from brief_latency import NOW, Corpus, rows  # noqa: E402
-from sqlalchemy import Column, Engine, MetaData, Table, event, insert  # noqa: E402
+from ingest_throughput import _texts  # noqa: E402
+from sqlalchemy import Column, Engine, MetaData, Table, event, insert, text  # noqa: E402
 
 from bot.store import ArticleRecord, FeedState, Store  # noqa: E402
 from bot.store.schema import Article  # noqa: E402
+from bot.store.similarity import fingerprint  # noqa: E402
 from bot.store.sources import OPERATOR, Via  # noqa: E402
 from tests.fixtures.hostile.harness import STORIES  # noqa: E402
 
@@ -93,7 +106,32 @@ def flood(n: int) -> list[ArticleRecord]:
     return out
 
 
-SETS: dict[str, Callable[[int], list[ArticleRecord]]] = {"stories": stories, "flood": flood}
+def cnndm(n: int) -> list[ArticleRecord]:
+    """``n`` of bench/ingest_throughput.py's pages as ingest stores them (one feed)."""
+    texts = _texts(REPO.parent / "shared" / "eval" / "cnndm-dev")
+    out: list[ArticleRecord] = []
+    for i in range(n):
+        title, body = texts[i % len(texts)]
+        out.append(
+            ArticleRecord(
+                url=f"http://127.0.0.1/a/{i}",
+                title=f"{title} ({i})",
+                text=f"Story number {i}.\n{body}",
+                site="127.0.0.1",
+                published=NOW - timedelta(seconds=n - i),
+                analysis={"summary": [{"text": body.split(". ")[0], "index": 0}]},
+                feed_id=0,
+                guid=f"http://127.0.0.1/a/{i}",
+            )
+        )
+    return out
+
+
+SETS: dict[str, Callable[[int], list[ArticleRecord]]] = {
+    "stories": stories,
+    "flood": flood,
+    "cnndm": cnndm,
+}
 
 
 def with_feeds(store: Store, records: list[ArticleRecord]) -> list[ArticleRecord]:
@@ -112,8 +150,6 @@ def database(pg: str | None) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="store-upsert-") as tmp:
             yield f"sqlite:///{Path(tmp) / 'nb.db'}"
         return
-    import os
-
     os.environ.setdefault("NEWSBRIEF_TEST_DATABASE_URL", pg)
     from tests.pgschema import fresh_schema
 
@@ -122,23 +158,46 @@ def database(pg: str | None) -> Iterator[str]:
 
 
 class Statements:
-    """Cursor executes on an engine (an executemany counts once)."""
+    """Cursor executes on an engine (an executemany counts once), and on PostgreSQL
+    the CPU seconds of the server processes (backends) that ran them."""
 
     def __init__(self, engine: Engine) -> None:
         self.n = 0
+        self.pids: set[int] = set()
         event.listen(engine, "before_cursor_execute", self._count)
 
-    def _count(self, *_args: Any) -> None:
+    def _count(self, conn: Any, *_args: Any) -> None:
         self.n += 1
+        if conn.dialect.name == "postgresql":
+            self.pids.add(conn.connection.dbapi_connection.info.backend_pid)
+
+    def server_cpu(self) -> float:
+        return sum(_cpu_of(pid) for pid in self.pids)
 
 
-def timed(run: Callable[[], None]) -> tuple[float, float]:
+def _cpu_of(pid: int) -> float:
+    """utime + stime of a live process on this machine, in seconds (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+Timing = tuple[float, float, float, int]  # wall s, CPU s, server CPU s, statements
+
+
+def timed(counter: Statements, run: Callable[[], None]) -> Timing:
+    server = counter.server_cpu()  # the backends that ran set-up statements already
+    n0 = counter.n
     wall, cpu = time.perf_counter(), time.process_time()
     run()
-    return time.perf_counter() - wall, time.process_time() - cpu
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    # Backends first seen during ``run`` started at ~0 CPU: all of theirs counts.
+    return wall, cpu, counter.server_cpu() - server, counter.n - n0
 
 
-def plain_core(store: Store, records: Sequence[ArticleRecord]) -> tuple[float, float, int]:
+def plain_core(store: Store, records: Sequence[ArticleRecord]) -> Timing:
     """The same rows into a plain table of the articles' columns, one transaction each."""
     cols = [Column(c.name, c.type, primary_key=c.primary_key) for c in Article.__table__.columns]
     table = Table("plain_articles", MetaData(), *cols)
@@ -171,58 +230,73 @@ def plain_core(store: Store, records: Sequence[ArticleRecord]) -> tuple[float, f
             with store.engine.begin() as conn:
                 conn.execute(stmt, v)
 
-    wall, cpu = timed(run)
-    return wall, cpu, counter.n
+    return timed(counter, run)
 
 
-def one_by_one(store: Store, records: Sequence[ArticleRecord]) -> tuple[float, float, int]:
+def one_by_one(store: Store, records: Sequence[ArticleRecord]) -> Timing:
     counter = Statements(store.engine)
 
     def run() -> None:
         for r in records:
             store.upsert_article(r, now=NOW)
 
-    wall, cpu = timed(run)
-    return wall, cpu, counter.n
+    return timed(counter, run)
 
 
-def batched(size: int) -> Callable[[Store, Sequence[ArticleRecord]], tuple[float, float, int]]:
-    def run(store: Store, records: Sequence[ArticleRecord]) -> tuple[float, float, int]:
+def batched(size: int) -> Callable[[Store, Sequence[ArticleRecord]], Timing]:
+    def run(store: Store, records: Sequence[ArticleRecord]) -> Timing:
         counter = Statements(store.engine)
 
         def go() -> None:
             for start in range(0, len(records), size):
                 store.upsert_articles(records[start : start + size], now=NOW)
 
-        wall, cpu = timed(go)
-        return wall, cpu, counter.n
+        return timed(counter, go)
 
     return run
 
 
-def measure(pg: str | None, name: str, n: int, rounds: int, batch: int) -> None:
-    ways: dict[str, Callable[[Store, Sequence[ArticleRecord]], tuple[float, float, int]]] = {
+def without_search(size: int) -> Callable[[Store, Sequence[ArticleRecord]], Timing]:
+    """``batched``, into a store whose articles have no full-text columns (PostgreSQL)."""
+
+    def run(store: Store, records: Sequence[ArticleRecord]) -> Timing:
+        with store.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE articles DROP COLUMN search, DROP COLUMN search_lead"))
+        return batched(size)(store, records)
+
+    return run
+
+
+def measure(pg: str | None, name: str, n: int, rounds: int, batch: int, no_search: bool) -> None:
+    ways: dict[str, Callable[[Store, Sequence[ArticleRecord]], Timing]] = {
         "plain Core insert": plain_core,
         "upsert_article": one_by_one,
     }
     if hasattr(Store, "upsert_articles"):
         ways[f"upsert_articles({batch})"] = batched(batch)
-    results: dict[str, list[tuple[float, float, float]]] = {w: [] for w in ways}
+        if no_search and pg:
+            ways["  ... no search vectors"] = without_search(batch)
+    results: dict[str, list[tuple[float, float, float, float]]] = {w: [] for w in ways}
     for _ in range(rounds):
         for way, run in ways.items():  # interleaved: each round sees the same load
             with database(pg) as url, Store.open(url) as store:
                 records = with_feeds(store, SETS[name](n))
-                wall, cpu, statements = run(store, records)
-                results[way].append((wall * 1000 / n, cpu * 1000 / n, statements / n))
+                fingerprint.cache_clear()  # each way computes its own, as ingest does
+                wall, cpu, server, statements = run(store, records)
+                per = (wall * 1000 / n, cpu * 1000 / n, server * 1000 / n, statements / n)
+                results[way].append(per)
     backend = "postgresql" if pg else "sqlite"
     floor = statistics.median(r[0] for r in results["plain Core insert"])
-    print(f"\n== {name}: {n} records into {backend}, medians of {rounds} rounds")
-    print(f"   {'':24} {'ms/record':>10} {'CPU ms':>8} {'statements':>11} {'x plain':>8}")
+    print(f"\n== {name}: {n} records into {backend}, medians of {rounds} rounds ({_tree})")
+    print(
+        f"   {'':24} {'ms/record':>10} {'CPU ms':>8} {'server ms':>10} {'statements':>11}"
+        f" {'x plain':>8}"
+    )
     for way, got in results.items():
-        wall = statistics.median(r[0] for r in got)
-        cpu = statistics.median(r[1] for r in got)
-        stmts = statistics.median(r[2] for r in got)
-        print(f"   {way:24} {wall:10.2f} {cpu:8.2f} {stmts:11.1f} {wall / floor:8.2f}")
+        wall, cpu, server, stmts = (statistics.median(r[i] for r in got) for i in range(4))
+        print(
+            f"   {way:24} {wall:10.2f} {cpu:8.2f} {server:10.2f} {stmts:11.1f} {wall / floor:8.2f}"
+        )
     sys.stdout.flush()
 
 
@@ -233,12 +307,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=50, help="records per upsert_articles call")
     ap.add_argument("--pg", metavar="URL", help="also PostgreSQL (a throwaway schema)")
     ap.add_argument("--no-sqlite", action="store_true")
-    ap.add_argument("--sets", default="stories,flood")
+    ap.add_argument("--sets", default="stories,flood", help="of stories, flood, cnndm")
+    ap.add_argument("--tree", help="import bot from this checkout (a baseline)")
+    ap.add_argument("--no-search", action="store_true", help="also without full-text columns")
     args = ap.parse_args(argv)
     backends: list[str | None] = ([] if args.no_sqlite else [None]) + ([args.pg] if args.pg else [])
     for pg in backends:
         for name in args.sets.split(","):
-            measure(pg, name, args.n, args.rounds, args.batch)
+            measure(pg, name, args.n, args.rounds, args.batch, args.no_search)
     return 0
 
 
