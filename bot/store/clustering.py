@@ -59,6 +59,7 @@ GROUP_SIZE = 100  # members from which a cluster is an "items like these" group
 GROUP_BANDS = 4  # of the 16 MinHash bands: a copy beyond doubt (see Clustering._group)
 
 Score = Callable[[Fingerprint, Fingerprint], float]
+Postings = list[tuple[int, int, int]]  # (article, key kind, keys of that kind shared)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +112,18 @@ class Clustering:
         return Placed(choice.fp, choice.target)
 
     def choose(
-        self, s: Session, published: datetime, title: str | None, text: str | None
+        self,
+        s: Session,
+        published: datetime,
+        title: str | None,
+        text: str | None,
+        postings: Postings | None = None,
     ) -> Choice:
-        """``place``'s reads alone: the cluster a new article would join, if any."""
+        """``place``'s reads alone: the cluster a new article would join, if any.
+
+        ``postings``: its keys' postings read already (``postings_sql``), else read here."""
         fp = fingerprint(title, text)
-        return Choice(fp, self._best_cluster(s, published, None, fp))
+        return Choice(fp, self._best_cluster(s, published, None, fp, postings))
 
     def keep_fingerprint(
         self, s: Session, article_id: int, published: datetime, fp: Fingerprint
@@ -168,10 +176,17 @@ class Clustering:
         return int(key[0])
 
     def _best_cluster(
-        self, s: Session, published: datetime, exclude: int | None, fp: Fingerprint
+        self,
+        s: Session,
+        published: datetime,
+        exclude: int | None,
+        fp: Fingerprint,
+        postings: Postings | None = None,
     ) -> int | None:
         """The cluster of the candidate most similar to ``fp``, if similar enough."""
-        ranked = self._candidate_ids(s, published, exclude, fp.keys())
+        if postings is None:
+            postings = self._postings(s, list(fp.keys()), window(s.connection().dialect, published))
+        ranked = self._candidate_ids(exclude, postings)
         if not ranked:
             return None
         group, candidates = self._group_or_candidates(s, ranked)
@@ -184,25 +199,17 @@ class Clustering:
                 best = (sim, cluster_id)
         return None if best is None else best[1]
 
-    def _candidate_ids(
-        self, s: Session, published: datetime, exclude: int | None, keys: dict[int, int]
-    ) -> list[tuple[int, int]]:
+    def _candidate_ids(self, exclude: int | None, postings: Postings) -> list[tuple[int, int]]:
         """(article, bands shared) of recent articles sharing a band, or enough title words
-        and names, with an article published at ``published``: most bands first, at most
-        MAX_CANDIDATES.
+        and names, with the article whose keys' ``postings`` these are: most bands
+        first, at most MAX_CANDIDATES.
 
-        Each key's postings are read only near ``published`` (KEY_SCAN either side): a
-        key shared by thousands of articles (a word of every headline in a flood of
-        copies) costs the same as a rare one, and the nearest articles are the ones
-        that can be the same story."""
+        Each key's postings are read only near the article's time (KEY_SCAN either
+        side): a key shared by thousands of articles (a word of every headline in a
+        flood of copies) costs the same as a rare one, and the nearest articles are
+        the ones that can be the same story."""
         tally: dict[int, dict[int, int]] = {}
-        dialect = s.connection().dialect
-        params: dict[str, Any] = {
-            "lo": _db_timestamp(dialect, published - CLUSTER_WINDOW),
-            "at": _db_timestamp(dialect, published),
-            "hi": _db_timestamp(dialect, published + CLUSTER_WINDOW),
-        }
-        for article_id, kind, n in self._postings(s, list(keys), params):
+        for article_id, kind, n in postings:
             t = tally.setdefault(int(article_id), {})
             t[kind] = t.get(kind, 0) + int(n)
 
@@ -217,9 +224,7 @@ class Clustering:
         )[:MAX_CANDIDATES]
         return [(aid, tally[aid].get(KEY_BAND, 0)) for aid in ranked]
 
-    def _postings(
-        self, s: Session, keys: list[int], params: dict[str, Any]
-    ) -> list[tuple[int, int, int]]:
+    def _postings(self, s: Session, keys: list[int], params: dict[str, Any]) -> Postings:
         """(article, kind, keys shared) over each key's KEY_SCAN postings either side.
 
         PostgreSQL: one statement over ``unnest`` of the keys, a LATERAL pair of index
@@ -228,7 +233,7 @@ class Clustering:
         conn = s.connection()
         if conn.dialect.name == "postgresql":
             return [tuple(r) for r in conn.execute(_PG_POSTINGS, {**params, "keys": keys})]
-        found: list[tuple[int, int, int]] = []
+        found: Postings = []
         for start in range(0, len(keys), _KEYS_PER_QUERY):
             chunk = keys[start : start + _KEYS_PER_QUERY]
             rows = conn.execute(
@@ -334,6 +339,15 @@ def _db_timestamp(dialect: Dialect, value: datetime) -> Any:
     return process(value) if process is not None else value
 
 
+def window(dialect: Dialect, published: datetime) -> dict[str, Any]:
+    """The postings' parameters ``:lo``, ``:at`` and ``:hi`` around ``published``."""
+    return {
+        "lo": _db_timestamp(dialect, published - CLUSTER_WINDOW),
+        "at": _db_timestamp(dialect, published),
+        "hi": _db_timestamp(dialect, published + CLUSTER_WINDOW),
+    }
+
+
 _FINGERPRINTS = (
     select(Article.cluster_id, ArticleSignature.minhash, ArticleSignature.features)
     .join(ArticleSignature, ArticleSignature.article_id == Article.id)
@@ -381,9 +395,10 @@ _JOIN_CLUSTER = (
 )
 
 
-# PostgreSQL's postings (``Clustering._postings``): the same rows as ``_postings_sql``.
-_PG_POSTINGS = text(
-    f"""SELECT p.article_id, p.kind, count(*) FROM unnest(:keys) AS k(key)
+# PostgreSQL's postings (``Clustering._postings``): the same rows as ``_postings_sql``,
+# for ``window``'s parameters and ``:keys``. Also read with an article's identity
+# (``bot.store.upserts``): one round trip for both.
+PG_POSTINGS_SQL = f"""SELECT p.article_id, p.kind, count(*) FROM unnest(:keys) AS k(key)
     CROSS JOIN LATERAL (
         (SELECT article_id, kind FROM article_keys
          WHERE key = k.key AND published >= :lo AND published <= :at
@@ -393,7 +408,8 @@ _PG_POSTINGS = text(
          WHERE key = k.key AND published > :at AND published <= :hi
          ORDER BY published LIMIT {KEY_SCAN})
     ) AS p GROUP BY p.article_id, p.kind"""
-).bindparams(bindparam("keys", type_=ARRAY(BigInteger)))
+PG_KEYS = bindparam("keys", type_=ARRAY(BigInteger))
+_PG_POSTINGS = text(PG_POSTINGS_SQL).bindparams(PG_KEYS)
 
 
 @functools.lru_cache(maxsize=_KEYS_PER_QUERY)

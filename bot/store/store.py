@@ -180,7 +180,8 @@ class Store:
                     lock_stories(s, [(item.title, item.text) for item in items])
                     outcomes = []
                     for item in items:
-                        outcome = self._upsert(s, item, now)  # and linked to its source
+                        outcome = self._upsert(s, item, now)
+                        self._writer.link(s, item, outcome)
                         # Rows read through the ORM (an edit) may be changed by a
                         # later item's Core statements: none is kept across items.
                         s.flush()

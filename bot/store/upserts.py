@@ -7,8 +7,8 @@ first (on PostgreSQL, one statement writes the cluster, row, signature, keys and
 source link: ``bot.store.pg_insert``). The ORM is kept for the rare edit of a
 stored article, whose re-clustering reads and changes several rows. (Through the
 ORM, the lookups, the flush and the identity map cost about 2 ms an article, more
-than the database's own work.) Whatever the outcome, the article is linked to the
-source it came through.
+than the database's own work.) Whatever the outcome, ``link`` then links the
+article to the source it came through (unless that one statement did).
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from typing import Any, cast
 from sqlalchemy import Connection, Row, Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from bot.store.clustering import Clustering
+from bot.store.clustering import PG_KEYS, PG_POSTINGS_SQL, Clustering, Postings, window
 from bot.store.pg_insert import insert_new
 from bot.store.records import ArticleRecord, UpsertOutcome
 from bot.store.schema import Article
+from bot.store.similarity import fingerprint
 from bot.store.sources import FeedSources
 from bot.store.times import as_utc
 from bot.urls import canonical_url
@@ -54,6 +55,14 @@ _IDENTITY = text(
     ) AS found ORDER BY rank LIMIT 1"""
 )
 _BY_GUID, _BY_URL, _TWIN = 1, 2, 3
+# PostgreSQL, for an "ok" item: the identity and, in case it is new, its keys' postings
+# (``Clustering.choose``) in one round trip; ``part`` 0 is the identity, 1 a posting.
+_IDENTITY_AND_POSTINGS = text(
+    f"""WITH found AS ({_IDENTITY.text}), postings AS ({PG_POSTINGS_SQL})
+    SELECT 0 AS part, rank, {_COLUMNS}, NULL AS kind, NULL AS n FROM found
+    UNION ALL
+    SELECT 1, NULL, article_id, NULL, NULL, NULL, NULL, NULL, kind, count FROM postings"""
+).bindparams(PG_KEYS)
 _INSERT_ARTICLE = insert(_ARTICLES)
 _FILL_IDENTITY = (
     update(_ARTICLES)
@@ -66,6 +75,18 @@ _LINK = text(
     "INSERT INTO article_sources (article_id, feed_id) VALUES (:article, :feed) "
     "ON CONFLICT DO NOTHING"
 )
+
+
+def _identity_params(item: ArticleRecord, canon: str, chash: str) -> dict[str, Any]:
+    by_guid = bool(item.guid and item.feed_id)
+    twin = item.status == "ok" and bool(item.site)
+    return {
+        "feed": item.feed_id if by_guid else None,
+        "guid": item.guid if by_guid else None,
+        "canon": canon,
+        "hash": chash if twin else None,
+        "site": item.site if twin else None,
+    }
 
 
 class ArticleWriter:
@@ -81,16 +102,28 @@ class ArticleWriter:
         self.one_statement = True
 
     def upsert(self, s: Session, item: ArticleRecord, now: datetime) -> UpsertOutcome:
-        """Store ``item`` once (``Store.upsert_article``), linked to its source."""
+        """Store ``item`` once (``Store.upsert_article``); ``link`` links it after."""
         conn = s.connection()
         canon = canonical_url(item.url)
         chash = content_hash(item.title, item.text)
-        found = self._identity(conn, item, canon, chash)
+        # A date in the future (a feed's time-zone slip) would top every brief: clamp.
+        published = min(as_utc(item.published), now) if item.published else now
+        postings: Postings | None = None
+        if self._one_statement(s) and item.status == "ok":
+            found, postings = self._identity_and_postings(conn, item, canon, chash, published)
+        else:
+            found = self._identity(conn, item, canon, chash)
         if found is None:
-            return self._insert(s, item, canon, chash, now)  # linked there
-        outcome = self._known(s, found, item, canon, chash, now)
+            return self._insert(s, item, canon, chash, published, now, postings)
+        return self._known(s, found, item, canon, chash, now)
+
+    def link(self, s: Session, item: ArticleRecord, outcome: UpsertOutcome) -> None:
+        """The article ``upsert`` gave ``outcome`` for came through ``item.feed_id``
+        (None: the operator's "stored directly" source), so whoever reads that sees it.
+        A new article from a feed was linked by PostgreSQL's one-statement insert."""
+        if outcome.status == "new" and item.feed_id is not None and self._one_statement(s):
+            return
         self._link(s, outcome.article_id, item.feed_id)
-        return outcome
 
     def _known(
         self,
@@ -119,25 +152,44 @@ class ArticleWriter:
         else:
             s.connection().execute(_LINK, {"article": article_id, "feed": feed_id})
 
+    def _one_statement(self, s: Session) -> bool:
+        return self.one_statement and s.connection().dialect.name == "postgresql"
+
     def _identity(
         self, conn: Connection, item: ArticleRecord, canon: str, chash: str
     ) -> Row[Any] | None:
-        by_guid = bool(item.guid and item.feed_id)
-        twin = item.status == "ok" and bool(item.site)
+        return conn.execute(_IDENTITY, _identity_params(item, canon, chash)).first()
+
+    def _identity_and_postings(
+        self, conn: Connection, item: ArticleRecord, canon: str, chash: str, published: datetime
+    ) -> tuple[Row[Any] | None, Postings]:
+        """``_identity``, and the postings ``Clustering.choose`` reads for a new article
+        published at ``published``: read at once (they are wasted if it is not new)."""
         params = {
-            "feed": item.feed_id if by_guid else None,
-            "guid": item.guid if by_guid else None,
-            "canon": canon,
-            "hash": chash if twin else None,
-            "site": item.site if twin else None,
+            **_identity_params(item, canon, chash),
+            **window(conn.dialect, published),
+            "keys": list(fingerprint(item.title, item.text).keys()),
         }
-        return conn.execute(_IDENTITY, params).first()
+        found: Row[Any] | None = None
+        postings: Postings = []
+        for row in conn.execute(_IDENTITY_AND_POSTINGS, params):
+            if row.part == 0:
+                found = row
+            else:
+                postings.append((int(row.id), int(row.kind), int(row.n)))
+        return found, postings
 
     def _insert(
-        self, s: Session, item: ArticleRecord, canon: str, chash: str, now: datetime
+        self,
+        s: Session,
+        item: ArticleRecord,
+        canon: str,
+        chash: str,
+        published: datetime,
+        now: datetime,
+        postings: Postings | None,
     ) -> UpsertOutcome:
-        # A date in the future (a feed's time-zone slip) would top every brief: clamp.
-        published = min(as_utc(item.published), now) if item.published else now
+        """A new article; ``postings``: its keys' postings, read with its identity."""
         headline = item.title or item.url.strip()
         values = {
             "canonical_url": canon,
@@ -158,11 +210,11 @@ class ArticleWriter:
         # Clustered before the row is written, so that it is written once, cluster and all
         # (on PostgreSQL an UPDATE would also recompute its search vectors).
         ok = item.status == "ok"
-        if self.one_statement and s.connection().dialect.name == "postgresql":
-            choice = self.clusters.choose(s, published, item.title, item.text) if ok else None
+        if self._one_statement(s):
+            choice = (
+                self.clusters.choose(s, published, item.title, item.text, postings) if ok else None
+            )
             article_id, cluster_id = insert_new(s.connection(), values, choice, headline)
-            if item.feed_id is None:
-                self._link(s, article_id, None)
             return UpsertOutcome("new", article_id, cluster_id)
         placed = self.clusters.place(s, published, headline, item.title, item.text) if ok else None
         cluster_id = placed.cluster_id if placed else None
@@ -175,7 +227,6 @@ class ArticleWriter:
         article_id = int(key[0])
         if placed is not None:
             self.clusters.keep_fingerprint(s, article_id, published, placed.fp)
-        self._link(s, article_id, item.feed_id)
         return UpsertOutcome("new", article_id, cluster_id)
 
     def _fill_identity(self, conn: Connection, found: Row[Any], item: ArticleRecord) -> None:
