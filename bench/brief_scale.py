@@ -12,12 +12,16 @@ outlets.
 PostgreSQL rows are bulk-loaded with COPY into a schema of their own
 (``brief_scale_<N>``; migrations run by ``Store.open``, secondary
 indexes built after the load, then VACUUM ANALYZE); the schemas are dropped at the end
-unless ``--keep``, and reused when present with ``--keep``. Then ``Store.search`` is
+unless ``--keep``, and reused when present with ``--keep`` (a schema loaded before
+migration 0012 first has its last 8 days rewritten, so that their ``search_lead`` is
+inline as head stores it: ``settle``). Then ``Store.search`` is
 timed for rare and frequent topics (60 queries a round per kind and span, 24 before,
 whose frequent words take seconds at 1M; 48 h and 7 day spans; as the operator and as
 a workspace) with the ranked query as it was before issue 14 (``old_ranked``, kept
 below) and as it is, alternating rounds; per kind: the median over rounds of each
 round's p50/p95, then the growth 1M/100k. Both must give the same stories, or it stops.
+Per size it also prints EXPLAIN (ANALYZE, BUFFERS) of a frequent word's 48 h query, before
+and after: the buffers say where the time goes.
 
     .venv/bin/python bench/brief_scale.py                     # PostgreSQL 100k and 1M
     .venv/bin/python bench/brief_scale.py --sizes 100000,1000000 --keep   # reuse the loads
@@ -42,7 +46,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, create_engine, text
+from sqlalchemy import bindparam, create_engine, event, text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -303,6 +307,41 @@ def _lite(row: tuple[Any, ...]) -> tuple[Any, ...]:
     )
 
 
+SETTLED = "brief_scale_settled"  # a marker table: the rows are stored as head stores them
+
+
+def mark_settled(schema: str) -> None:
+    engine = create_engine(PG_URL)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE TABLE IF NOT EXISTS "{schema}".{SETTLED} (at timestamptz)'))
+    finally:
+        engine.dispose()
+
+
+def settle(schema: str, days: int = 8) -> None:
+    """A schema loaded before migration 0012 keeps ``search_lead`` out of line in its
+    rows; rewrite the last ``days`` (every span timed), as a store has them a week after
+    upgrading, then VACUUM ANALYZE. Loads from 0012 on are stored inline already."""
+    engine = create_engine(PG_URL)
+    try:
+        with engine.connect() as conn:
+            if conn.scalar(text("SELECT to_regclass(:t)"), {"t": f'"{schema}".{SETTLED}'}):
+                return
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            done = conn.execute(
+                text(f'UPDATE "{schema}".articles SET title = title WHERE published >= :since'),
+                {"since": NOW - timedelta(days=days)},
+            ).rowcount
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'VACUUM ANALYZE "{schema}".articles'))
+        print(f"  {schema}: {done:,} recent rows rewritten in {time.perf_counter() - t0:.0f} s")
+    finally:
+        engine.dispose()
+    mark_settled(schema)
+
+
 def schema_ready(schema: str, n: int) -> bool:
     engine = create_engine(PG_URL)
     try:
@@ -492,6 +531,36 @@ def shares(store: Store, n: int) -> str:
     return f"{span:,} articles in 48 h; " + ", ".join(out)
 
 
+def explained(store: Store, topic: str = "said") -> str:
+    """Where a frequent word's 48 h query spends: EXPLAIN (ANALYZE, BUFFERS) of the
+    ranked statement as the search ran it (its SET LOCAL settings too), before and after."""
+    out = []
+    for impl in ("before", "after"):
+        seen: list[tuple[str, Any]] = []
+
+        def spy(_c: Any, _cur: Any, sql: str, params: Any, *_: Any, seen: list[Any] = seen) -> None:
+            seen.append((sql, params))
+
+        event.listen(store.engine, "before_cursor_execute", spy)
+        try:
+            with before() if impl == "before" else contextlib.nullcontext():
+                stories_of(store, topic, WINDOWS["48h"], None)
+        finally:
+            event.remove(store.engine, "before_cursor_execute", spy)
+        sql, params = next((q, p) for q, p in seen if "ORDER BY score DESC" in q)
+        with store.engine.begin() as conn:
+            for setting, _ in seen:
+                if setting.startswith("SET LOCAL"):
+                    conn.exec_driver_sql(setting)
+            lines = [
+                str(r[0]) for r in conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            ]
+        buffers = next((ln.strip() for ln in lines if "Buffers:" in ln), "")
+        took = next((ln.strip() for ln in lines if ln.startswith("Execution Time")), "")
+        out.append(f"{impl}: {buffers}; {took}")
+    return f"{topic!r} 48 h plan, " + " | ".join(out)
+
+
 def report(label: str, n: int, note: str, stats: Rounds) -> None:
     print(f"\n{label} {n:,} articles ({note})")
     print(f"  {'kind':9} {'span':4}  {'before p50':>10} {'p95':>7}   {'after p50':>9} {'p95':>7}")
@@ -526,9 +595,12 @@ def run_pg(sizes: list[int], args: argparse.Namespace) -> None:
         schema = f"brief_scale_{n}"
         if args.keep and schema_ready(schema, n):
             note = "reused"
+            Store.open(pg_url(schema)).close()  # migrated to head, then settled
+            settle(schema)
         else:
             reset_schema(schema)
             note = f"loaded in {load_pg(schema, n, args.per_day):.0f} s"
+            mark_settled(schema)
         if args.load_only:
             print(f"{schema}: {note}")
             continue
@@ -537,6 +609,7 @@ def run_pg(sizes: list[int], args: argparse.Namespace) -> None:
             note += "; " + shares(store, n)
             stats = measure(store, args.rounds, args.queries, args.before_queries)
             report("postgresql", n, note, stats)
+            print("  " + explained(store), flush=True)
             results[n] = stats
         finally:
             store.close()

@@ -184,8 +184,14 @@ class StorySearch:
             # MAIN), not from TOAST. Seq scans stay off: the planner thinks @@ cheap
             # and would scan the table for a word in most articles; ``cluster_id + 0``
             # keeps that index out. Rank reads the small ``search_lead`` vector, plus a
-            # floor so that articles matching only deep in the text still rank.
+            # floor so that articles matching only deep in the text still rank; it is
+            # inline too (0012), or each match of a frequent word cost a TOAST probe.
+            # No parallel plan either: its cost shares the GIN bitmap among workers, so
+            # under a workspace's scope (a semi-join) the planner took the bitmap of every
+            # match in the store again ("government" at 1M articles: 184,000 entries, 277
+            # ms against 35 ms serial); on a small server the workers gain nothing.
             s.execute(text("SET LOCAL enable_seqscan = off"))
+            s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
             params["q"] = tsquery(terms)
             params["now"] = now
             sql = f"""
