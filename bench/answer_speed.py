@@ -16,6 +16,9 @@ Two paths, timed in the same run, round after round (``--rounds``, medians of th
 rounds' percentiles):
 
 * stored: the answerer as it is (stored analysis, per-thread index kept);
+* unstemmed: the stored path on rows stored without their sentences' search terms
+  (``unstemmed``: as before ingest stored them, or of another terms version): a first
+  question stems every sentence again;
 * before: the stored path as it was before parsed articles were kept (``unkept``):
   every question reads each article whole and parses its stored analysis again, and
   finds its thread through each article's index;
@@ -28,13 +31,14 @@ Each is given as wall time (what a user waits) and CPU time of the answering thr
 and for ``answer()`` alone. Targets (issue 14): first p95 <= 100 ms, warm p95 <= 10 ms.
 
 Run: python bench/answer_speed.py [--articles CNNDM_JSONL] [--size 50] [--threads 20]
-     [--rounds 3] [--profile]
+     [--rounds 3] [--profile [first|warm]]
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import json
 import pstats
 import random
@@ -120,6 +124,16 @@ def re_analysing() -> AbstractContextManager[Any]:
     return patched(thread_module, "index_article", raw)
 
 
+def unstemmed() -> AbstractContextManager[Any]:
+    """Stored articles without stored terms: each sentence stemmed again, as before."""
+    original = vars(thread_module)["index_article"]
+
+    def stemming(a: SourceArticle) -> Any:
+        return original(dataclasses.replace(a, terms=None))
+
+    return patched(thread_module, "index_article", stemming)
+
+
 @contextmanager
 def unkept() -> Iterator[None]:
     """The stored path as it was before parsed articles were kept: every question reads
@@ -168,7 +182,7 @@ def ask(conv: Conversation, ref: ThreadRef, question: str, into: Timings) -> Non
     into.wall.append((time.perf_counter() - w0) * 1000)
 
 
-PATHS = ("baseline", "before", "stored")
+PATHS = ("baseline", "before", "unstemmed", "stored")
 
 
 def one_round(
@@ -186,6 +200,10 @@ def one_round(
                 ask(conv, ref, q2, warm)
         elif path == "before":
             with unkept():
+                ask(conv, ref, q1, first)
+                ask(conv, ref, q2, warm)
+        elif path == "unstemmed":
+            with unstemmed():
                 ask(conv, ref, q1, first)
                 ask(conv, ref, q2, warm)
         else:
@@ -207,7 +225,10 @@ def report(name: str, rounds: list[dict[str, Timings]]) -> dict[str, float]:
                 key = f"{path} {what} p{q}"
                 out[key] = statistics.median(pct(getattr(r[path], what), q) for r in rounds)
     print(f"\n{name}: medians over {len(rounds)} rounds (ms)")
-    print(f"{'':26} {'baseline':>9} {'before':>9} {'stored':>9}  {'before/stored':>13}")
+    print(
+        f"{'':26} {'baseline':>9} {'before':>9} {'unstemmed':>9} {'stored':>9}"
+        f"  {'unstemmed/stored':>16}"
+    )
     labels = {
         "wall": "reply, wall",
         "cpu": "reply, CPU",
@@ -216,20 +237,23 @@ def report(name: str, rounds: list[dict[str, Timings]]) -> dict[str, float]:
     }
     for what, label in labels.items():
         for q in (50, 95):
-            b, p, s = (out[f"{path} {what} p{q}"] for path in PATHS)
-            print(f"{label + f' p{q}':26} {b:9.1f} {p:9.1f} {s:9.1f}  {p / s:12.1f}x")
+            b, p, u, s = (out[f"{path} {what} p{q}"] for path in PATHS)
+            print(f"{label + f' p{q}':26} {b:9.1f} {p:9.1f} {u:9.1f} {s:9.1f}  {u / s:15.2f}x")
     return out
 
 
-def profile_first(conv: Conversation, threads: list[ThreadRef]) -> None:
-    """Where a first answer's time goes, by cProfile (cumulative, top 25)."""
+def profile(conv: Conversation, threads: list[ThreadRef], which: str) -> None:
+    """Where a first (or warm) answer's time goes, by cProfile (cumulative, top 30)."""
     prof = cProfile.Profile()
     for k, ref in enumerate(threads):
+        q1, q2 = QUESTIONS[k % len(QUESTIONS)]
         clear_index_cache()
+        if which == "warm":
+            conv.answer_in_thread(ref, q1)
         prof.enable()
-        conv.answer_in_thread(ref, QUESTIONS[k % len(QUESTIONS)][0])
+        conv.answer_in_thread(ref, q2 if which == "warm" else q1)
         prof.disable()
-    pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+    pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
 
 
 def main() -> None:
@@ -238,7 +262,13 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=50, help="articles per thread")
     parser.add_argument("--threads", type=int, default=20, help="distinct threads per round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--profile", action="store_true", help="cProfile of first answers")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="first",
+        choices=("first", "warm"),
+        help="cProfile of first (default) or warm answers instead of timing",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="answer-speed-") as tmp:
         store = Store.open(f"sqlite:///{tmp}/bench.db")
@@ -252,7 +282,7 @@ def main() -> None:
             picks = draw_threads(ids, args.size, args.threads)
             warm_up(conv, save_threads(store, picks, "warm-up")[0])
             if args.profile:
-                profile_first(conv, save_threads(store, picks, "profile"))
+                profile(conv, save_threads(store, picks, "profile"), args.profile)
                 return
             rounds = [_round_pair(conv, store, picks, r) for r in range(args.rounds)]
             firsts = report(f"first answer, thread of {args.size}", [x["first"] for x in rounds])
@@ -273,7 +303,8 @@ def _round_pair(
 ) -> dict[str, dict[str, Timings]]:
     """One round of each path, in new threads: {first|warm: {path: timings}}."""
     out: dict[str, dict[str, Timings]] = {"first": {}, "warm": {}}
-    for path in PATHS[r % 3 :] + PATHS[: r % 3]:  # each round in another order
+    n = r % len(PATHS)
+    for path in PATHS[n:] + PATHS[:n]:  # each round in another order
         first, warm = one_round(conv, save_threads(store, picks, f"{path}{r}"), path, r)
         out["first"][path], out["warm"][path] = first, warm
     return out

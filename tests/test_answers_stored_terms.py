@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 import bot.nlp.answers.index as index_module
 from bot.chat.conversation import Conversation, thread_articles, workspace_of
@@ -151,3 +152,36 @@ def test_terms_survive_the_store_in_order(store: Store) -> None:
     got = Conversation(store).answer_in_thread(ref, "who met?")
     clear_index_cache()
     assert got == answer("who met?", [SourceArticle(str(article_id), KOREA, url=record.url)])
+
+
+def test_a_reply_looks_up_its_thread_twice_not_three_times(store: Store) -> None:
+    """One read of the thread and its turns (``recall``), one to add the turn."""
+    clear_index_cache()
+    article_id = store.upsert_article(
+        ArticleRecord(
+            url="https://example.com/korea",
+            title="Korea",
+            text=KOREA,
+            analysis=analysis_payload(analyze(KOREA)),
+        )
+    ).article_id
+    ref = ThreadRef("console", "console", "terms-2")
+    store.threads.save(ref, "brief", "Korea", [article_id])
+    conv = Conversation(store)
+    conv.answer_in_thread(ref, "who met?")
+    assert store.threads.recall(ref) == (store.threads.get(ref), store.threads.turns(ref))
+    assert store.threads.recall(ThreadRef("console", "console", "none")) == (None, [])
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        second = conv.answer_in_thread(ref, "who met?")
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    lookups = [q for q in statements if "FROM threads" in q and "thread_turns" not in q]
+    assert len(lookups) == 2, statements
+    assert [q for q, _ in store.threads.turns(ref)] == ["who met?", "who met?"]
+    assert second.text

@@ -180,10 +180,10 @@ class Conversation:
         Only the articles its workspace may still read: a source removed since the brief
         takes its articles out of the answers too.
         """
-        found = self.store.threads.get(ref)
+        found, turns = self.store.threads.recall(ref)
         ids = found.article_ids if found else ()
         articles = thread_articles(self.store, ids, workspace_of(ref))
-        history = [Turn(q, Answer.from_record(a)) for q, a in self.store.threads.turns(ref)][-3:]
+        history = [Turn(q, Answer.from_record(a)) for q, a in turns][-3:]
         result = answer(question, articles, history)
         self.store.threads.add_turn(ref, question, result.to_record())
         return result

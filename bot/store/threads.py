@@ -33,14 +33,36 @@ class ThreadRef(Protocol):
     def id(self) -> str: ...
 
 
-def _thread(s: Session, ref: ThreadRef) -> Thread | None:
-    return s.scalar(
-        select(Thread).where(
-            Thread.platform == ref.platform,
-            Thread.channel_id == ref.channel_id,
-            Thread.thread_id == ref.id,
-        )
+def _where(ref: ThreadRef) -> tuple[Any, ...]:
+    return (
+        Thread.platform == ref.platform,
+        Thread.channel_id == ref.channel_id,
+        Thread.thread_id == ref.id,
     )
+
+
+def _thread(s: Session, ref: ThreadRef) -> Thread | None:
+    return s.scalar(select(Thread).where(*_where(ref)))
+
+
+def _thread_pk(s: Session, ref: ThreadRef) -> int | None:
+    """The thread's row id alone (its article list not read): enough to add or read turns."""
+    return s.scalar(select(Thread.id).where(*_where(ref)))
+
+
+def _remembered(row: Thread) -> RememberedThread:
+    ids = tuple(int(i) for i in row.article_ids.get("ids", []))
+    return RememberedThread(row.kind, row.title, ids)
+
+
+def _turns(s: Session, pk: int, limit: int) -> list[tuple[str, dict[str, Any]]]:
+    turns = s.scalars(
+        select(ThreadTurn)
+        .where(ThreadTurn.thread_pk == pk)
+        .order_by(ThreadTurn.id.desc())
+        .limit(limit)
+    ).all()
+    return [(t.question, dict(t.answer)) for t in reversed(turns)]
 
 
 class ThreadMemory:
@@ -78,10 +100,18 @@ class ThreadMemory:
     def get(self, ref: ThreadRef) -> RememberedThread | None:
         with self._session() as s:
             row = _thread(s, ref)
+            return None if row is None else _remembered(row)
+
+    def recall(
+        self, ref: ThreadRef, limit: int = 5
+    ) -> tuple[RememberedThread | None, list[tuple[str, dict[str, Any]]]]:
+        """``get`` and ``turns`` together, in one session (a reply needs both: the thread
+        row is looked up once, not once for each)."""
+        with self._session() as s:
+            row = _thread(s, ref)
             if row is None:
-                return None
-            ids = tuple(int(i) for i in row.article_ids.get("ids", []))
-            return RememberedThread(row.kind, row.title, ids)
+                return None, []
+            return _remembered(row), _turns(s, row.id, limit)
 
     def articles(self, ref: ThreadRef) -> list[StoredArticle]:
         """The thread's articles that are still readable, in the order it listed them."""
@@ -90,12 +120,12 @@ class ThreadMemory:
 
     def add_turn(self, ref: ThreadRef, question: str, answer: dict[str, Any]) -> None:
         with self._session() as s, s.begin():
-            row = _thread(s, ref)
-            if row is None:
+            pk = _thread_pk(s, ref)
+            if pk is None:
                 return
             s.add(
                 ThreadTurn(
-                    thread_pk=row.id,
+                    thread_pk=pk,
                     question=question,
                     answer=answer,
                     created_at=datetime.now(UTC),
@@ -105,13 +135,5 @@ class ThreadMemory:
     def turns(self, ref: ThreadRef, limit: int = 5) -> list[tuple[str, dict[str, Any]]]:
         """The last ``limit`` questions and answers, oldest first."""
         with self._session() as s:
-            row = _thread(s, ref)
-            if row is None:
-                return []
-            turns = s.scalars(
-                select(ThreadTurn)
-                .where(ThreadTurn.thread_pk == row.id)
-                .order_by(ThreadTurn.id.desc())
-                .limit(limit)
-            ).all()
-            return [(t.question, dict(t.answer)) for t in reversed(turns)]
+            pk = _thread_pk(s, ref)
+            return [] if pk is None else _turns(s, pk, limit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.models import Quote, Sentence
@@ -22,7 +23,11 @@ class Person:
         return self.name.split()[-1]
 
     def describe(self, text: str, weight: float) -> None:
-        for t in search_terms(text):
+        self.describe_terms(search_terms(text), weight)
+
+    def describe_terms(self, terms: Iterable[str], weight: float) -> None:
+        """``describe`` by terms already known (a sentence's own, from its index)."""
+        for t in terms:
             if self.desc.get(t, 0.0) < weight:
                 self.desc[t] = weight
 

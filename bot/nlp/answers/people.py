@@ -15,7 +15,7 @@ from bot.nlp.answers.patterns import (
     VERB_THEN_NAME,
 )
 from bot.nlp.answers.terms import search_terms
-from bot.nlp.answers.vocab import CHAT
+from bot.nlp.answers.vocab import CHAT, SPEECH_VERBS
 from bot.nlp.answers.weights import WEIGHTS as W
 from bot.nlp.lexicon import stop_words
 
@@ -25,28 +25,59 @@ def find_people(idx: Indexed) -> None:
     for q in idx.quotes:
         if q.speaker and q.speaker not in idx.people:
             idx.people[q.speaker] = Person(q.speaker)
-    _credit_reported(idx, _reported_speech(idx))
+    speaks = _speech_sentences(idx)
+    _credit_reported(idx, _reported_speech(idx, speaks))
     for i, qs in idx.quote_sentence.items():
         for q in qs:
             if q.speaker:
                 idx.credit(i, q.speaker, W.partial_quote if q.partial else W.full_quote)
     _find_mentions(idx)
-    _credit_anaphora(idx)
+    _credit_anaphora(idx, speaks)
     # A sentence reporting someone also mentions them ("he said" names Tanner).
     for i, who in idx.said.items():
         for name in who:
             idx.names[i].add(name)
-            idx.terms[i] = idx.terms[i] + Counter(
-                {t: 1 for t in search_terms(name) if t not in idx.terms[i]}
-            )
+            idx.terms[i] = _with_name(idx.terms[i], name)
 
 
-def _reported_speech(idx: Indexed) -> list[tuple[int, str]]:
+_VERB_WORDS = frozenset(SPEECH_VERBS.split("|"))
+_PLAIN_VERBS = all(re.fullmatch(r"[a-z]+", v) for v in _VERB_WORDS)  # as the set below needs
+_RUN = re.compile(r"\w+")
+_NON_ASCII_WORD = re.compile(r"(?![\x00-\x7f])\w")
+
+
+def _speech_sentences(idx: Indexed) -> list[bool]:
+    """Whether ``SPEECH`` matches each sentence, by its words: ``SPEECH`` is a verb of saying
+    as a whole word, any case, and trying its alternatives at every position was most
+    of reading an article's people. A sentence with a non-ASCII letter (which may fold
+    to an ASCII one) is matched by the pattern itself."""
+    if not _PLAIN_VERBS:
+        return [SPEECH.search(s.text) is not None for s in idx.sentences]
+    return [
+        SPEECH.search(s.text) is not None
+        if _NON_ASCII_WORD.search(s.text)
+        else not _VERB_WORDS.isdisjoint(_RUN.findall(s.text.lower()))  # lower: ASCII words
+        for s in idx.sentences
+    ]
+
+
+def _with_name(terms: Counter[str], name: str) -> Counter[str]:
+    """``terms`` and, once each, the terms of ``name`` it lacks: what ``terms +
+    Counter({t: 1 ...})`` gives (positive counts, in that order), without its overhead."""
+    out: Counter[str] = Counter()
+    dict.update(out, terms if all(n > 0 for n in terms.values()) else +terms)
+    for t in search_terms(name):
+        if t not in terms:
+            out[t] = 1
+    return out
+
+
+def _reported_speech(idx: Indexed, speaks: list[bool]) -> list[tuple[int, str]]:
     """(sentence, name) of every "Maas said" / "said Lim Wei" in the article."""
     raw = [
         (i, m.group("name"))
         for i, s in enumerate(idx.sentences)
-        if SPEECH.search(s.text)  # both patterns hold a verb of saying: only where one is
+        if speaks[i]  # both patterns hold a verb of saying: only where one is
         for pattern in (NAME_THEN_VERB, VERB_THEN_NAME)
         for m in pattern.finditer(s.text)
     ]
@@ -135,14 +166,15 @@ def _find_mentions(idx: Indexed) -> None:
             before, after = _appositives(sent.text, name_start, local + len(person.surname))
             person.describe(before, W.describe_name)
             person.describe(after, W.describe_name)
-            person.describe(sent.text, W.describe_sentence)
+            person.describe_terms(idx.base_terms[i], W.describe_sentence)  # its terms
 
 
-def _credit_anaphora(idx: Indexed) -> None:
+def _credit_anaphora(idx: Indexed, speaks: list[bool]) -> None:
     """ "The Castlegate manager said ...", "She declined to say ..." right after a
-    sentence naming someone: that person spoke, and the description is theirs."""
+    sentence naming someone: that person spoke, and the description is theirs (the
+    pattern holds a verb of saying as a whole word: only sentences ``speaks`` are tried)."""
     for i in range(1, len(idx.sentences)):
-        ana = ANAPHORIC_SPEAKER.search(idx.sentences[i].text)
+        ana = ANAPHORIC_SPEAKER.search(idx.sentences[i].text) if speaks[i] else None
         if not ana or idx.names[i] - set(idx.said.get(i, {})):
             continue
         prev = _last_named(idx, i - 1)
