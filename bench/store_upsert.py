@@ -287,7 +287,8 @@ def measure(pg: str | None, name: str, n: int, rounds: int, batch: int, no_searc
                 results[way].append(per)
     backend = "postgresql" if pg else "sqlite"
     floor = statistics.median(r[0] for r in results["plain Core insert"])
-    print(f"\n== {name}: {n} records into {backend}, medians of {rounds} rounds ({_tree})")
+    tree = Path(sys.modules["bot.store"].__file__ or "").parents[2]
+    print(f"\n== {name}: {n} records into {backend}, medians of {rounds} rounds ({tree})")
     print(
         f"   {'':24} {'ms/record':>10} {'CPU ms':>8} {'server ms':>10} {'statements':>11}"
         f" {'x plain':>8}"
