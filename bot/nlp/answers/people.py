@@ -229,5 +229,7 @@ def _last_named(idx: Indexed, i: int) -> Person | None:
     if not names:
         return None
     s = idx.sentences[i].text
-    best = max(names, key=lambda n: s.rfind(n.split()[-1]))
+    # Ties (two people sharing a surname) go to the longer, then the first name in order:
+    # never to the set's order, which changes with the interpreter's hash seed.
+    best = max(sorted(names), key=lambda n: (s.rfind(n.split()[-1]), len(n)))
     return idx.people.get(best)
