@@ -16,9 +16,6 @@ Two paths, timed in the same run, round after round (``--rounds``, medians of th
 rounds' percentiles):
 
 * stored: the answerer as it is (stored analysis, per-thread index kept);
-* unstemmed: the stored path on rows stored without their sentences' search terms
-  (``unstemmed``: as before ingest stored them, or of another terms version): a first
-  question stems every sentence again;
 * before: the stored path as it was before parsed articles were kept (``unkept``):
   every question reads each article whole and parses its stored analysis again, and
   finds its thread through each article's index;
@@ -38,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import dataclasses
 import json
 import pstats
 import random
@@ -124,16 +120,6 @@ def re_analysing() -> AbstractContextManager[Any]:
     return patched(thread_module, "index_article", raw)
 
 
-def unstemmed() -> AbstractContextManager[Any]:
-    """Stored articles without stored terms: each sentence stemmed again, as before."""
-    original = vars(thread_module)["index_article"]
-
-    def stemming(a: SourceArticle) -> Any:
-        return original(dataclasses.replace(a, terms=None))
-
-    return patched(thread_module, "index_article", stemming)
-
-
 @contextmanager
 def unkept() -> Iterator[None]:
     """The stored path as it was before parsed articles were kept: every question reads
@@ -182,7 +168,7 @@ def ask(conv: Conversation, ref: ThreadRef, question: str, into: Timings) -> Non
     into.wall.append((time.perf_counter() - w0) * 1000)
 
 
-PATHS = ("baseline", "before", "unstemmed", "stored")
+PATHS = ("baseline", "before", "stored")
 
 
 def one_round(
@@ -200,10 +186,6 @@ def one_round(
                 ask(conv, ref, q2, warm)
         elif path == "before":
             with unkept():
-                ask(conv, ref, q1, first)
-                ask(conv, ref, q2, warm)
-        elif path == "unstemmed":
-            with unstemmed():
                 ask(conv, ref, q1, first)
                 ask(conv, ref, q2, warm)
         else:
@@ -225,10 +207,7 @@ def report(name: str, rounds: list[dict[str, Timings]]) -> dict[str, float]:
                 key = f"{path} {what} p{q}"
                 out[key] = statistics.median(pct(getattr(r[path], what), q) for r in rounds)
     print(f"\n{name}: medians over {len(rounds)} rounds (ms)")
-    print(
-        f"{'':26} {'baseline':>9} {'before':>9} {'unstemmed':>9} {'stored':>9}"
-        f"  {'unstemmed/stored':>16}"
-    )
+    print(f"{'':26} {'baseline':>9} {'before':>9} {'stored':>9}  {'baseline/stored':>15}")
     labels = {
         "wall": "reply, wall",
         "cpu": "reply, CPU",
@@ -237,8 +216,8 @@ def report(name: str, rounds: list[dict[str, Timings]]) -> dict[str, float]:
     }
     for what, label in labels.items():
         for q in (50, 95):
-            b, p, u, s = (out[f"{path} {what} p{q}"] for path in PATHS)
-            print(f"{label + f' p{q}':26} {b:9.1f} {p:9.1f} {u:9.1f} {s:9.1f}  {u / s:15.2f}x")
+            b, p, s = (out[f"{path} {what} p{q}"] for path in PATHS)
+            print(f"{label + f' p{q}':26} {b:9.1f} {p:9.1f} {s:9.1f}  {b / s:14.2f}x")
     return out
 
 

@@ -31,12 +31,6 @@ def analysis_payload(analysis: Analysis) -> dict[str, Any]:
         {"text": s.text, "start": s.start, "end": s.end, "index": s.index, "paragraph": s.paragraph}
         for s in analysis.sentences
     ]
-    if payload.get("language") == "english":  # the only sentences the answerer reads
-        from bot.nlp.answers.stored_terms import KEY, terms_payload  # NLP only when storing
-
-        terms = terms_payload(analysis.sentences)
-        if terms is not None:
-            payload[KEY] = terms  # their search terms: a first question need not stem them
     return payload
 
 

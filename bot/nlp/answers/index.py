@@ -10,7 +10,6 @@ from bot.models import Quote, Sentence
 from bot.nlp.answers.indexed import Indexed
 from bot.nlp.answers.models import SourceArticle
 from bot.nlp.answers.people import find_people
-from bot.nlp.answers.stored_terms import as_counts
 from bot.nlp.answers.terms import stem_terms
 from bot.nlp.answers.weights import WEIGHTS as W
 from bot.nlp.quotes import extract_quotes
@@ -27,9 +26,7 @@ def index_article(article: SourceArticle) -> Indexed:
 
     Cached by id, text, URL and stored analysis (the text itself is the key: hashing it
     again, as a digest, only doubled the cost of every question's lookups)."""
-    return _index_cached(
-        article.id, article.text, article.url, article.sentences, article.quotes, article.terms
-    )
+    return _index_cached(article.id, article.text, article.url, article.sentences, article.quotes)
 
 
 @lru_cache(maxsize=512)
@@ -39,14 +36,14 @@ def _index_cached(
     url: str | None,
     stored_sentences: tuple[Sentence, ...] | None,
     stored_quotes: tuple[Quote, ...] | None,
-    stored_terms: tuple[str, ...] | None,
 ) -> Indexed:
     sentences, quotes = _analyze(text, stored_sentences, stored_quotes)
-    if stored_terms is not None and stored_sentences is not None:
-        terms = [as_counts(t) for t in stored_terms]  # as ingest stemmed them
-    else:
-        terms = [stem_terms(s.text) for s in sentences]
-    idx = Indexed(SourceArticle(id=article_id, text=text, url=url), sentences, terms, quotes)
+    idx = Indexed(
+        SourceArticle(id=article_id, text=text, url=url),
+        sentences,
+        [stem_terms(s.text) for s in sentences],
+        quotes,
+    )
     starts = [s.start for s in sentences]
     for q in quotes:
         # A quote belongs to every sentence it overlaps.

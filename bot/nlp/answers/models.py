@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.models import Quote, Sentence
-from bot.nlp.answers.stored_terms import stored_terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +24,6 @@ class SourceArticle:
     title: str | None = None
     sentences: tuple[Sentence, ...] | None = None
     quotes: tuple[Quote, ...] | None = None
-    # Each stored sentence's search terms as ingest stored them (``stored_terms``):
-    # then a first question does not stem them again. ``None``: stem them here.
-    terms: tuple[str, ...] | None = None
 
     @classmethod
     def from_analysis(
@@ -42,16 +38,12 @@ class SourceArticle:
         """An article with what its stored analysis (``analysis_payload``) already holds.
 
         The payload has every quote (``all_quotes``) and, since ingest stores them,
-        every sentence (``sentences``) and their search terms (``terms``, of the current
-        version only); a row stored before that is split (or stemmed) again. A payload
-        that doesn't fit ``text`` is ignored: the article is analysed from scratch.
+        every sentence (``sentences``); a row stored before that is split again. A
+        payload that doesn't fit ``text`` is ignored: the article is analysed from scratch.
         """
         quotes = _stored_quotes(analysis, text)
         sentences = _stored_sentences(analysis, text) if quotes is not None else None
-        terms = stored_terms(analysis, sentences) if sentences is not None else None
-        return cls(
-            id=id, text=text, url=url, title=title, sentences=sentences, quotes=quotes, terms=terms
-        )
+        return cls(id=id, text=text, url=url, title=title, sentences=sentences, quotes=quotes)
 
 
 def _stored_quotes(analysis: Mapping[str, Any] | None, text: str) -> tuple[Quote, ...] | None:

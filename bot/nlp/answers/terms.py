@@ -12,9 +12,6 @@ from bot.nlp.answers.vocab import CHAT, CHAT_RE, IRREGULAR, PARAPHRASES, PHRASES
 from bot.nlp.answers.weights import WEIGHTS as W
 from bot.nlp.lexicon import WORD, stemmer, stop_words
 
-TERMS_VERSION = 1
-"""Version of the terms stored at ingest: bump when term()/tokens()/stop words change."""
-
 
 @lru_cache(maxsize=65536)
 def term(word: str, language: str = "english") -> str:
