@@ -17,6 +17,7 @@ from sqlalchemy import event, insert, literal, select
 from bot.store import FeedState, Store
 from bot.store.schema import Article, ArticleSource
 from bot.store.sources import OPERATOR, Via
+from tests.conftest import _backends
 from tests.test_search_scale import DAY, NOW, executed, plan, seed
 
 __all__ = ["executed"]  # the fixture, used below by name
@@ -29,11 +30,13 @@ FREE_PARALLEL = (
 )
 
 
+# PostgreSQL's planner only (SQLite has no parallel plans): not generated for SQLite.
+@pytest.mark.parametrize(
+    "database_url", [b for b in _backends() if b == "postgresql"], indirect=True
+)
 def test_a_workspace_s_frequent_word_reads_its_span_without_workers(
     store: Store, executed: list[tuple[str, Any]]
 ) -> None:
-    if store.dialect != "postgresql":
-        pytest.skip("PostgreSQL's planner (SQLite has no parallel plans)")
 
     def free(dbapi: Any, _record: Any) -> None:
         with dbapi.cursor() as cur:
