@@ -68,8 +68,13 @@ def answer(
     # In a digest thread, only the stories the question is about answer it (and
     # weigh its words): a look-alike sentence from another story is not an answer.
     focus = focus_articles(terms, articles, thread, subjects, previous if follow_up else None)
+    # Who each sentence names or reports counts only through words to match, people asked
+    # about, or a kind that needs a name or a speaker; "how much did it cost?" has none of
+    # these and reads every sentence of the digest: its articles' people are not read
+    # (only the answer's own, for whom it is about: ``_compose``).
+    people = bool(terms or subjects) or q.kind in _PEOPLE_KINDS
     flat = [
-        (read_people(idx), i)
+        (read_people(idx) if people else idx, i)
         for idx in indexes
         if id(idx) in focus
         for i in range(len(idx.sentences))
@@ -82,6 +87,11 @@ def answer(
         return unsure(_NOT_ANSWERED, links, kind=q.kind, subject=subject or who)
     picked = pick(asked, found, ranked, max_sentences)
     return _compose(asked, flat, picked, ranked[0][3], subject or who)
+
+
+# Kinds whose evidence or answer is a person: a name (``evidence`` reads who each
+# sentence names), or who said it (``ranking`` reads who each sentence reports).
+_PEOPLE_KINDS = frozenset({"who", "say"})
 
 
 def _follows(norm: str) -> bool:
@@ -235,6 +245,7 @@ def _compose(
     )
     if subject is None:
         idx, i = flat[best]
+        read_people(idx)  # not read when the question needed no one's (see ``answer``)
         said = {
             p: w
             for p, w in idx.said.get(i, {}).items()

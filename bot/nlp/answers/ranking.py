@@ -13,6 +13,8 @@ from bot.nlp.answers.terms import variants
 from bot.nlp.answers.thread import Thread
 from bot.nlp.answers.weights import WEIGHTS as W
 
+_NO_NAMES: set[str] = set()  # shared, never changed
+
 Ranked = tuple[float, float, float, int]  # score, coverage, evidence, position in the corpus
 
 
@@ -115,7 +117,8 @@ def score_sentence(asked: Asked, corpus: Corpus, n: int) -> Ranked:
     context = idx.terms[i - 1] if i else None
     own = sum(idx.base_terms[i].values())
     score, matched = concepts(asked.terms, idx.terms[i], corpus.idf, corpus.avg, context, own)
-    found = evidence(asked.question, idx.sentences[i].text, set(matched), idx.names[i])
+    names = idx.names[i] if idx.has_people else _NO_NAMES  # not read: no one asked of
+    found = evidence(asked.question, idx.sentences[i].text, set(matched), names)
     if asked.measures and found >= W.exact_evidence:
         # "what was the final score": a scoreline is the score.
         score += sum(corpus.concept_idf[m] for m in asked.measures)
