@@ -10,7 +10,6 @@ from bot.nlp.answers.patterns import (
     DATE,
     LAST_TIME,
     MEASURE_EVIDENCE,
-    MONEY,
     NOT_PLACE,
     NUMBER,
     NUMBER_TOKEN,
@@ -23,6 +22,8 @@ from bot.nlp.answers.patterns import (
     SPEECH,
     STRONG_CAUSE,
     VAGUE_NUMBER,
+    has_money,
+    has_number,
 )
 from bot.nlp.answers.question import Question
 from bot.nlp.answers.referents import gender_of
@@ -100,9 +101,9 @@ def _kind_evidence(q: Question, sentence: str, matched: set[str], named: bool) -
         return W.measure_miss
     if q.kind == "how_many":
         if q.measure == "money" and q.focus is None:
-            if MONEY.search(sentence):
+            if has_money(sentence):
                 return 1.0
-            return W.money_number if NUMBER.search(sentence) else 0.0
+            return W.money_number if has_number(sentence) else 0.0
         return number_near(sentence, q.focus)
     if q.kind == "effect":
         return 1.0 if PERCENT.search(sentence) else W.effect_miss
@@ -173,7 +174,7 @@ def number_near(sentence: str, focus: str | None) -> float:
     "prize money of 4.5 million"), 0.5 for a number elsewhere in a sentence
     that has the noun, 0 without a number.
     """
-    if not NUMBER.search(sentence):
+    if not has_number(sentence):
         return 0.0
     if focus is None:
         return 1.0 if re.search(r"\d", sentence) else W.number_no_digit

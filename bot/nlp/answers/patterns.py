@@ -40,6 +40,22 @@ _NUMBER_WORDS = (
     "hundreds?|thousands?|millions?|billions?|half|third|quarter|fifth|percent|per\\s+cent"
 )
 NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+_NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b")  # of lower-case ASCII text
+
+
+def has_number(text: str) -> bool:
+    """``NUMBER.search(text)``, sooner: a digit is a number; ASCII text is matched lower-cased
+    (the pattern's case-blind alternatives, tried at every word, were most of scoring every
+    sentence of a digest for "how much did it cost?"). Other text, where a letter may fold
+    to an ASCII one, by the pattern itself."""
+    if _DIGIT.search(text):
+        return True
+    if text.isascii():
+        return _NUMBER_WORD.search(text.lower()) is not None
+    return NUMBER.search(text) is not None
+
+
 NUMBER_TOKEN = re.compile(
     r"^(?:[$£€]?\d[\d,.]*\w*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"dozens?|hundreds?|thousands?|millions?|billions?|half|third|quarter)$",
@@ -56,6 +72,19 @@ MONEY_QUESTION = re.compile(
     r"|\bhow\s+much\s+(?:is|was|are|were|will|would|does|did)\b",
     re.IGNORECASE,
 )
+_CURRENCY_WORD = re.compile(r"euro|dollar|pound|yen|yuan")
+
+
+def has_money(text: str) -> bool:
+    """``MONEY.search(text)``, sooner: every amount has a digit, and in ASCII text a dollar
+    sign or a currency's name; only then is the pattern tried."""
+    if not _DIGIT.search(text):
+        return False
+    if text.isascii() and "$" not in text and not _CURRENCY_WORD.search(text.lower()):
+        return False
+    return MONEY.search(text) is not None
+
+
 PERCENT = re.compile(r"\d\s*(?:%|percent|per\s+cent)|\bby\s+(?:a\s+)?(?:half|third|quarter)", re.I)
 STRONG_CAUSE = re.compile(
     r"\b(?:because|due\s+to|owing\s+to|as\s+a\s+result|caused|led\s+to|blam\w*|reason|"
