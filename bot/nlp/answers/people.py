@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from bot.nlp.answers.indexed import Indexed, Person
 from bot.nlp.answers.patterns import (
@@ -55,7 +56,7 @@ def _speech_sentences(idx: Indexed) -> list[bool]:
         return [SPEECH.search(s.text) is not None for s in idx.sentences]
     return [
         SPEECH.search(s.text) is not None
-        if _NON_ASCII_WORD.search(s.text)
+        if not s.text.isascii() and _NON_ASCII_WORD.search(s.text)  # isascii: no scan
         else not _VERB_WORDS.isdisjoint(_RUN.findall(s.text.lower()))  # lower: ASCII words
         for s in idx.sentences
     ]
@@ -153,7 +154,7 @@ def _find_mentions(idx: Indexed) -> None:
     for person in idx.people.values():
         person.describe(person.name, W.describe_name)
         others = [o for o in longer if o is not person and person.surname in o.name.split()]
-        for m in re.finditer(rf"\b{re.escape(person.surname)}\b(?![’']s\b)", text):
+        for m in _whole_word(person.surname, text):
             if any(_covers(text, o.name, m.start()) for o in others):
                 continue  # "Kim" inside "Kim Yo-jong" is someone else
             i = bisect.bisect_right(starts, m.start()) - 1
@@ -167,6 +168,21 @@ def _find_mentions(idx: Indexed) -> None:
             person.describe(before, W.describe_name)
             person.describe(after, W.describe_name)
             person.describe_terms(idx.base_terms[i], W.describe_sentence)  # its terms
+
+
+def _whole_word(word: str, text: str) -> Iterator[re.Match[str]]:
+    """What ``re.finditer(rf"\b{re.escape(word)}\b(?![’']s\b)", text)`` yields, tried only
+    where ``word`` occurs (``str.find``): a pattern opening on ``\b`` is otherwise tried at
+    every position of the article, once per person in it."""
+    pattern = re.compile(rf"\b{re.escape(word)}\b(?![’']s\b)")
+    pos = text.find(word)
+    while pos >= 0:
+        m = pattern.match(text, pos)  # \b still sees the character before ``pos``
+        if m:
+            yield m
+            pos = text.find(word, max(m.end(), pos + 1))
+        else:
+            pos = text.find(word, pos + 1)
 
 
 def _credit_anaphora(idx: Indexed, speaks: list[bool]) -> None:
