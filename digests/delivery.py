@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.chat.conversation import remember
-from bot.chat.messages import ChannelRef, Post
+from bot.chat.messages import ChannelRef, Post, ThreadRef
 from bot.chat.platform import ChannelUnreachableError, Platform
 from bot.models import Clock
 from bot.store import Claim, OutboxStatus, Store, SubscriptionRow
@@ -41,6 +41,12 @@ def default_holder() -> str:
 def slot_key(sub_id: int, slot: Slot) -> str:
     """The idempotency key a platform keeps with the post (nonce, metadata, record)."""
     return f"newsbrief-digest:{sub_id}:{slot.key}"
+
+
+def _unposted(channel: ChannelRef, key: str) -> ThreadRef:
+    """Where a digest's thread is kept between composing and posting: no platform's
+    message or thread id looks like it."""
+    return ThreadRef(channel.platform, channel.id, f"unposted:{key}", channel.workspace)
 
 
 Outcome = Literal[
@@ -153,6 +159,7 @@ class DigestDelivery:
             if claim.state == "recover":
                 found = await platform.find_post(channel, key)
                 if found is not None:
+                    await self._adopt_thread(channel, key, found)
                     await self._complete(claim, "sent", found.id)
                     await self._mark_missed_mentioned(sub.id)
                     return Delivered(sub.id, slot.key, "recovered")
@@ -164,6 +171,7 @@ class DigestDelivery:
                 await self._complete(claim, "skipped", None)
                 return Delivered(sub.id, slot.key, "skipped")
             post = replace(post, previews=sub.previews)  # the channel's /digest previews
+            await remember(self.store, _unposted(channel, key), post)  # see _adopt_thread
             if not await asyncio.to_thread(
                 self.store.outbox.renew_claim, claim.outbox_id, self.holder, self.clock()
             ):
@@ -174,10 +182,16 @@ class DigestDelivery:
                 await self._pause(sub, str(exc))
                 await self._complete(claim, "skipped", None)  # not posted, not to be redone
                 return Delivered(sub.id, slot.key, "paused")
+            await self._adopt_thread(channel, key, ref)
             await self._complete(claim, "sent", ref.id)
         await self._mark_missed_mentioned(sub.id)
-        await remember(self.store, ref, post)  # its thread takes follow-up questions
         return Delivered(sub.id, slot.key, "sent")
+
+    async def _adopt_thread(self, channel: ChannelRef, key: str, post: ThreadRef) -> None:
+        """Move the digest's articles, saved before posting, to the post's thread, so
+        follow-ups there are answered; also when a crash came between posting and this,
+        and the recovery found the post."""
+        await asyncio.to_thread(self.store.threads.move, _unposted(channel, key), post)
 
     # ------------------------------------------------------------- paused channels
     async def _pause(self, sub: SubscriptionRow, reason: str) -> None:

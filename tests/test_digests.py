@@ -304,6 +304,11 @@ def test_sigkill_at_each_point_still_posts_exactly_once(
     assert (expected or "") in restarted.stdout
     if expected is None:
         assert restarted.stdout.strip() == ""
+    # Wherever the crash came, follow-ups under the digest are answered from its articles.
+    thread = sample_store.threads.get(ThreadRef("console", CHANNEL.id, "1"))
+    assert thread is not None and thread.kind == "digest" and thread.article_ids
+    unposted = ThreadRef("console", CHANNEL.id, "unposted:newsbrief-digest:1:2026-11-23T07:30")
+    assert sample_store.threads.get(unposted) is None
 
 
 def test_restart_before_the_lease_runs_out_waits(sample_store: Store, tmp_path: Path) -> None:

@@ -97,6 +97,22 @@ class ThreadMemory:
         except IntegrityError:  # saved concurrently by another process: same content
             pass
 
+    def move(self, old: ThreadRef, new: ThreadRef) -> bool:
+        """Give the thread saved under ``old`` the place ``new``; False when there is none.
+
+        A digest's articles are saved under a placeholder before it is posted, and moved
+        to the post once the platform has it: a crash between the two leaves the
+        placeholder for the recovery, which finds the post and moves it there."""
+        with self._session() as s, s.begin():
+            row = _thread(s, old)
+            if row is None:
+                return False
+            if _thread_pk(s, new) is not None:  # already moved (a retry): nothing to keep
+                s.delete(row)
+                return True
+            row.platform, row.channel_id, row.thread_id = new.platform, new.channel_id, new.id
+            return True
+
     def get(self, ref: ThreadRef) -> RememberedThread | None:
         with self._session() as s:
             row = _thread(s, ref)

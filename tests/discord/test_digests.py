@@ -241,3 +241,8 @@ async def test_sigkill_between_send_and_completion_still_posts_once(
         assert len(posts_to(rig, rig.channel)) == 1  # found by its marker, not re-sent
         [row] = rig.store.outbox.entries(sub)
         assert row.status == "sent" and row.message_ref == message["id"]
+        # The recovered post's thread takes follow-ups: its articles moved there.
+        thread = rig.store.threads.get(
+            ThreadRef("discord", str(rig.channel.id), str(message["id"]))
+        )
+        assert thread is not None and thread.kind == "digest" and thread.article_ids
