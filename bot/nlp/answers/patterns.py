@@ -110,7 +110,18 @@ PLACE = re.compile(
     r"(?P<place>[A-Z][\w’'-]*(?:\s+[A-Z0-9][\w’'-]*)*"
     r"(?:(?:,\s*|\s+and\s+)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)*)"
 )
-CAPITALISED = re.compile(r"\b[A-Z][\w’'&.-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z0-9][\w’'&.-]*)*")
+# A run of capitalised words, as the pattern \b[A-Z][\w’'&.-]*(?:\s+(?:of\s+|the\s+|and\s+)?
+# [A-Z0-9][\w’'&.-]*)* matches it, written with the capital first and the word boundary as a
+# lookbehind after it (a boundary before a capital: no word character before it). The same
+# matches; but ``re`` skips to the next capital by the first character's class, while a
+# pattern opening on \b is tried at every position of every sentence.
+_CAP_WORD = r"[A-Z](?<!\w[A-Z])[\w’'&.-]*"
+_CAP_MORE = r"\s+(?:of\s+|the\s+|and\s+)?[A-Z0-9][\w’'&.-]*"
+CAPITALISED = re.compile(rf"{_CAP_WORD}(?:{_CAP_MORE})*")
+# The runs of CAPITALISED that go on past their first word (what a full name needs): a
+# run of one word is not matched, and no shorter run starts inside it (a capital inside a
+# run has a word character before it, or starts a tail the whole run matches too).
+CAPITALISED_RUN = re.compile(rf"{_CAP_WORD}(?:{_CAP_MORE})+")
 QUOTE_MARK = re.compile(r"[“”\"]|(?:^|\s)[‘'](?=\w)")
 PLACE_NOUN = re.compile(rf"\b(?:{PLACE_NOUNS})\b", re.IGNORECASE)
 NOT_PLACE = re.compile(rf"^(?:{MONTHS}|{DAYS}|I|The|A)\b", re.IGNORECASE)

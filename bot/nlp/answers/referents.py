@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.nlp.answers.indexed import Indexed
 from bot.nlp.answers.models import Turn
-from bot.nlp.answers.patterns import CAPITALISED
+from bot.nlp.answers.patterns import CAPITALISED, CAPITALISED_RUN
 from bot.nlp.answers.terms import tokens
 from bot.nlp.lexicon import stop_words
 
@@ -64,17 +64,24 @@ def people_named(idx: Indexed) -> Counter[str]:
     thread's names are counted without reading every article's people."""
     full: dict[str, str] = {}
     for s in idx.sentences:
-        for m in CAPITALISED.finditer(s.text):
+        # Runs of two words or more only (CAPITALISED_RUN): a one-word run names no one.
+        for m in CAPITALISED_RUN.finditer(s.text):
             words = [w for w in m.group(0).split() if w[:1].isupper()]
             while len(words) >= 2 and gender_of(words[0]) is None:
                 words = words[1:]
             if len(words) >= 2:
                 full.setdefault(words[-1], " ".join(words[:4]))
     counts: Counter[str] = Counter()
-    if full:
-        for s in idx.sentences:
-            for surname in full.keys() & set(tokens(s.text)):
-                counts[full[surname]] += 1
+    for s in idx.sentences if full else ():
+        # A surname among the sentence's words is in its text: most sentences have none,
+        # and ``in`` finds that sooner than making a set of their words.
+        text = s.text
+        hits = [surname for surname in full if surname in text]
+        if hits:
+            found = tokens(text)
+            for surname in hits:
+                if surname in found:
+                    counts[full[surname]] += 1
     for p in dict.fromkeys(q.speaker for q in idx.quotes if q.speaker):
         counts[p] += 1
     return counts

@@ -1,0 +1,106 @@
+"""Cheaper readings of who an article names give what the slower ones gave: the
+capitalised-run patterns written capital first, and ``people_named`` on them."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.nlp.answers import SourceArticle, index_article
+from bot.nlp.answers.indexed import Indexed
+from bot.nlp.answers.patterns import CAPITALISED, CAPITALISED_RUN
+from bot.nlp.answers.referents import gender_of, people_named
+from bot.nlp.answers.terms import tokens
+
+# The patterns as they were written before (opening on \b).
+OLD_CAPITALISED = re.compile(r"\b[A-Z][\w’'&.-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z0-9][\w’'&.-]*)*")
+
+TEXTS = [
+    "",
+    "A",
+    "Kim Jong-un met Kim Yo-jong in Pyongyang.",
+    "O'Brien said. O'Brien Smith said. McDonald's CEO Steve Easterbrook.",
+    "the Bank of England and the Church of the Nazarene",
+    "iPhone XR, eBay Inc., U.S. President Donald J. Trump",
+    "_Alan Turing, 2Pac Shakur, Ana_Maria Lopez, Ángel Di María",
+    "Armenia’s Tigran Petrosian & Sons — Mr. Jones.  New\tYork\nCity",
+    "Apple 2 and Apple II; of The Times; A. B. C.",
+    "éA Bé C, ÉMILE Zola, x-Men Origins",
+]
+
+_ALPHABET = [*"ABcd '’.-&_1éÉ,\nx", "Bo", "d ", "  ", "of ", "the ", "and ", "Mc"]
+
+
+def _random_texts(n: int) -> list[str]:
+    rng = random.Random(14)
+    return ["".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 30))) for _ in range(n)]
+
+
+def _cnndm() -> list[str]:
+    path = Path(__file__).resolve().parents[2] / "shared/eval/cnndm-dev/cnndm_dev.jsonl"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line)["article"] for line in fh]
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], str]]:
+    return [(m.span(), m.group(0)) for m in pattern.finditer(text)]
+
+
+def _old_runs(text: str) -> list[tuple[tuple[int, int], str]]:
+    """The old pattern's runs that go on past their first word."""
+    return [
+        (m.span(), m.group(0))
+        for m in OLD_CAPITALISED.finditer(text)
+        if re.match(r"[A-Z][\w’'&.-]*\s", m.group(0))
+    ]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_capitalised_matches_as_the_old_pattern(text: str) -> None:
+    assert _spans(CAPITALISED, text) == _spans(OLD_CAPITALISED, text)
+    assert _spans(CAPITALISED_RUN, text) == _old_runs(text)
+
+
+def test_capitalised_matches_as_the_old_pattern_on_random_and_news_text() -> None:
+    texts = _random_texts(20000) + [s for a in _cnndm() for s in a.split(". ")]
+    for text in texts:
+        assert _spans(CAPITALISED, text) == _spans(OLD_CAPITALISED, text), text
+        assert _spans(CAPITALISED_RUN, text) == _old_runs(text), text
+
+
+def _old_people_named(idx: Indexed) -> Counter[str]:
+    """``people_named`` as it was written before (every run, a set of words per sentence)."""
+    full: dict[str, str] = {}
+    for s in idx.sentences:
+        for m in OLD_CAPITALISED.finditer(s.text):
+            words = [w for w in m.group(0).split() if w[:1].isupper()]
+            while len(words) >= 2 and gender_of(words[0]) is None:
+                words = words[1:]
+            if len(words) >= 2:
+                full.setdefault(words[-1], " ".join(words[:4]))
+    counts: Counter[str] = Counter()
+    if full:
+        for s in idx.sentences:
+            for surname in full.keys() & set(tokens(s.text)):
+                counts[full[surname]] += 1
+    for p in dict.fromkeys(q.speaker for q in idx.quotes if q.speaker):
+        counts[p] += 1
+    return counts
+
+
+def test_people_named_as_before() -> None:
+    texts = _cnndm()[:40] or TEXTS
+    texts.append(" ".join(TEXTS))
+    named = 0
+    for n, text in enumerate(texts):
+        idx = index_article(SourceArticle(id=f"names-{n}", text=text))
+        assert people_named(idx) == _old_people_named(idx)
+        named += bool(people_named(idx))
+    assert named
