@@ -36,7 +36,7 @@ from bot.news.ingest import Ingester
 from bot.news.net import Fetcher
 from bot.store import Store
 from bot.store.schema import Article, ArticleSource, Feed, FetchFailure
-from bot.store.sources import OPERATOR, url_key, workspace_key
+from bot.store.sources import OPERATOR, Via, url_key, workspace_key
 from digests.commands import DigestCommands
 from digests.delivery import DigestDelivery
 from tests.fakes.platform import FakePlatform, Sent
@@ -515,22 +515,35 @@ async def test_configured_feeds_are_the_operators_and_known_ones_keep_their_stat
     store: Store, fetcher: Fetcher, feeds: FeedServer, tmp_path: Path
 ) -> None:
     planet, gamma = feeds.url("planet.xml"), feeds.url("c.xml")
+    ingested = feeds.url("b.xml", "b")  # `newsbrief ingest`'s: the setting never named it
+    store.sources.register(ingested, "feed", Via(owner=OPERATOR))
     assert register_configured(store, f"{planet}, {gamma}") == 2
     await Ingester(store, fetcher).poll_due()
     polled = store.get_feed(planet)
     assert polled is not None and polled.last_polled is not None
+    assert store.search("ferry", since=NOW - timedelta(days=1), workspace="slack:T9")
+    # The operator drops Gamma from the setting and restarts: it is no longer read.
     assert register_configured(store, planet) == 1
     assert store.get_feed(planet) == polled  # registering again resets nothing
     assert [r.title for r in store.sources.listing(OPERATOR)] == [
+        "Beta Private Wire",
         "Daily Planet",
-        "Gamma Coast News",
     ]
-    assert store.search("ferry", since=NOW - timedelta(days=1), workspace="slack:T9")
+    assert store.get_feed(gamma) is None
+    assert not store.search("ferry", since=NOW - timedelta(days=1), workspace="slack:T9")
+    # An OPML list instead, naming Planet and Gamma; then edited to name Planet alone.
     opml = tmp_path / "feeds.opml"
-    opml.write_text(
-        f'<opml version="2.0"><body><outline xmlUrl="{feeds.url("a.xml", "a")}"/></body></opml>'
-    )
+    outline = '<outline xmlUrl="{}"/>'
+    opml.write_text(f"<opml><body>{outline.format(planet)}{outline.format(gamma)}</body></opml>")
+    assert register_configured(store, str(opml)) == 2
+    assert store.get_feed(planet) == polled and store.get_feed(gamma) is not None
+    opml.write_text(f"<opml><body>{outline.format(planet)}</body></opml>")
     assert register_configured(store, str(opml)) == 1
+    assert store.get_feed(gamma) is None and store.get_feed(planet) == polled
+    # The setting emptied: what it named goes, what the operator ingested stays.
+    assert register_configured(store, "") == 0
+    assert store.get_feed(planet) is None and store.get_feed(opml.resolve().as_uri()) is None
+    assert [r.title for r in store.sources.listing(OPERATOR)] == ["Beta Private Wire"]
     with pytest.raises(Exception, match="neither an OPML file nor feed URLs"):
         register_configured(store, "feeds.txt")
     with pytest.raises(Exception, match="not an http"):

@@ -11,6 +11,7 @@ no failure row, no article. Messages show the URL's safe form only.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +22,10 @@ from bot.news.ingest import Ingester, IngestReport, looks_like_feed
 from bot.news.net import FetchError, FetchResult
 from bot.store import Store
 from bot.store.records import SourceKind
-from bot.store.sources import OPERATOR, Via
+from bot.store.sources import CONFIGURED, OPERATOR, Via
 from bot.urls import is_http_url, redact_url
+
+log = logging.getLogger(__name__)
 
 MAX_URL_CHARS = 2000
 
@@ -124,14 +127,17 @@ def _look_at(result: FetchResult, shown: str) -> _Found:
 def register_configured(store: Store, value: str) -> int:
     """``NEWSBRIEF_FEEDS``: the operator's sources, shared by every workspace, registered
     (due at once, so the poller reads them) without touching the state of known ones.
+    Those it named at an earlier start and no longer does are no longer read (a feed
+    someone else reads stays; stored articles stay, seen through no source of theirs).
 
     The value is the path of an OPML file, or http(s) URLs separated by commas.
     Returns how many feeds it names; anything else is a clear error.
     """
     value = value.strip()
     if not value:
+        _dropped(store.sources.configure(()))
         return 0
-    operator = Via(owner=OPERATOR)
+    operator = Via(owner=OPERATOR, added_by=CONFIGURED)
     if not is_http_url(value.split(",")[0].strip()):
         path = Path(value).expanduser()
         if not path.is_file():
@@ -144,15 +150,22 @@ def register_configured(store: Store, value: str) -> int:
         except FeedError as exc:
             raise NewsbriefError(f"NEWSBRIEF_FEEDS: {path} is not an OPML list: {exc}") from None
         listed = store.sources.register(path.resolve().as_uri(), "local", operator)
-        for url in urls:
-            store.sources.register(url, "feed", Via(list_id=listed.id))
+        assert listed.id is not None  # registered: saved
+        named = [store.sources.register(u, "feed", Via(list_id=listed.id)).id for u in urls]
+        _dropped(store.sources.relist(listed.id, [i for i in named if i is not None]))
+        _dropped(store.sources.configure([listed.id]))
         return len(urls)
     urls = [u.strip() for u in value.split(",") if u.strip()]
     if bad := [redact_url(u) for u in urls if not is_http_url(u)]:
         raise NewsbriefError(f"NEWSBRIEF_FEEDS: not an http(s) URL: {', '.join(bad)}")
-    for url in urls:
-        store.sources.register(url, "feed", operator)
+    named = [store.sources.register(url, "feed", operator).id for url in urls]
+    _dropped(store.sources.configure([i for i in named if i is not None]))
     return len(urls)
+
+
+def _dropped(n: int) -> None:
+    if n:
+        log.info("NEWSBRIEF_FEEDS: %d sources it no longer names are no longer read", n)
 
 
 def _first_failure(report: IngestReport) -> str:

@@ -20,7 +20,7 @@ A part of ``Store`` (``store.sources``), sharing its session factory.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -44,6 +44,9 @@ OPERATOR = "operator"  # has no colon, so it is never a workspace key (which alw
 # operator's own code, tests, benchmarks. Shared like every operator source.
 DIRECT_URL = "urn:newsbrief:stored-directly"
 POLLED_KINDS: tuple[SourceKind, ...] = ("feed", "opml")
+# ``added_by`` of the operator's sources that ``NEWSBRIEF_FEEDS`` names: the ones that go
+# when the setting no longer names them (``newsbrief ingest``'s and the sample stay).
+CONFIGURED = "NEWSBRIEF_FEEDS"
 
 BoxSource = Callable[[], "SecretBox"]
 
@@ -353,6 +356,59 @@ class FeedSources:
             )
             self._prune(s, [feed_id])
         return found[0]
+
+    def configure(self, feed_ids: Collection[int]) -> int:
+        """``NEWSBRIEF_FEEDS`` now names exactly ``feed_ids`` (registered): the operator
+        stops reading those it named before and no longer does. Returns how many.
+
+        A source the operator read before this was recorded (no ``added_by``) and that the
+        setting names is counted as the setting's from now on."""
+        with self._session() as s, s.begin():
+            if feed_ids:
+                s.execute(
+                    update(FeedOwner)
+                    .where(
+                        FeedOwner.workspace == OPERATOR,
+                        FeedOwner.feed_id.in_(feed_ids),
+                        FeedOwner.added_by.is_(None),
+                    )
+                    .values(added_by=CONFIGURED)
+                )
+            dropped = list(
+                s.scalars(
+                    select(FeedOwner.feed_id).where(
+                        FeedOwner.workspace == OPERATOR,
+                        FeedOwner.added_by == CONFIGURED,
+                        FeedOwner.feed_id.not_in(feed_ids),
+                    )
+                )
+            )
+            s.execute(
+                delete(FeedOwner).where(
+                    FeedOwner.workspace == OPERATOR, FeedOwner.feed_id.in_(dropped)
+                )
+            )
+            self._prune(s, dropped)
+        return len(dropped)
+
+    def relist(self, list_id: int, feed_ids: Collection[int]) -> int:
+        """The list ``list_id`` now names exactly ``feed_ids``: the feeds it no longer
+        names stop being read through it. Returns how many."""
+        with self._session() as s, s.begin():
+            dropped = list(
+                s.scalars(
+                    select(FeedListing.feed_id).where(
+                        FeedListing.list_id == list_id, FeedListing.feed_id.not_in(feed_ids)
+                    )
+                )
+            )
+            s.execute(
+                delete(FeedListing).where(
+                    FeedListing.list_id == list_id, FeedListing.feed_id.in_(dropped)
+                )
+            )
+            self._prune(s, dropped)
+        return len(dropped)
 
     def _prune(self, s: Session, feed_ids: Iterable[int]) -> None:
         for feed_id in feed_ids:
