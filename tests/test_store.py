@@ -17,9 +17,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import delete, func, inspect, select, text
 
+from bot.chat.briefs import story_item
+from bot.chat.messages import Post
+from bot.chat.render import post_text
 from bot.store import ArticleRecord, FeedState, Store, canonical_url
 from bot.store.migrate import head_revision
 from bot.store.schema import Article, Base
+from bot.store.search import MAX_STORY_SOURCES
 from bot.store.similarity import SAME_STORY, fingerprint, similarity
 
 NOW = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)
@@ -361,6 +365,25 @@ def test_same_story_from_three_outlets_is_one_cluster(store: Store) -> None:
         "https://yahoo.example/nk",
     ]
     assert store.counts().clusters == 3
+
+
+def test_a_story_many_outlets_carry_lists_its_first_reports_and_counts_the_rest(
+    store: Store,
+) -> None:
+    t = NOW - timedelta(hours=5)
+    urls = [f"https://outlet{n}.example/nk" for n in range(12)]
+    for n, url in enumerate(urls):
+        store.upsert_article(record(MISSILE_WIRE, url, published=t + timedelta(minutes=n)))
+    assert store.counts().clusters == 1
+    for hit in (*hits(store, "missile"), *store.recent(since=NOW - DAY, now=NOW)):
+        shown = [s.url for s in hit.sources]
+        assert shown[:MAX_STORY_SOURCES] == urls[:MAX_STORY_SOURCES]  # the first reports
+        assert hit.article_id in {s.article_id for s in hit.sources}  # and the one shown
+        assert len(shown) <= MAX_STORY_SOURCES + 1
+        assert hit.more_sources == len(urls) - len(shown)
+    out = post_text(Post(kind="brief", title="Brief", items=(story_item(hit),)))
+    assert f"and {hit.more_sources} more sources" in out
+    assert out.count("↳") == len(hit.sources) + 1
 
 
 def test_same_story_outside_the_window_is_a_new_cluster(store: Store) -> None:

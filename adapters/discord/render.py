@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.chat.messages import Post, PostItem, SourceLink
+from bot.chat.messages import Post, PostItem, SourceLink, and_more
 from bot.nlp.text.safe import clean_line, clean_text
 
 CONTENT_MAX = 2000
@@ -99,7 +99,7 @@ def embed_size(embed: discord.Embed) -> int:
 
 
 # ------------------------------------------------------------------ one story
-def _sources_value(sources: tuple[SourceLink, ...]) -> str:
+def _sources_value(sources: tuple[SourceLink, ...], more: int = 0) -> str:
     """Every source as a link, as many as fit in a field, then "and N more"."""
     links: list[str] = []
     for i, s in enumerate(sources):
@@ -107,9 +107,9 @@ def _sources_value(sources: tuple[SourceLink, ...]) -> str:
         url = safe_url(s.url)
         link = f"[{label}]({url})" if url else label
         if units(" · ".join([*links, link])) > FIELD_VALUE_MAX - 16:  # room for the tail
-            return " · ".join(links) + f" and {len(sources) - i} more"
+            return " · ".join(links) + f" {and_more(len(sources) - i + more)}"
         links.append(link)
-    return " · ".join(links)
+    return " · ".join(links) + (f" {and_more(more)}" if more else "")
 
 
 def story_embed(item: PostItem, colour: discord.Colour) -> discord.Embed:
@@ -126,8 +126,11 @@ def story_embed(item: PostItem, colour: discord.Colour) -> discord.Embed:
         colour=colour,
     )
     if item.sources:
-        name = "Source" if len(item.sources) == 1 else f"Sources ({len(item.sources)})"
-        embed.add_field(name=name, value=_sources_value(item.sources), inline=False)
+        total = len(item.sources) + item.more_sources
+        name = "Source" if total == 1 else f"Sources ({total})"
+        embed.add_field(
+            name=name, value=_sources_value(item.sources, item.more_sources), inline=False
+        )
     return embed
 
 

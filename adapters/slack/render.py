@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from bot.chat.messages import Post, PostItem, SourceLink
+from bot.chat.messages import Post, PostItem, SourceLink, and_more
 from bot.chat.render import link_url as core_link_url
 
 MAX_BLOCKS = 50
@@ -149,9 +149,12 @@ def item_blocks(number: int, item: PostItem) -> list[Block]:
     blocks = [_section("\n".join(lines))]
     if item.sources:
         texts = [_source_text(s) for s in item.sources]
-        if len(texts) > MAX_CONTEXT_ELEMENTS:
-            extra = len(texts) - (MAX_CONTEXT_ELEMENTS - 1)
-            texts = [*texts[: MAX_CONTEXT_ELEMENTS - 1], f"and {extra} more sources"]
+        extra = item.more_sources
+        if len(texts) + (extra > 0) > MAX_CONTEXT_ELEMENTS:
+            extra += len(texts) - (MAX_CONTEXT_ELEMENTS - 1)
+            texts = texts[: MAX_CONTEXT_ELEMENTS - 1]
+        if extra:
+            texts.append(and_more(extra))
         blocks.append(_context(texts))
     return blocks
 

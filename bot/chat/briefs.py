@@ -141,6 +141,7 @@ def story_item(hit: StoryHit) -> PostItem:
             )
             for s in hit.sources
         ),
+        more_sources=hit.more_sources,
     )
 
 
@@ -158,6 +159,7 @@ def _story_json(hit: StoryHit) -> dict[str, Any]:
             }
             for s in hit.sources
         ],
+        "more_sources": hit.more_sources,
     }
 
 

@@ -36,12 +36,18 @@ class QuoteLine:
 
 @dataclass(frozen=True, slots=True)
 class PostItem:
-    """One story: a headline, a short summary, its best quote and every source."""
+    """One story: a headline, a short summary, its best quote and its first sources."""
 
     headline: str
     summary: tuple[str, ...] = ()
     quote: QuoteLine | None = None
     sources: tuple[SourceLink, ...] = ()
+    more_sources: int = 0  # sources not listed (a story many feeds carry)
+
+
+def and_more(n: int) -> str:
+    """What every platform says after the sources it lists."""
+    return f"and {n} more source{'' if n == 1 else 's'}"
 
 
 @dataclass(frozen=True, slots=True)

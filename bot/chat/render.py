@@ -16,7 +16,7 @@ import re
 import textwrap
 from typing import Any
 
-from bot.chat.messages import Post, PostItem, SourceLink
+from bot.chat.messages import Post, PostItem, SourceLink, and_more
 from bot.models import Analysis
 from bot.nlp.text.safe import clean_line, clean_text
 from bot.urls import strip_tracking, web_link
@@ -66,6 +66,8 @@ def _item_text(i: int, item: PostItem) -> list[str]:
         site = f" ({clean_line(src.site)})" if src.site else ""
         url = link_url(src.url)
         lines.append(f"     ↳ {clean_line(src.title)}{site}" + (f": {url}" if url else ""))
+    if item.more_sources:
+        lines.append(f"     ↳ {and_more(item.more_sources)}")
     return lines
 
 
@@ -139,6 +141,8 @@ def post_markdown(post: Post) -> str:
         if item.quote:
             lines += ["", f"> {escape_markdown(quote_line(item.quote.text, item.quote.speaker))}"]
         links = ", ".join(_md_link(_source_label(s), s.url) for s in item.sources)
+        if links and item.more_sources:
+            links += f", {and_more(item.more_sources)}"
         if links:
             lines += ["", f"Sources: {links}"]
     if post.footer:

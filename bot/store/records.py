@@ -78,16 +78,18 @@ class StoredQuote:
 
 @dataclass(frozen=True, slots=True)
 class StoryHit:
-    """One story for a brief: the best article of a cluster plus every source link."""
+    """One story for a brief: the best article of a cluster plus its first source links."""
 
     cluster_id: int
     headline: str  # the representative article's title
     article_id: int  # the representative: best-ranked member for the query
     summary: tuple[str, ...]
     quote: StoredQuote | None
-    sources: tuple[StorySource, ...]  # every member, oldest first
+    # The first members, oldest first (``MAX_STORY_SOURCES``, and the representative)
+    sources: tuple[StorySource, ...]
     score: float
     published: datetime  # the representative's
+    more_sources: int = 0  # members not in ``sources``: a wire story many feeds carry
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,9 @@ _DECAY = math.log(2) / HALF_LIFE_H
 MAX_AGE_H = 30 * 24.0  # 2^-30 of a fresh story's weight: no relevance ratio reaches it
 TITLE_WEIGHT = 3.0  # bm25 column weight of the title against the text (1.0)
 SIZE_BONUS = 0.2  # x (1 + 0.2 ln(outlets)): a story many outlets carry ranks higher
+# A story lists its first reports, and counts the rest: a wire story carried by 40 feeds
+# is one story with 5 links and "35 more", not 40 links (nor 40 articles read).
+MAX_STORY_SOURCES = 5
 PREFIX_MIN = 4  # query words this long also match as prefixes ("korea" -> "korean")
 
 # PostgreSQL's english stop list, dropped from queries on both databases so that
@@ -323,10 +326,30 @@ class StorySearch:
         ``feeds``, a story's sources are only the articles of those sources."""
         if not picks:
             return []
+        ids = list(picks)
+        sizes: dict[int, int] = {
+            int(cid): int(n)
+            for cid, n in s.execute(
+                readable(select(Article.cluster_id, func.count()), feeds)
+                .where(Article.cluster_id.in_(ids))
+                .group_by(Article.cluster_id)
+            )
+            if cid is not None
+        }
+        nth = func.row_number().over(
+            partition_by=Article.cluster_id, order_by=(Article.published, Article.id)
+        )
+        numbered = (
+            readable(select(Article.id, nth.label("nth")), feeds)
+            .where(Article.cluster_id.in_(ids))
+            .subquery()
+        )
+        first = select(numbered.c.id).where(numbered.c.nth <= MAX_STORY_SOURCES)
+        reps = [rep for rep, _ in picks.values()]
         members: dict[int, list[Article]] = {}
         for art in s.scalars(
-            readable(select(Article), feeds)
-            .where(Article.cluster_id.in_(list(picks)))
+            select(Article)
+            .where(Article.id.in_(first) | Article.id.in_(reps))
             .order_by(Article.published, Article.id)
         ):
             assert art.cluster_id is not None
@@ -340,8 +363,9 @@ class StorySearch:
             quote = _best_quote(rep.analysis)
             if quote is None:
                 quote = next((q for a in group if (q := _best_quote(a.analysis)) is not None), None)
+            size = max(sizes.get(cluster_id, 0), len(group))
             if size_bonus:
-                score *= 1.0 + SIZE_BONUS * math.log(len(group))
+                score *= 1.0 + SIZE_BONUS * math.log(size)
             hits.append(
                 StoryHit(
                     cluster_id=cluster_id,
@@ -354,6 +378,7 @@ class StorySearch:
                     ),
                     score=score,
                     published=rep.published,
+                    more_sources=size - len(group),
                 )
             )
         hits.sort(key=lambda h: (h.score, h.published, h.article_id), reverse=True)

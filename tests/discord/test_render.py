@@ -93,7 +93,7 @@ def test_oversized_parts_are_clipped_not_rejected() -> None:
     assert embed.title.endswith("…")
     assert embed.description is not None and units(embed.description) <= DESCRIPTION_MAX
     value = embed.fields[0].value or ""
-    assert units(value) <= FIELD_VALUE_MAX and value.endswith("more")
+    assert units(value) <= FIELD_VALUE_MAX and value.endswith("more sources")
 
 
 def test_article_text_cannot_ping_or_format() -> None:
