@@ -1,5 +1,6 @@
 """Cheaper readings of who an article names give what the slower ones gave: the
-capitalised-run patterns written capital first, and ``people_named`` on them."""
+capitalised-run patterns written capital first, ``people_named`` on them, and
+find_people's full names, name starts and verbs of saying."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import random
 import re
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from bot.nlp.answers import SourceArticle, index_article
 from bot.nlp.answers.indexed import Indexed
-from bot.nlp.answers.patterns import CAPITALISED, CAPITALISED_RUN
+from bot.nlp.answers.patterns import CAPITALISED, CAPITALISED_RUN, SPEECH
+from bot.nlp.answers.people import _FULL_NAME, _name_start, _speech_sentences
 from bot.nlp.answers.referents import gender_of, people_named
 from bot.nlp.answers.terms import tokens
 
@@ -104,3 +108,55 @@ def test_people_named_as_before() -> None:
         assert people_named(idx) == _old_people_named(idx)
         named += bool(people_named(idx))
     assert named
+
+
+# find_people's readings (bot.nlp.answers.people), against what they were written as.
+OLD_FULL_NAME = re.compile(
+    r"\b(?P<first>[A-Z][a-z’'-]+)\s+(?P<rest>(?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)"
+)
+_SPACES = [" ", "  ", "\t", "\n", "\u00a0", "\u2003", "\x1c"]  # str.isspace and \s agree
+_NAME_ALPHABET = [*"ABcd'’.-_1é,", "Bo", "Mc", "Kim ", "Yo-jong ", "Mr. ", *_SPACES]
+
+
+def _random_names(n: int) -> list[str]:
+    rng = random.Random(15)
+    return [
+        "".join(rng.choice(_NAME_ALPHABET) for _ in range(rng.randint(0, 14))) for _ in range(n)
+    ]
+
+
+def test_full_name_pattern_matches_as_before() -> None:
+    for text in [*TEXTS, *_random_names(20000), *_cnndm()]:
+        assert [(m.span(), m.groupdict()) for m in _FULL_NAME.finditer(text)] == [
+            (m.span(), m.groupdict()) for m in OLD_FULL_NAME.finditer(text)
+        ], text
+
+
+def _old_name_start(sentence: str, pos: int) -> int:
+    start = pos
+    while True:
+        m = re.search(r"([A-Z][\w’'-]*\.?)\s+$", sentence[:start])
+        if not m:
+            return start
+        start = m.start(1)
+
+
+def test_name_start_as_before() -> None:
+    cases = [("Transport Minister Ruth Adeyemi said", 25), ("Mr. Kim Jong-un", 8), ("", 0)]
+    for text in _random_names(5000):
+        cases.extend((text, pos) for pos in range(len(text) + 1))
+    for sentence in (s for a in _cnndm()[:20] for s in a.split(". ")):
+        cases.extend((sentence, m.start()) for m in re.finditer(r"[A-Z]", sentence))
+    for sentence, pos in cases:
+        assert _name_start(sentence, pos) == _old_name_start(sentence, pos), (sentence, pos)
+
+
+def test_speech_sentences_as_the_pattern_on_random_and_news_text() -> None:
+    verbs = ["said", "SAID", "told", "_said", "said_", "ſaid", "Ａsked", "says2", "İnsisted"]
+    rng = random.Random(16)
+    alphabet = [*verbs, *_NAME_ALPHABET, "“", "”", "—", "é"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8))) for _ in range(5000)]
+    texts += [s for a in _cnndm() for s in a.split(". ")]
+    idx: Any = SimpleNamespace(sentences=[SimpleNamespace(text=t) for t in texts])
+    assert _speech_sentences(idx) == [SPEECH.search(t) is not None for t in texts]
+    assert any(_speech_sentences(idx)) and not all(_speech_sentences(idx))

@@ -27,9 +27,10 @@ class Person:
 
     def describe_terms(self, terms: Iterable[str], weight: float) -> None:
         """``describe`` by terms already known (a sentence's own, from its index)."""
+        desc = self.desc
         for t in terms:
-            if self.desc.get(t, 0.0) < weight:
-                self.desc[t] = weight
+            if desc.get(t, 0.0) < weight:
+                desc[t] = weight
 
 
 @dataclass(slots=True)

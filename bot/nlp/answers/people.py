@@ -54,12 +54,26 @@ def _speech_sentences(idx: Indexed) -> list[bool]:
     to an ASCII one) is matched by the pattern itself."""
     if not _PLAIN_VERBS:
         return [SPEECH.search(s.text) is not None for s in idx.sentences]
-    return [
-        SPEECH.search(s.text) is not None
-        if not s.text.isascii() and _NON_ASCII_WORD.search(s.text)  # isascii: no scan
-        else not _VERB_WORDS.isdisjoint(_RUN.findall(s.text.lower()))  # lower: ASCII words
-        for s in idx.sentences
-    ]
+    out: list[bool] = []
+    for s in idx.sentences:
+        text = s.text
+        if text.isascii():  # no scan for a non-ASCII letter
+            words: list[str] = text.translate(_ASCII_WORDS).split()
+        elif _NON_ASCII_WORD.search(text):
+            out.append(SPEECH.search(text) is not None)
+            continue
+        else:
+            words = _RUN.findall(text.lower())  # lower: ASCII words
+        out.append(not _VERB_WORDS.isdisjoint(words))
+    return out
+
+
+# Each ASCII character to itself lower-cased if it is a word character (a letter, a digit,
+# "_": what \w matches in ASCII) and to a space if not: an ASCII sentence's words, as
+# ``re.findall(r"\w+", text.lower())`` gives them, are then its ``split()``, sooner.
+_ASCII_WORDS = str.maketrans(
+    {c: chr(c).lower() if chr(c).isalnum() or chr(c) == "_" else " " for c in range(128)}
+)
 
 
 def _with_name(terms: Counter[str], name: str) -> Counter[str]:
@@ -82,6 +96,8 @@ def _reported_speech(idx: Indexed, speaks: list[bool]) -> list[tuple[int, str]]:
         for pattern in (NAME_THEN_VERB, VERB_THEN_NAME)
         for m in pattern.finditer(s.text)
     ]
+    if not raw:
+        return []  # no one said anything by name: the article's full names are not needed
     found: list[tuple[int, str]] = []
     full = _full_names(idx.article.text)
     for _round in range(2):  # full names first, then surnames alone ("Maas said")
@@ -91,8 +107,11 @@ def _reported_speech(idx: Indexed, speaks: list[bool]) -> list[tuple[int, str]]:
     return [(i, full.get(name, name)) for i, name in found]
 
 
+# A first name and one to three more capitalised words. The word boundary before the first
+# name is a lookbehind after its capital (as in ``patterns.CAPITALISED``): the same matches
+# as \b(?P<first>[A-Z][a-z’'-]+)..., but ``re`` skips from capital to capital.
 _FULL_NAME = re.compile(
-    r"\b(?P<first>[A-Z][a-z’'-]+)\s+(?P<rest>(?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)"
+    r"(?P<first>[A-Z](?<!\w[A-Z])[a-z’'-]+)\s+(?P<rest>(?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)"
 )
 
 
@@ -214,13 +233,30 @@ def _covers(text: str, name: str, pos: int) -> bool:
 
 
 def _name_start(sentence: str, pos: int) -> int:
-    """Start of the capitalised run that ends in the surname at ``pos``."""
+    r"""Start of the capitalised run that ends in the surname at ``pos``.
+
+    Each step back is what ``re.search(r"([A-Z][\w’'-]*\.?)\s+$", sentence[:start])``
+    finds (its group), looked for only in the last word before ``start``: that search
+    tried every position of the sentence before the name. The group ends where the
+    whitespace before ``start`` begins (``\s`` is ``str.isspace``), and starts in the run
+    of non-space characters before it."""
     start = pos
     while True:
-        m = re.search(r"([A-Z][\w’'-]*\.?)\s+$", sentence[:start])
+        end = start
+        while end and sentence[end - 1].isspace():
+            end -= 1
+        if end == start:
+            return start  # no whitespace before: no word before it in the run
+        word = end
+        while word and not sentence[word - 1].isspace():
+            word -= 1
+        m = _WORD_TO_END.search(sentence, word, end)
         if not m:
             return start
-        start = m.start(1)
+        start = m.start()
+
+
+_WORD_TO_END = re.compile(r"[A-Z][\w’'-]*\.?\Z")  # \Z: at ``endpos``
 
 
 def _appositives(sentence: str, start: int, end: int) -> tuple[str, str]:
