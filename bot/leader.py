@@ -107,7 +107,7 @@ class LeaseKeeper:
         self._lease = got
         self._valid_until = started + self.ttl - self.renew_every
         if had is None:
-            log.warning("lease %s: held by this instance (epoch %d)", self.name, got.epoch)
+            log.info("lease %s: held by this instance (epoch %d)", self.name, got.epoch)
             await self._changed(got)
 
     async def lost(self, reason: str) -> None:

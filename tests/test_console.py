@@ -63,6 +63,9 @@ def test_scripted_session_over_stdin(data_dir: Path) -> None:
     assert "I don't know the command /nonsense" in out
     assert "I didn't understand" in out
     assert "Traceback" not in out + done.stderr
+    # A first run on the sample says nothing but the chat: no warning for a normal start
+    # (taking the leader lease, loading the sample).
+    assert "WARNING" not in done.stderr and "WARNING" not in out
 
 
 def test_thread_memory_survives_a_restart(data_dir: Path) -> None:
