@@ -68,6 +68,27 @@ def test_scripted_session_over_stdin(data_dir: Path) -> None:
     assert "WARNING" not in done.stderr and "WARNING" not in out
 
 
+def test_a_bare_question_asks_about_the_last_brief_or_digest(data_dir: Path) -> None:
+    script = "\n".join(
+        [
+            "what did Kim's sister say?",  # no brief yet: where it would go is said
+            "/brief korea",
+            "what did Kim's sister say?",
+            "/brief strike",
+            "how many dockers stopped work?",  # the last brief's thread, not the first's
+            "",
+        ]
+    )
+    done = _run(data_dir, script)
+    out = done.stdout
+    assert done.returncode == 0, done.stderr
+    first, rest = out.split("[1] Brief: korea", 1)
+    assert "Ask after a brief or digest" in first
+    assert "↪ [1] From the articles" in rest and "no will to improve relations" in rest
+    assert "↪ [2] From the articles" in rest and "3,600" in rest.split("[2] Brief: strike")[1]
+    assert "I didn't understand" not in out
+
+
 def test_thread_memory_survives_a_restart(data_dir: Path) -> None:
     first = _run(data_dir, "/brief strike\n")
     assert "[1] Brief: strike" in first.stdout

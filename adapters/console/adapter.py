@@ -1,6 +1,7 @@
 """The console adapter: a real platform behind the same seam as Slack and Discord.
 
-Every post gets a number; ``reply N question`` answers in that post's thread.
+Every post gets a number; ``reply N question`` answers in that post's thread, and a
+bare question in the thread of the last brief or digest posted here.
 Posts are recorded in a JSON Lines file so that numbers, and the idempotency
 keys digests use to avoid double posts, survive a restart.
 """
@@ -71,6 +72,7 @@ class ConsolePlatform:
         self._lock = asyncio.Lock()
         self._stopped = asyncio.Event()
         self._records: list[dict[str, str | None]] = self._load()
+        self._last_thread: str | None = None  # the last brief or digest posted in this run
 
     # ------------------------------------------------------------- the record
     def _load(self) -> list[dict[str, str | None]]:
@@ -106,6 +108,8 @@ class ConsolePlatform:
     async def post(self, channel: ChannelRef, post: Post, *, key: str | None = None) -> ThreadRef:
         async with self._lock:
             number = self._append(channel, key)
+            if post.article_ids:  # a brief or digest: its thread takes questions
+                self._last_thread = str(number)
             self._print(render(post, number))
             return ThreadRef(platform=self.name, channel_id=channel.id, id=str(number))
 
@@ -154,7 +158,7 @@ class ConsolePlatform:
             stopped.cancel()
 
     async def handle_line(self, handler: EventHandler, line: str) -> None:
-        event = parse_line(line, self._user)
+        event = parse_line(line, self._user, self._last_thread)
         if event is None:
             return
         if isinstance(event, Quit):

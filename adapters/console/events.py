@@ -1,7 +1,9 @@
 """Typed lines to neutral events: what a person types at the console, as the core sees it.
 
 ``/brief korea`` is a ``CommandEvent``; ``reply 1 why?`` a ``ThreadReplyEvent`` in
-post 1's thread. What is neither becomes a ``Hint`` saying what to type instead.
+post 1's thread, and so is a bare question ("why?") in the thread of the last brief or
+digest: what a newcomer types after their first brief. What is none of these becomes a
+``Hint`` saying what to type instead.
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ PLATFORM = "console"
 CHANNEL = ChannelRef(platform=PLATFORM, id="console", name="console")
 USER = User(id="console", name="you", is_manager=True)  # the console user manages its channel
 
-HELP_HINT = "Type /help for commands, or `reply N your question` to ask about post N."
+HELP_HINT = (
+    "Type /help for commands; a question ending in ? asks about the last brief or digest, "
+    "`reply N your question` about post N."
+)
+NO_THREAD_YET = "Ask after a brief or digest: try /brief korea, then your question."
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +40,9 @@ class Hint:
 ConsoleInput = CommandEvent | ThreadReplyEvent | Quit | Hint
 
 
-def parse_line(line: str, user: User = USER) -> ConsoleInput | None:
-    """One typed line as an event; None for blank lines and ``#`` comments.
+def parse_line(line: str, user: User = USER, last: str | None = None) -> ConsoleInput | None:
+    """One typed line as an event; None for blank lines and ``#`` comments. ``last``: the
+    number of the last post with a thread (a brief or digest), where questions go.
 
     Read as every platform reads what people type (``bot.chat.inputs``): a BOM or
     bytes that were not UTF-8 cannot hide a command, any script's digits number a post.
@@ -56,4 +63,8 @@ def parse_line(line: str, user: User = USER) -> ConsoleInput | None:
             return Hint("To ask about a post, type: reply N your question (e.g. reply 1 why?)")
         thread = ThreadRef(PLATFORM, CHANNEL.id, str(number))
         return ThreadReplyEvent(thread, user, question.strip())
+    if line.endswith("?"):
+        if last is None:
+            return Hint(NO_THREAD_YET)
+        return ThreadReplyEvent(ThreadRef(PLATFORM, CHANNEL.id, last), user, line)
     return Hint(f"I didn't understand {shlex.quote(line[:60])}. {HELP_HINT}")
