@@ -204,7 +204,8 @@ async def test_sample_loads_offline_and_briefs_find_it(store: Store) -> None:
     assert brief.stories and "Kim" in brief.stories[0].headline
     data = brief.to_json()
     story = data["stories"][0]
-    assert set(story) == {"headline", "summary", "quote", "sources"}
+    assert set(story) == {"headline", "summary", "quote", "sources", "more_sources"}
+    assert story["more_sources"] == 0  # one report: all listed
     assert story["quote"]["speaker"] == "Trump"
     assert story["sources"][0]["url"].startswith("https://sample.newsbrief.invalid/")
     # The two port-strike reports are one story with both links.
@@ -243,6 +244,17 @@ def test_brief_arguments() -> None:
         parse_brief_args("   ", timedelta(hours=48))
     with pytest.raises(BadTopicError, match="48h"):
         parse_brief_args("trade since soon", timedelta(hours=48))
+    # The units people type: "/brief korea 99y" was a brief on the topic "korea 99y".
+    day = timedelta(days=1)
+    assert parse_brief_args("korea 2y", 2 * day) == ("korea", 730 * day)
+    assert parse_brief_args("korea 3mo", 2 * day) == ("korea", 90 * day)
+    assert parse_brief_args("korea 36 hrs", 2 * day)[1] == timedelta(hours=36)
+    assert parse_brief_args("korea past 2 weeks", 2 * day) == ("korea", 14 * day)
+    assert parse_brief_args("iphone 16e", 2 * day) == ("iphone 16e", 2 * day)  # no unit: topic
+    with pytest.raises(BadTopicError, match="at most 100y"):
+        parse_brief_args("korea 9999y", 2 * day)
+    with pytest.raises(BadTopicError, match="as a time span"):
+        parse_brief_args("korea last 0d", 2 * day)
 
 
 async def test_a_broken_source_never_loses_the_others(

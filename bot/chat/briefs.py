@@ -25,19 +25,36 @@ __all__ = [
     "story_item",
 ]
 
-_DURATION = re.compile(r"^(?P<n>\d{1,4})\s*(?P<unit>m|min|h|hours?|d|days?|w|weeks?)$", re.I)
-_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+_HOUR, _DAY = 3600, 86400
+_UNIT_SECONDS = {
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), _HOUR),
+    **dict.fromkeys(("d", "day", "days"), _DAY),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), 7 * _DAY),
+    **dict.fromkeys(("mo", "month", "months"), 30 * _DAY),
+    **dict.fromkeys(("y", "yr", "yrs", "year", "years"), 365 * _DAY),
+}
+_NUMBER_UNIT = re.compile(r"^(?P<n>\d{1,4})\s*(?P<unit>[a-z]+)$", re.I)
+MAX_SPAN = timedelta(days=100 * 365)  # further back than any store holds (and than datetime)
+
+
+def _span(text: str) -> timedelta | None:
+    m = _NUMBER_UNIT.match(text.strip())
+    seconds = _UNIT_SECONDS.get(m.group("unit").lower()) if m else None
+    return None if m is None or seconds is None else timedelta(seconds=int(m["n"]) * seconds)
 
 
 def parse_duration(text: str) -> timedelta:
-    """ "48h", "2d", "1w", "90m" → a timedelta; anything else is a clear error."""
-    m = _DURATION.match(text.strip())
-    if not m or int(m.group("n")) == 0:
+    """ "48h", "2d", "1w", "90m", "3mo", "1y" → a timedelta; anything else is a clear error."""
+    span = _span(text)
+    if span is None or not span:
         raise BadTopicError(
-            f"I can't read {text!r} as a time span: use a number and a unit, like 48h, 2d or 1w"
+            f"I can't read {text!r} as a time span: use a number and a unit, like 48h, 2d, "
+            "1w, 3mo or 1y"
         )
-    unit = m.group("unit")[0].lower()
-    return timedelta(seconds=int(m.group("n")) * _UNIT_SECONDS[unit])
+    if span > MAX_SPAN:
+        raise BadTopicError(f"{text!r} is further back than I can look: at most 100y")
+    return span
 
 
 def format_duration(span: timedelta) -> str:
@@ -52,16 +69,25 @@ def format_duration(span: timedelta) -> str:
 
 
 def parse_brief_args(text: str, default_since: timedelta) -> tuple[str, timedelta]:
-    """ "/brief north korea 24h" → ("north korea", 24h). A trailing span is optional."""
+    """ "/brief north korea 24h" → ("north korea", 24h). A trailing span is optional:
+    "7d", "36 hours", "past 2 weeks"; after "since", "last" or "past" it must be one."""
     words = text.split()
     since = default_since
-    if len(words) >= 2 and words[-2].lower() in {"since", "last", "past"}:
-        since = parse_duration(words[-1])
-        words = words[:-2]
-    elif words and _DURATION.match(words[-1]) and len(words) > 1:
-        since = parse_duration(words[-1])
-        words = words[:-1]
+    for n in (2, 1):  # "36 hours", then "36h"
+        if len(words) > n and _span("".join(words[-n:])) is not None:
+            since = parse_duration("".join(words[-n:]))
+            words = words[:-n]
+            if len(words) > 1 and words[-1].lower() in _SPAN_WORDS:
+                words = words[:-1]
+            break
+    else:
+        if len(words) >= 2 and words[-2].lower() in _SPAN_WORDS:
+            since = parse_duration(words[-1])  # "since soon": say what a span looks like
+            words = words[:-2]
     return inputs.topic(" ".join(words)), since
+
+
+_SPAN_WORDS = frozenset({"since", "last", "past"})
 
 
 @dataclass(frozen=True, slots=True)
