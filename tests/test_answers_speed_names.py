@@ -16,7 +16,14 @@ import pytest
 
 from bot.nlp.answers import SourceArticle, index_article
 from bot.nlp.answers.indexed import Indexed
-from bot.nlp.answers.patterns import CAPITALISED, CAPITALISED_RUN, SPEECH
+from bot.nlp.answers.patterns import (
+    _DATE_WORDS,
+    CAPITALISED,
+    CAPITALISED_RUN,
+    DATE,
+    SPEECH,
+    dates,
+)
 from bot.nlp.answers.people import _FULL_NAME, _name_start, _speech_sentences
 from bot.nlp.answers.referents import gender_of, people_named
 from bot.nlp.answers.terms import tokens
@@ -160,3 +167,34 @@ def test_speech_sentences_as_the_pattern_on_random_and_news_text() -> None:
     idx: Any = SimpleNamespace(sentences=[SimpleNamespace(text=t) for t in texts])
     assert _speech_sentences(idx) == [SPEECH.search(t) is not None for t in texts]
     assert any(_speech_sentences(idx)) and not all(_speech_sentences(idx))
+
+
+def test_dates_as_the_pattern_on_random_and_news_text() -> None:
+    words = [
+        *_DATE_WORDS,
+        "TODAY",
+        "Tonight",
+        "AT THE TIME",
+        "in a few hours",
+        "1999",
+        "ago",
+        "last",
+        "within",
+        "ſpring",
+        "\u212aelvin",
+        "pm",
+        "a.m.",
+        "in",
+        "the",
+        "at",
+        "３",
+    ]
+    rng = random.Random(17)
+    alphabet = [*words, " ", "  ", ",", "-", "x", "e", "é", "\n"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for _ in range(20000)]
+    texts += [s for a in _cnndm() for s in a.split(". ")]
+    for text in texts:
+        assert [(m.span(), m.group(0)) for m in dates(text)] == [
+            (m.span(), m.group(0)) for m in DATE.finditer(text)
+        ], text
+    assert any(DATE.search(t) for t in texts) and not all(DATE.search(t) for t in texts)

@@ -7,7 +7,6 @@ import re
 
 from bot.nlp.answers.patterns import (
     CAPITALISED,
-    DATE,
     LAST_TIME,
     MEASURE_EVIDENCE,
     NOT_PLACE,
@@ -22,6 +21,7 @@ from bot.nlp.answers.patterns import (
     SPEECH,
     STRONG_CAUSE,
     VAGUE_NUMBER,
+    dates,
     has_money,
     has_number,
 )
@@ -74,7 +74,7 @@ def answer_spans(q: Question, sentence: str) -> list[tuple[int, int]]:
     if q.kind in {"who", "name"}:
         found = CAPITALISED.finditer(sentence)
     elif q.kind == "when":
-        found = DATE.finditer(sentence)
+        found = dates(sentence)
     elif q.kind == "where":
         found = PLACE.finditer(sentence)
     else:
@@ -91,7 +91,7 @@ def _kind_evidence(q: Question, sentence: str, matched: set[str], named: bool) -
     if q.kind == "when":
         if q.last and LAST_TIME.search(sentence):
             return 1.0
-        date = any(_new_words(m.group(0), q) for m in DATE.finditer(sentence))
+        date = any(_new_words(m.group(0), q) for m in dates(sentence))
         return (W.when_last_date if q.last else 1.0) if date else 0.0
     if q.measure and q.measure != "money":
         if MEASURE_EVIDENCE[q.measure].search(sentence):

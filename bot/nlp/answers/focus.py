@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot.nlp.answers.indexed import Indexed
 from bot.nlp.answers.models import SourceArticle, Turn
-from bot.nlp.answers.terms import stem_terms, variants
+from bot.nlp.answers.terms import search_terms, variants
 from bot.nlp.answers.thread import Thread
 from bot.nlp.answers.weights import WEIGHTS as W
 
@@ -50,14 +50,18 @@ def _relevance(
 ) -> float:
     """How much the question's words single out this article among the thread's."""
     n = len(thread.indexes)
-    lead = idx.lead | stem_terms(article.title or "").keys()
+    lead = idx.lead
+    # The title's terms, shared (not copied into a Counter and joined to the lead's for each
+    # article and question: a term is in one or the other).
+    title = search_terms(article.title or "")
     score = 0.0
     for t, qw in terms.items():
         best = 0.0
         for v, vw in variants(t):
             if v in idx.vocab:
                 df = thread.article_df[v]
-                about = W.focus_lead if v in lead else 1.0  # what the story is about
+                # what the story is about
+                about = W.focus_lead if v in lead or v in title else 1.0
                 best = max(best, about * vw * math.log((n + 1) / df))
         score += min(qw, 1.0) * best
     return score
