@@ -376,16 +376,13 @@ class FeedSources:
                 )
             dropped = list(
                 s.scalars(
-                    select(FeedOwner.feed_id).where(
+                    delete(FeedOwner)
+                    .where(
                         FeedOwner.workspace == OPERATOR,
                         FeedOwner.added_by == CONFIGURED,
                         FeedOwner.feed_id.not_in(feed_ids),
                     )
-                )
-            )
-            s.execute(
-                delete(FeedOwner).where(
-                    FeedOwner.workspace == OPERATOR, FeedOwner.feed_id.in_(dropped)
+                    .returning(FeedOwner.feed_id)
                 )
             )
             self._prune(s, dropped)
@@ -397,14 +394,9 @@ class FeedSources:
         with self._session() as s, s.begin():
             dropped = list(
                 s.scalars(
-                    select(FeedListing.feed_id).where(
-                        FeedListing.list_id == list_id, FeedListing.feed_id.not_in(feed_ids)
-                    )
-                )
-            )
-            s.execute(
-                delete(FeedListing).where(
-                    FeedListing.list_id == list_id, FeedListing.feed_id.in_(dropped)
+                    delete(FeedListing)
+                    .where(FeedListing.list_id == list_id, FeedListing.feed_id.not_in(feed_ids))
+                    .returning(FeedListing.feed_id)
                 )
             )
             self._prune(s, dropped)
