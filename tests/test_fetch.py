@@ -545,6 +545,19 @@ async def test_name_resolving_to_private_address_is_refused() -> None:
     assert calls == ["evil.test", "mixed.test"]
 
 
+async def test_a_name_that_does_not_resolve_is_said_plainly() -> None:
+    import socket
+
+    async def resolver(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    async with Fetcher(Settings(), resolver=resolver) as f:
+        with pytest.raises(FetchError) as err:
+            await f.fetch("https://nowhere.invalid/rss")
+    assert "could not resolve nowhere.invalid: Name or service not known" in str(err.value)
+    assert "Errno" not in str(err.value)
+
+
 async def test_redirect_to_loopback_is_refused(server: Server) -> None:
     """First hop allowed by a test policy (only the name public.test); second hop real policy.
 

@@ -156,7 +156,8 @@ class HostGuard:
             try:
                 addresses = await self.resolver(host, port)
             except OSError as exc:
-                raise httpcore.ConnectError(f"could not resolve {host}: {exc}") from exc
+                why = exc.strerror or str(exc)  # "Name or service not known", no "[Errno -2]"
+                raise httpcore.ConnectError(f"could not resolve {host}: {why}") from exc
             if not addresses:
                 raise httpcore.ConnectError(f"could not resolve {host}: no addresses")
         if self.allow_private:
