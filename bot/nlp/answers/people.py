@@ -190,7 +190,7 @@ def _find_mentions(idx: Indexed) -> None:
 
 
 def _whole_word(word: str, text: str) -> Iterator[re.Match[str]]:
-    """What ``re.finditer(rf"\b{re.escape(word)}\b(?![’']s\b)", text)`` yields, tried only
+    r"""What ``re.finditer(rf"\b{re.escape(word)}\b(?![’']s\b)", text)`` yields, tried only
     where ``word`` occurs (``str.find``): a pattern opening on ``\b`` is otherwise tried at
     every position of the article, once per person in it."""
     pattern = re.compile(rf"\b{re.escape(word)}\b(?![’']s\b)")
