@@ -6,7 +6,7 @@ that has been up a while. Here each reply comes from a new interpreter, as after
 deploy or restart:
 
 * cold: the articles are read and the question is asked at once;
-* warmed: ``bot.app.warm_up_in_background()`` (what ``newsbrief run`` starts when it
+* warmed: ``bot.warmup.start_warm_up()`` (what ``newsbrief run`` starts when it
   serves a platform) has finished first.
 
 The thread is the first ``--size`` (50) CNN/DailyMail dev articles with their stored
@@ -44,10 +44,10 @@ def child(payload: Path, variant: str, question: str) -> None:
     ]
     warm = 0.0
     if variant == "warmed":
-        from bot.app import warm_up_in_background
+        from bot.warmup import start_warm_up
 
         start = time.perf_counter()
-        warm_up_in_background().join()
+        start_warm_up().join()
         warm = time.perf_counter() - start
     start = time.perf_counter()
     answer(question, articles)

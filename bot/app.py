@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TextIO
@@ -78,33 +76,6 @@ def secrets_of(settings: Settings) -> list[str | None]:
     return values
 
 
-def warm_up_in_background() -> threading.Thread:
-    """Load the answerer's word data while nothing is asked, then freeze the start-up
-    objects out of the garbage collector.
-
-    Without it the first follow-up after each start waits about a second for the data
-    (``bot.nlp.answers.warmup``). ``gc.freeze()`` keeps the collector's full passes from
-    walking the modules and word lists loaded by then, which otherwise add 100 ms and
-    more to a reply they happen to fall in (measured with bench/answer_speed.py). A
-    daemon thread, so that a run stopping at once does not wait for it."""
-
-    def work() -> None:
-        from bot.nlp.answers.warmup import warm_up
-
-        try:
-            seconds = warm_up()
-        except Exception:  # a bug here must not stop the bot: the data loads when asked
-            log.exception("warming up the answerer failed")
-            return
-        gc.collect()
-        gc.freeze()
-        log.info("answerer warmed up in %.1f s (%d objects frozen)", seconds, gc.get_freeze_count())
-
-    thread = threading.Thread(target=work, name="newsbrief-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
 def platforms(
     settings: Settings, *, store: Store, server: HttpServer, out: TextIO | None = None
 ) -> list[Platform]:
@@ -127,10 +98,11 @@ def platforms(
         running.append(DiscordPlatform(settings, store))
     if settings.console_enabled():
         from adapters.console.adapter import ConsolePlatform, record_path
+        from bot.warmup import start_warm_up
 
         # Post numbers belong to one database (its threads remember them).
         record = record_path(settings.data_dir, settings.effective_database_url())
-        running.append(ConsolePlatform(record, stdout=out))
+        running.append(ConsolePlatform(record, stdout=out, on_first_thread=start_warm_up))
     return running
 
 
@@ -233,8 +205,11 @@ class NewsbriefApp:
             self.ops.add_routes(self.server, self.running, self._task_of)
         if any(p.name != "console" for p in self.running):
             # A service answers follow-ups: ready before the first. Not the console
-            # alone, whose first command would share the CPU with it.
-            warm_up_in_background()
+            # alone, whose first command would share the CPU with it: it starts the
+            # warm-up after its first brief (``ConsolePlatform``).
+            from bot.warmup import start_warm_up
+
+            start_warm_up()
         if self.server.has_routes:
             await self.server.start()
             self._closers.append(self.server.stop)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import subprocess
@@ -87,6 +88,24 @@ def test_a_bare_question_asks_about_the_last_brief_or_digest(data_dir: Path) -> 
     assert "↪ [1] From the articles" in rest and "no will to improve relations" in rest
     assert "↪ [2] From the articles" in rest and "3,600" in rest.split("[2] Brief: strike")[1]
     assert "I didn't understand" not in out
+
+
+async def test_the_first_brief_at_a_terminal_starts_the_warm_up_once(tmp_path: Path) -> None:
+    brief = Post(kind="brief", title="Brief: korea", article_ids=(1,))
+    for interactive, expected in ((True, 1), (False, 0)):  # a script's next line is at once
+        called: list[None] = []
+        console = ConsolePlatform(
+            tmp_path / f"posts-{interactive}.jsonl",
+            stdin=io.StringIO(),
+            stdout=io.StringIO(),
+            interactive=interactive,
+            on_first_thread=functools.partial(called.append, None),
+        )
+        await console.post(CHANNEL, Post(kind="help", title="Help"))  # no thread: not yet
+        assert called == []
+        await console.post(CHANNEL, brief)
+        await console.post(CHANNEL, brief)
+        assert len(called) == expected
 
 
 def test_thread_memory_survives_a_restart(data_dir: Path) -> None:

@@ -13,14 +13,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 PROBE = """
 import gc, json, sys
-from bot.app import warm_up_in_background
+from bot.warmup import start_warm_up
 from bot.nlp import lexicon
 from bot.nlp.answers import referents, terms
 
 before = {"stemmer": lexicon.stemmer.cache_info().currsize,
           "synonyms": terms._synonyms.cache_info().currsize,
           "names": referents._detector.cache_info().currsize}
-warm_up_in_background().join(timeout=120)
+start_warm_up().join(timeout=120)
 after = {"stemmer": lexicon.stemmer.cache_info().currsize,
          "synonyms": terms._synonyms.cache_info().currsize,
          "names": referents._detector.cache_info().currsize}

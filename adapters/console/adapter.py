@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -63,7 +64,11 @@ class ConsolePlatform:
         stdout: TextIO | None = None,
         interactive: bool | None = None,
         user: User = USER,
+        on_first_thread: Callable[[], object] | None = None,
     ) -> None:
+        """``on_first_thread``: called once, after the first brief or digest is shown at a
+        terminal (the composition root starts the answerer's warm-up there: a question
+        may follow, once it is read; a script's next line comes at once)."""
         self._record_path = record_path
         self._user = user  # who types here; the console's own user manages the channel
         self._in = stdin or sys.stdin
@@ -73,6 +78,7 @@ class ConsolePlatform:
         self._stopped = asyncio.Event()
         self._records: list[dict[str, str | None]] = self._load()
         self._last_thread: str | None = None  # the last brief or digest posted in this run
+        self.on_first_thread = on_first_thread
 
     # ------------------------------------------------------------- the record
     def _load(self) -> list[dict[str, str | None]]:
@@ -108,9 +114,12 @@ class ConsolePlatform:
     async def post(self, channel: ChannelRef, post: Post, *, key: str | None = None) -> ThreadRef:
         async with self._lock:
             number = self._append(channel, key)
+            first = post.article_ids and self._last_thread is None
             if post.article_ids:  # a brief or digest: its thread takes questions
                 self._last_thread = str(number)
             self._print(render(post, number))
+            if first and self._interactive and self.on_first_thread is not None:
+                self.on_first_thread()
             return ThreadRef(platform=self.name, channel_id=channel.id, id=str(number))
 
     async def reply(self, thread: ThreadRef, post: Post) -> None:
