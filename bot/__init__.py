@@ -7,7 +7,7 @@ The layout follows the data (the README draws the whole tree):
     store/   SQLAlchemy 2 + Alembic: articles, clusters, search, sources, threads, outbox, leases
     chat/    the Platform seam, neutral messages, the conversation, /feeds, briefs, rendering
     (top)    config, errors, models, crypto, urls (show, log, store a URL), redact, logs;
-             app and cli, the composition root
+             app and cli, the composition root; warmup (the answerer's data, loaded early)
 """
 
 __version__ = "0.1.0"
