@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot import __version__
 from bot.chat import inputs
 from bot.cli_articles import MAX_ARTICLE_ID, cmd_ask, cmd_extract, cmd_summarize, write_json
 from bot.errors import BadInputError, NewsbriefError
@@ -302,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="News digests for Discord and Slack: summaries, key quotes, follow-ups.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("--version", action="version", version=f"newsbrief {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser(

@@ -289,3 +289,13 @@ def test_a_closed_pipe_ends_quietly() -> None:
     proc.stdout.close()
     assert proc.wait(120) == 141
     assert proc.stderr.read() == b""
+
+
+def test_version_is_the_installed_one() -> None:
+    from importlib.metadata import version
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"newsbrief {version('newsbrief')}"  # one version, two reads
