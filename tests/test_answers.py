@@ -17,9 +17,9 @@ from bot.chat.messages import ThreadRef
 from bot.nlp.analyze import analyze
 from bot.nlp.answers import Answer, SourceArticle, Turn, answer, index_article
 from bot.store import ArticleRecord, Store, analysis_payload
+from tests.sample_news import SAMPLE_PATHS
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "data" / "sample" / "articles"
 KOREA = SourceArticle(
     id="korea",
     text=(FIXTURES / "korea_summit.txt").read_text(encoding="utf-8"),
@@ -118,7 +118,7 @@ def _dev_rows() -> list[dict[str, Any]]:
 def _dev_metrics() -> tuple[float, float]:
     arts = {
         p.name: SourceArticle(id=p.stem, text=p.read_text(encoding="utf-8"), url=p.stem)
-        for p in sorted(SAMPLE.glob("*.txt"))
+        for p in SAMPLE_PATHS
     }
     rows = _dev_rows()
     by_id = {r["id"]: r for r in rows}
@@ -174,7 +174,7 @@ def test_stored_analysis_gives_the_same_answers() -> None:
     """Every dev question, in a thread of all samples: the stored quotes change no answer."""
     plain = [
         SourceArticle(id=p.stem, text=p.read_text(encoding="utf-8"), url=p.stem, title=p.stem)
-        for p in sorted(SAMPLE.glob("*.txt"))
+        for p in SAMPLE_PATHS
     ]
     stored = [_stored(a) for a in plain]
     assert all(a.quotes is not None and a.sentences is not None for a in stored)

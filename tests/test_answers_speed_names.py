@@ -4,11 +4,9 @@ find_people's full names, name starts and verbs of saying."""
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections import Counter
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -27,6 +25,7 @@ from bot.nlp.answers.patterns import (
 from bot.nlp.answers.people import _FULL_NAME, _name_start, _speech_sentences
 from bot.nlp.answers.referents import gender_of, people_named
 from bot.nlp.answers.terms import tokens
+from tests.sample_news import sample_texts
 
 # The patterns as they were written before (opening on \b).
 OLD_CAPITALISED = re.compile(r"\b[A-Z][\w’'&.-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z0-9][\w’'&.-]*)*")
@@ -52,14 +51,6 @@ def _random_texts(n: int) -> list[str]:
     return ["".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 30))) for _ in range(n)]
 
 
-def _cnndm() -> list[str]:
-    path = Path(__file__).resolve().parents[2] / "shared/eval/cnndm-dev/cnndm_dev.jsonl"
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line)["article"] for line in fh]
-
-
 def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], str]]:
     return [(m.span(), m.group(0)) for m in pattern.finditer(text)]
 
@@ -80,7 +71,7 @@ def test_capitalised_matches_as_the_old_pattern(text: str) -> None:
 
 
 def test_capitalised_matches_as_the_old_pattern_on_random_and_news_text() -> None:
-    texts = _random_texts(20000) + [s for a in _cnndm() for s in a.split(". ")]
+    texts = _random_texts(20000) + [s for a in sample_texts() for s in a.split(". ")]
     for text in texts:
         assert _spans(CAPITALISED, text) == _spans(OLD_CAPITALISED, text), text
         assert _spans(CAPITALISED_RUN, text) == _old_runs(text), text
@@ -107,7 +98,7 @@ def _old_people_named(idx: Indexed) -> Counter[str]:
 
 
 def test_people_named_as_before() -> None:
-    texts = _cnndm()[:40] or TEXTS
+    texts = sample_texts()
     texts.append(" ".join(TEXTS))
     named = 0
     for n, text in enumerate(texts):
@@ -133,7 +124,7 @@ def _random_names(n: int) -> list[str]:
 
 
 def test_full_name_pattern_matches_as_before() -> None:
-    for text in [*TEXTS, *_random_names(20000), *_cnndm()]:
+    for text in [*TEXTS, *_random_names(20000), *sample_texts()]:
         assert [(m.span(), m.groupdict()) for m in _FULL_NAME.finditer(text)] == [
             (m.span(), m.groupdict()) for m in OLD_FULL_NAME.finditer(text)
         ], text
@@ -152,7 +143,7 @@ def test_name_start_as_before() -> None:
     cases = [("Transport Minister Ruth Adeyemi said", 25), ("Mr. Kim Jong-un", 8), ("", 0)]
     for text in _random_names(5000):
         cases.extend((text, pos) for pos in range(len(text) + 1))
-    for sentence in (s for a in _cnndm()[:20] for s in a.split(". ")):
+    for sentence in (s for a in sample_texts() for s in a.split(". ")):
         cases.extend((sentence, m.start()) for m in re.finditer(r"[A-Z]", sentence))
     for sentence, pos in cases:
         assert _name_start(sentence, pos) == _old_name_start(sentence, pos), (sentence, pos)
@@ -163,7 +154,7 @@ def test_speech_sentences_as_the_pattern_on_random_and_news_text() -> None:
     rng = random.Random(16)
     alphabet = [*verbs, *_NAME_ALPHABET, "“", "”", "—", "é"]
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8))) for _ in range(5000)]
-    texts += [s for a in _cnndm() for s in a.split(". ")]
+    texts += [s for a in sample_texts() for s in a.split(". ")]
     idx: Any = SimpleNamespace(sentences=[SimpleNamespace(text=t) for t in texts])
     assert _speech_sentences(idx) == [SPEECH.search(t) is not None for t in texts]
     assert any(_speech_sentences(idx)) and not all(_speech_sentences(idx))
@@ -192,7 +183,7 @@ def test_dates_as_the_pattern_on_random_and_news_text() -> None:
     rng = random.Random(17)
     alphabet = [*words, " ", "  ", ",", "-", "x", "e", "é", "\n"]
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for _ in range(20000)]
-    texts += [s for a in _cnndm() for s in a.split(". ")]
+    texts += [s for a in sample_texts() for s in a.split(". ")]
     for text in texts:
         assert [(m.span(), m.group(0)) for m in dates(text)] == [
             (m.span(), m.group(0)) for m in DATE.finditer(text)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from bot.nlp.answers.patterns import MONEY, NUMBER, has_money, has_number
+from tests.sample_news import sample_texts
 
 TEXTS = [
     "",
@@ -37,15 +35,8 @@ TEXTS = [
 ]
 
 
-def _cnndm_sentences() -> list[str]:
-    path = Path(__file__).resolve().parents[2] / "shared/eval/cnndm-dev/cnndm_dev.jsonl"
-    if not path.exists():
-        return []
-    out: list[str] = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            out.extend(json.loads(line)["article"].split(". "))
-    return out
+def _news_sentences() -> list[str]:
+    return [s for text in sample_texts() for s in text.split(". ")]
 
 
 @pytest.mark.parametrize("text", TEXTS)
@@ -55,7 +46,7 @@ def test_shortcuts_match_the_patterns(text: str) -> None:
 
 
 def test_shortcuts_match_on_news_text() -> None:
-    texts = _cnndm_sentences() or TEXTS
+    texts = _news_sentences()
     assert [has_number(t) for t in texts] == [NUMBER.search(t) is not None for t in texts]
     assert [has_money(t) for t in texts] == [MONEY.search(t) is not None for t in texts]
     assert any(has_money(t) for t in texts)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,8 @@ from bot.nlp.answers.answering import _follows
 from bot.nlp.answers.index import read_people
 from bot.nlp.answers.thread import MAX_THREADS, thread_of
 from bot.store import analysis_payload
+from tests.sample_news import SAMPLE_PATHS
 
-SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "data" / "sample" / "articles"
 QUESTIONS = [
     "what did the union leader say?",
     "how many jobs will be cut?",
@@ -30,7 +29,7 @@ QUESTIONS = [
 
 def _samples() -> list[SourceArticle]:
     out = []
-    for path in sorted(SAMPLE.glob("*.txt")):
+    for path in SAMPLE_PATHS:
         text = path.read_text(encoding="utf-8")
         payload = json.loads(json.dumps(analysis_payload(analyze(text))))
         out.append(SourceArticle.from_analysis(path.stem, text, payload, url=f"u/{path.stem}"))

@@ -30,13 +30,15 @@ from bot.news.pool import ProcessPool, WorkerCrashedError
 from bot.news.writer import ArticleWriter
 from bot.store import ArticleRecord, Store
 from tests.loopback import serving
+from tests.sample_news import SAMPLE_PATHS
 
-SAMPLES = sorted((Path(__file__).parents[1] / "bot/data/sample/articles").glob("*.txt"))
 GOOD = 10  # article pages in the feed, besides one gone and one that is no article
 
 
 def _article(i: int) -> tuple[str, str]:
-    title, _, body = SAMPLES[i % len(SAMPLES)].read_text(encoding="utf-8").partition("\n\n")
+    title, _, body = (
+        SAMPLE_PATHS[i % len(SAMPLE_PATHS)].read_text(encoding="utf-8").partition("\n\n")
+    )
     return f"{title} ({i})", f"Story number {i}.\n{body}"
 
 
