@@ -326,31 +326,33 @@ class StorySearch:
         ``feeds``, a story's sources are only the articles of those sources."""
         if not picks:
             return []
-        ids = list(picks)
-        sizes: dict[int, int] = {
-            int(cid): int(n)
-            for cid, n in s.execute(
-                readable(select(Article.cluster_id, func.count()), feeds)
-                .where(Article.cluster_id.in_(ids))
-                .group_by(Article.cluster_id)
-            )
-            if cid is not None
-        }
-        nth = func.row_number().over(
-            partition_by=Article.cluster_id, order_by=(Article.published, Article.id)
-        )
+        # Each cluster's members numbered oldest first, with their count, in one pass.
+        cluster = Article.cluster_id
         numbered = (
-            readable(select(Article.id, nth.label("nth")), feeds)
-            .where(Article.cluster_id.in_(ids))
+            readable(
+                select(
+                    Article.id,
+                    cluster,
+                    func.row_number()
+                    .over(partition_by=cluster, order_by=(Article.published, Article.id))
+                    .label("nth"),
+                    func.count().over(partition_by=cluster).label("size"),
+                ),
+                feeds,
+            )
+            .where(cluster.in_(list(picks)))
             .subquery()
         )
-        first = select(numbered.c.id).where(numbered.c.nth <= MAX_STORY_SOURCES)
-        reps = [rep for rep, _ in picks.values()]
+        first = s.execute(
+            select(numbered.c.id, numbered.c.cluster_id, numbered.c.size).where(
+                numbered.c.nth <= MAX_STORY_SOURCES
+            )
+        ).all()
+        sizes = {int(cid): int(size) for _, cid, size in first}
+        shown = [int(i) for i, _, _ in first] + [rep for rep, _ in picks.values()]
         members: dict[int, list[Article]] = {}
         for art in s.scalars(
-            select(Article)
-            .where(Article.id.in_(first) | Article.id.in_(reps))
-            .order_by(Article.published, Article.id)
+            select(Article).where(Article.id.in_(shown)).order_by(Article.published, Article.id)
         ):
             assert art.cluster_id is not None
             members.setdefault(art.cluster_id, []).append(art)
@@ -363,7 +365,7 @@ class StorySearch:
             quote = _best_quote(rep.analysis)
             if quote is None:
                 quote = next((q for a in group if (q := _best_quote(a.analysis)) is not None), None)
-            size = max(sizes.get(cluster_id, 0), len(group))
+            size = sizes.get(cluster_id, len(group))  # every member, shown or not
             if size_bonus:
                 score *= 1.0 + SIZE_BONUS * math.log(size)
             hits.append(
