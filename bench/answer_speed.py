@@ -62,10 +62,10 @@ import bot.nlp.answers.answering as answering  # noqa: E402
 import bot.nlp.answers.thread as thread_module  # noqa: E402
 from bot.chat.conversation import Conversation  # noqa: E402
 from bot.chat.messages import ThreadRef  # noqa: E402
-from bot.nlp.analyze import analyze  # noqa: E402
+from bot.news.prepare import stored_analysis  # noqa: E402
 from bot.nlp.answers import SourceArticle, clear_index_cache  # noqa: E402
 from bot.nlp.answers.thread import clear_thread_cache, thread_of  # noqa: E402
-from bot.store import ArticleRecord, Store, analysis_payload  # noqa: E402
+from bot.store import ArticleRecord, Store  # noqa: E402
 
 DEFAULT_ARTICLES = ROOT.parent / "shared" / "eval" / "cnndm-dev" / "cnndm_dev.jsonl"
 # Questions of the kinds readers ask under a digest (none about one article in
@@ -98,7 +98,7 @@ def fill_store(store: Store, articles: Path) -> list[int]:
                 url=f"https://news.example/{n}",
                 title=text.split(".")[0][:80],
                 text=text,
-                analysis=analysis_payload(analyze(text)),
+                analysis=stored_analysis(text, None),
             )
             ids.append(store.upsert_article(record).article_id)
     return ids

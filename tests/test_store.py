@@ -581,3 +581,25 @@ def test_deleting_an_article_removes_it_from_search(store: Store) -> None:
         n = conn.execute(select(func.count()).select_from(Article)).scalar()
     assert n == 0
     assert hits(store, "powell") == []
+
+
+def test_thread_turns_are_recalled_in_order_and_kept_only_under_a_known_thread(
+    store: Store,
+) -> None:
+    from bot.chat.messages import ThreadRef
+
+    ref = ThreadRef("slack", "C1", "1700000000.000100", workspace="T1")
+    store.threads.save(ref, "digest", "Morning digest", [3, 1, 2])
+    for n in range(7):
+        store.threads.add_turn(ref, f"question {n}?", {"text": f"answer {n}", "n": n})
+    unknown = ThreadRef("slack", "C1", "1700000000.000999", workspace="T1")
+    store.threads.add_turn(unknown, "lost?", {"text": "nowhere"})  # no thread: nothing kept
+
+    found, turns = store.threads.recall(ref, limit=3)
+    assert found is not None
+    assert (found.kind, found.title, found.article_ids) == ("digest", "Morning digest", (3, 1, 2))
+    assert turns == [(f"question {n}?", {"text": f"answer {n}", "n": n}) for n in (4, 5, 6)]
+    assert store.threads.recall(unknown) == (None, [])
+    assert store.threads.turns(unknown) == []
+    with store.engine.connect() as conn:  # the unknown thread's turn went nowhere
+        assert conn.execute(text("SELECT count(*) FROM thread_turns")).scalar() == 7

@@ -97,7 +97,7 @@ def prepare(job: ArticleJob) -> Prepared:
         )
     started = time.perf_counter()
     try:
-        analysis = analysis_payload(analyze(text, title=title))
+        analysis = stored_analysis(text, title)
     except Exception as exc:
         return _failed(exc, "analyse", time.perf_counter() - started, extract_s, title)
     author = job.author or extracted.author
@@ -115,6 +115,18 @@ def prepare(job: ArticleJob) -> Prepared:
         extract_s=extract_s,
         analyse_s=time.perf_counter() - started,
     )
+
+
+def stored_analysis(text: str, title: str | None) -> dict[str, Any]:
+    """The analysis ingest stores with an article (``analysis_payload``), the people it
+    names counted too: follow-up answers then read them from the row."""
+    # Imported here: the answerer's modules load in the ingest workers, not in every
+    # command that imports this module.
+    from bot.nlp.answers.referents import stored_names
+
+    analysis = analyze(text, title=title)
+    named = stored_names(analysis.sentences, analysis.all_quotes)
+    return analysis_payload(analysis, named=named)
 
 
 def _failed(

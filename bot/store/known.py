@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import CompoundSelect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -68,7 +68,9 @@ def known_articles(
 Version = tuple[int, datetime, str | None]  # id, updated_at, content_hash
 
 
-def article_versions(s: Session, ids: Sequence[int], feeds: list[int] | None) -> dict[int, Version]:
+def article_versions(
+    s: Session, ids: Sequence[int], feeds: list[int] | CompoundSelect[int] | None
+) -> dict[int, Version]:
     """Each readable article's version among ``ids``, without its text or analysis."""
     stmt = readable(select(Article.id, Article.updated_at, Article.content_hash), feeds)
     rows = s.execute(stmt.where(Article.id.in_(ids)))

@@ -19,12 +19,15 @@ UpsertStatus = Literal["new", "updated", "duplicate"]
 SourceKind = Literal["feed", "opml", "page", "local"]
 
 
-def analysis_payload(analysis: Analysis) -> dict[str, Any]:
-    """What is stored with an article: ``Analysis.to_json()`` plus every quote.
+def analysis_payload(analysis: Analysis, *, named: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What is stored with an article: ``Analysis.to_json()`` plus every quote and
+    sentence, and ``named``, the people it names (``referents.stored_names``).
 
     Computed once at ingest, so a brief renders from the row without running the NLP.
     """
     payload = analysis.to_json()
+    if named is not None:
+        payload["named"] = named
     payload["all_quotes"] = [q.to_json() for q in analysis.all_quotes]
     # Every sentence (with its offsets), so follow-up answers need not split the text again.
     payload["sentences"] = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import CompoundSelect, Select, select
 
 from bot.store.schema import Article, ArticleSource
 
@@ -18,8 +18,9 @@ SCOPE_SQL = """AND EXISTS (SELECT 1 FROM article_sources src
 _Rows = TypeVar("_Rows", bound="Select[*tuple[Any, ...]]")
 
 
-def readable(stmt: _Rows, feeds: list[int] | None) -> _Rows:
-    """``stmt`` over articles, narrowed to "ok" ones and, with ``feeds``, to those sources."""
+def readable(stmt: _Rows, feeds: list[int] | CompoundSelect[int] | None) -> _Rows:
+    """``stmt`` over articles, narrowed to "ok" ones and, with ``feeds``, to those sources
+    (their ids, or the query of them: ``visible_sources``)."""
     stmt = stmt.where(Article.status == "ok")
     if feeds is None:
         return stmt

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CompoundSelect, CursorResult, delete, func, select, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -123,6 +123,14 @@ def _failure_run(row: Feed, state: FeedState) -> None:
         row.failing_since = state.last_polled or _utcnow()
 
 
+def visible_sources(workspace: str) -> CompoundSelect[int]:
+    """The query of :meth:`FeedSources.visible`, to run alone or inside another: one
+    statement (every reply and brief asks it; UNION drops the repeats)."""
+    owned = select(FeedOwner.feed_id).where(FeedOwner.workspace.in_({OPERATOR, workspace}))
+    listed = select(FeedListing.feed_id).where(FeedListing.list_id.in_(owned))
+    return union(owned, listed)
+
+
 class FeedSources:
     """Sources, their polling state, their readers; ``visible`` decides what a workspace sees."""
 
@@ -213,9 +221,7 @@ class FeedSources:
     def visible(self, s: Session, workspace: str) -> list[int]:
         """Ids of the sources ``workspace`` may read: the operator's and its own, and the
         feeds of the lists among them."""
-        owned = select(FeedOwner.feed_id).where(FeedOwner.workspace.in_({OPERATOR, workspace}))
-        listed = select(FeedListing.feed_id).where(FeedListing.list_id.in_(owned))
-        return sorted(set(s.scalars(owned)) | set(s.scalars(listed)))
+        return sorted(s.scalars(visible_sources(workspace)))
 
     # ------------------------------------------------------------ failing feeds
     def failing(self, before: datetime, limit: int = 100) -> list[FeedState]:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,19 +50,19 @@ def _thread_pk(s: Session, ref: ThreadRef) -> int | None:
     return s.scalar(select(Thread.id).where(*_where(ref)))
 
 
-def _remembered(row: Thread) -> RememberedThread:
+def _remembered(row: Thread | Row[Any]) -> RememberedThread:
     ids = tuple(int(i) for i in row.article_ids.get("ids", []))
     return RememberedThread(row.kind, row.title, ids)
 
 
 def _turns(s: Session, pk: int, limit: int) -> list[tuple[str, dict[str, Any]]]:
-    turns = s.scalars(
-        select(ThreadTurn)
+    turns = s.execute(
+        select(ThreadTurn.question, ThreadTurn.answer)
         .where(ThreadTurn.thread_pk == pk)
         .order_by(ThreadTurn.id.desc())
         .limit(limit)
     ).all()
-    return [(t.question, dict(t.answer)) for t in reversed(turns)]
+    return [(q, dict(a)) for q, a in reversed(turns)]
 
 
 class ThreadMemory:
@@ -124,7 +124,9 @@ class ThreadMemory:
         """``get`` and ``turns`` together, in one session (a reply needs both: the thread
         row is looked up once, not once for each)."""
         with self._session() as s:
-            row = _thread(s, ref)
+            row = s.execute(
+                select(Thread.id, Thread.kind, Thread.title, Thread.article_ids).where(*_where(ref))
+            ).first()  # columns, not the mapped row: every reply reads this
             if row is None:
                 return None, []
             return _remembered(row), _turns(s, row.id, limit)
@@ -135,16 +137,19 @@ class ThreadMemory:
         return self._read_articles(found.article_ids) if found else []
 
     def add_turn(self, ref: ThreadRef, question: str, answer: dict[str, Any]) -> None:
+        """Kept under the thread's row, if there is one: one INSERT … SELECT (every reply
+        ends here; a thread unknown to the store inserts nothing)."""
+        columns = ThreadTurn.__table__.c
+        row = select(
+            Thread.id,
+            bindparam("question", question, type_=columns.question.type),
+            bindparam("answer", answer, type_=columns.answer.type),
+            bindparam("created_at", datetime.now(UTC), type_=columns.created_at.type),
+        ).where(*_where(ref))
         with self._session() as s, s.begin():
-            pk = _thread_pk(s, ref)
-            if pk is None:
-                return
-            s.add(
-                ThreadTurn(
-                    thread_pk=pk,
-                    question=question,
-                    answer=answer,
-                    created_at=datetime.now(UTC),
+            s.execute(
+                insert(ThreadTurn).from_select(
+                    ["thread_pk", "question", "answer", "created_at"], row
                 )
             )
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from bot.models import Quote, Sentence
 from bot.nlp.answers.indexed import Indexed
-from bot.nlp.answers.models import SourceArticle
+from bot.nlp.answers.models import Named, SourceArticle
 from bot.nlp.answers.people import find_people
 from bot.nlp.answers.terms import stem_terms
 from bot.nlp.answers.weights import WEIGHTS as W
@@ -26,7 +26,9 @@ def index_article(article: SourceArticle) -> Indexed:
 
     Cached by id, text, URL and stored analysis (the text itself is the key: hashing it
     again, as a digest, only doubled the cost of every question's lookups)."""
-    return _index_cached(article.id, article.text, article.url, article.sentences, article.quotes)
+    return _index_cached(
+        article.id, article.text, article.url, article.sentences, article.quotes, article.named
+    )
 
 
 @lru_cache(maxsize=512)
@@ -36,10 +38,11 @@ def _index_cached(
     url: str | None,
     stored_sentences: tuple[Sentence, ...] | None,
     stored_quotes: tuple[Quote, ...] | None,
+    named: Named | None,
 ) -> Indexed:
     sentences, quotes = _analyze(text, stored_sentences, stored_quotes)
     idx = Indexed(
-        SourceArticle(id=article_id, text=text, url=url),
+        SourceArticle(id=article_id, text=text, url=url, named=named),
         sentences,
         [stem_terms(s.text) for s in sentences],
         quotes,

@@ -8,6 +8,10 @@ from typing import Any
 
 from bot.models import Quote, Sentence
 
+# The full names an article gives, as ingest counted them: the counting rule's mark, then
+# (name, sentences naming it) pairs (``referents.stored_names``).
+Named = tuple[int, tuple[tuple[str, int], ...]]
+
 
 @dataclass(frozen=True, slots=True)
 class SourceArticle:
@@ -24,6 +28,8 @@ class SourceArticle:
     title: str | None = None
     sentences: tuple[Sentence, ...] | None = None
     quotes: tuple[Quote, ...] | None = None
+    # The full names it gives, counted at ingest. None: counted when a question needs them.
+    named: Named | None = None
 
     @classmethod
     def from_analysis(
@@ -43,7 +49,10 @@ class SourceArticle:
         """
         quotes = _stored_quotes(analysis, text)
         sentences = _stored_sentences(analysis, text) if quotes is not None else None
-        return cls(id=id, text=text, url=url, title=title, sentences=sentences, quotes=quotes)
+        named = _stored_named(analysis) if sentences is not None else None
+        return cls(
+            id=id, text=text, url=url, title=title, sentences=sentences, quotes=quotes, named=named
+        )
 
 
 def _stored_quotes(analysis: Mapping[str, Any] | None, text: str) -> tuple[Quote, ...] | None:
@@ -93,6 +102,17 @@ def _stored_sentences(analysis: Mapping[str, Any] | None, text: str) -> tuple[Se
     if not all(_fits(text, s.start, s.end, s.text[:1]) for s in sentences):
         return None
     return sentences
+
+
+def _stored_named(analysis: Mapping[str, Any] | None) -> Named | None:
+    raw = (analysis or {}).get("named")
+    if not isinstance(raw, dict) or not isinstance(raw.get("counts"), dict):
+        return None  # stored before ingest counted them
+    counts = raw["counts"]
+    if not all(isinstance(k, str) and type(v) is int for k, v in counts.items()):
+        return None
+    rule = raw.get("rule")
+    return (rule, tuple(counts.items())) if type(rule) is int else None
 
 
 def _fits(text: str, start: int, end: int, first: str) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
+from bot.models import Quote, Sentence
 from bot.nlp.answers.indexed import Indexed
 from bot.nlp.answers.models import Turn
 from bot.nlp.answers.patterns import CAPITALISED, CAPITALISED_RUN
@@ -55,15 +56,37 @@ def pronoun_gender(question: str) -> str | None:
     return None
 
 
+# The rule ``people_named`` counts by: ingest stores its counts with this mark
+# (``stored_names``), and counts stored under another mark are worked out again.
+# Change it whenever ``people_named`` could count otherwise.
+NAMED_RULE = 1
+
+
 def people_named(idx: Indexed) -> Counter[str]:
     """Full names the article gives ("Chancey Luna"), counted by the sentences that
     name them, by surname too, and one more for each person it quotes. A name is two
     or more capitalised words whose first is a first name the name list knows.
 
     Read from the sentences and quotes alone (not who each sentence reports), so a
-    thread's names are counted without reading every article's people."""
+    thread's names are counted without reading every article's people. Counted at
+    ingest, by this rule, they are not counted again."""
+    stored = idx.article.named
+    if stored is not None and stored[0] == NAMED_RULE:
+        return Counter(dict(stored[1]))
+    return named_in(idx.sentences, idx.quotes)
+
+
+def stored_names(sentences: Sequence[Sentence], quotes: Sequence[Quote]) -> dict[str, Any]:
+    """``people_named``'s counts as ingest stores them, with the rule's mark: a question
+    about "he" in a digest thread then counts the names of fifty articles without
+    reading them (``SourceArticle.named``)."""
+    return {"rule": NAMED_RULE, "counts": dict(named_in(sentences, quotes))}
+
+
+def named_in(sentences: Sequence[Sentence], quotes: Sequence[Quote]) -> Counter[str]:
+    """``people_named`` of an article with these sentences and quotes."""
     full: dict[str, str] = {}
-    for s in idx.sentences:
+    for s in sentences:
         # Runs of two words or more only (CAPITALISED_RUN): a one-word run names no one.
         for m in CAPITALISED_RUN.finditer(s.text):
             words = [w for w in m.group(0).split() if w[:1].isupper()]
@@ -72,7 +95,7 @@ def people_named(idx: Indexed) -> Counter[str]:
             if len(words) >= 2:
                 full.setdefault(words[-1], " ".join(words[:4]))
     counts: Counter[str] = Counter()
-    for s in idx.sentences if full else ():
+    for s in sentences if full else ():
         # A surname among the sentence's words is in its text: most sentences have none,
         # and ``in`` finds that sooner than making a set of their words.
         text = s.text
@@ -82,7 +105,7 @@ def people_named(idx: Indexed) -> Counter[str]:
             for surname in hits:
                 if surname in found:
                     counts[full[surname]] += 1
-    for p in dict.fromkeys(q.speaker for q in idx.quotes if q.speaker):
+    for p in dict.fromkeys(q.speaker for q in quotes if q.speaker):
         counts[p] += 1
     return counts
 
