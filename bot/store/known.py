@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import CompoundSelect, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.store.schema import Article
 from bot.store.scope import readable
+from bot.store.sources import VISIBLE_SOURCES
 from bot.urls import canonical_url
 
 CHUNK = 500  # identities per IN (...) list
@@ -68,12 +69,16 @@ def known_articles(
 Version = tuple[int, datetime, str | None]  # id, updated_at, content_hash
 
 
-def article_versions(
-    s: Session, ids: Sequence[int], feeds: list[int] | CompoundSelect[int] | None
-) -> dict[int, Version]:
+# Each readable article's version among the ids (parameters ``ids``, ``workspace``):
+# built once, with the workspace's sources inside (one statement for a warm reply).
+_VERSIONS = readable(
+    select(Article.id, Article.updated_at, Article.content_hash), VISIBLE_SOURCES
+).where(Article.id.in_(bindparam("ids", expanding=True)))
+
+
+def article_versions(s: Session, ids: Sequence[int], workspace: str) -> dict[int, Version]:
     """Each readable article's version among ``ids``, without its text or analysis."""
-    stmt = readable(select(Article.id, Article.updated_at, Article.content_hash), feeds)
-    rows = s.execute(stmt.where(Article.id.in_(ids)))
+    rows = s.execute(_VERSIONS, {"ids": list(ids), "workspace": workspace})
     return {row.id: (row.id, row.updated_at, row.content_hash) for row in rows}
 
 

@@ -20,7 +20,7 @@ _Rows = TypeVar("_Rows", bound="Select[*tuple[Any, ...]]")
 
 def readable(stmt: _Rows, feeds: list[int] | CompoundSelect[int] | None) -> _Rows:
     """``stmt`` over articles, narrowed to "ok" ones and, with ``feeds``, to those sources
-    (their ids, or the query of them: ``visible_sources``)."""
+    (their ids, or the query of them: ``sources.VISIBLE_SOURCES``)."""
     stmt = stmt.where(Article.status == "ok")
     if feeds is None:
         return stmt

@@ -54,7 +54,7 @@ from bot.store.similarity import (
     fingerprint,
     similarity,
 )
-from bot.store.sources import BoxSource, FeedSources, Via, visible_sources
+from bot.store.sources import BoxSource, FeedSources, Via
 from bot.store.story_locks import lock_stories
 from bot.store.threads import ThreadMemory
 from bot.store.times import as_utc, utcnow
@@ -241,8 +241,8 @@ class Store:
     def article_versions(self, ids: Sequence[int], workspace: str) -> dict[int, Version]:
         """(id, updated_at, content_hash) of the readable articles among ``ids``: whether a
         parsed copy kept elsewhere is still current, without reading text or analysis."""
-        with Session(self.engine) as s:  # the sources' query inside: one statement
-            return article_versions(s, ids, visible_sources(workspace))
+        with Session(self.engine) as s:
+            return article_versions(s, ids, workspace)
 
     def known_articles(
         self, feed_id: int | None, items: Sequence[tuple[str, str | None]]

@@ -33,21 +33,46 @@ class ThreadRef(Protocol):
     def id(self) -> str: ...
 
 
-def _where(ref: ThreadRef) -> tuple[Any, ...]:
-    return (
-        Thread.platform == ref.platform,
-        Thread.channel_id == ref.channel_id,
-        Thread.thread_id == ref.id,
-    )
+# What every reply runs, built once with parameters (building a statement costs more
+# than SQLite's running one of these): the thread by its place (``_place``), its last
+# turns, and a new turn kept under it.
+_AT_PLACE = (
+    Thread.platform == bindparam("platform"),
+    Thread.channel_id == bindparam("channel_id"),
+    Thread.thread_id == bindparam("thread_id"),
+)
+_RECALL = select(Thread.id, Thread.kind, Thread.title, Thread.article_ids).where(*_AT_PLACE)
+_LAST_TURNS = (
+    select(ThreadTurn.question, ThreadTurn.answer)
+    .where(ThreadTurn.thread_pk == bindparam("pk"))
+    .order_by(ThreadTurn.id.desc())
+    .limit(bindparam("limit"))
+)
+# Core's table, not the mapped class: an ORM insert with parameters is a bulk insert.
+_TURNS = ThreadTurn.metadata.tables[ThreadTurn.__tablename__]
+_TURN = _TURNS.c
+_ADD_TURN = insert(_TURNS).from_select(
+    ["thread_pk", "question", "answer", "created_at"],
+    select(
+        Thread.id,
+        bindparam("question", type_=_TURN.question.type),
+        bindparam("answer", type_=_TURN.answer.type),
+        bindparam("created_at", type_=_TURN.created_at.type),
+    ).where(*_AT_PLACE),
+)  # a thread unknown to the store: no row is selected, none inserted
+
+
+def _place(ref: ThreadRef) -> dict[str, str]:
+    return {"platform": ref.platform, "channel_id": ref.channel_id, "thread_id": ref.id}
 
 
 def _thread(s: Session, ref: ThreadRef) -> Thread | None:
-    return s.scalar(select(Thread).where(*_where(ref)))
+    return s.scalar(select(Thread).where(*_AT_PLACE), _place(ref))
 
 
 def _thread_pk(s: Session, ref: ThreadRef) -> int | None:
     """The thread's row id alone (its article list not read): enough to add or read turns."""
-    return s.scalar(select(Thread.id).where(*_where(ref)))
+    return s.scalar(select(Thread.id).where(*_AT_PLACE), _place(ref))
 
 
 def _remembered(row: Thread | Row[Any]) -> RememberedThread:
@@ -56,12 +81,7 @@ def _remembered(row: Thread | Row[Any]) -> RememberedThread:
 
 
 def _turns(s: Session, pk: int, limit: int) -> list[tuple[str, dict[str, Any]]]:
-    turns = s.execute(
-        select(ThreadTurn.question, ThreadTurn.answer)
-        .where(ThreadTurn.thread_pk == pk)
-        .order_by(ThreadTurn.id.desc())
-        .limit(limit)
-    ).all()
+    turns = s.execute(_LAST_TURNS, {"pk": pk, "limit": limit}).all()
     return [(q, dict(a)) for q, a in reversed(turns)]
 
 
@@ -124,9 +144,7 @@ class ThreadMemory:
         """``get`` and ``turns`` together, in one session (a reply needs both: the thread
         row is looked up once, not once for each)."""
         with self._session() as s:
-            row = s.execute(
-                select(Thread.id, Thread.kind, Thread.title, Thread.article_ids).where(*_where(ref))
-            ).first()  # columns, not the mapped row: every reply reads this
+            row = s.execute(_RECALL, _place(ref)).first()
             if row is None:
                 return None, []
             return _remembered(row), _turns(s, row.id, limit)
@@ -137,21 +155,11 @@ class ThreadMemory:
         return self._read_articles(found.article_ids) if found else []
 
     def add_turn(self, ref: ThreadRef, question: str, answer: dict[str, Any]) -> None:
-        """Kept under the thread's row, if there is one: one INSERT … SELECT (every reply
-        ends here; a thread unknown to the store inserts nothing)."""
-        columns = ThreadTurn.__table__.c
-        row = select(
-            Thread.id,
-            bindparam("question", question, type_=columns.question.type),
-            bindparam("answer", answer, type_=columns.answer.type),
-            bindparam("created_at", datetime.now(UTC), type_=columns.created_at.type),
-        ).where(*_where(ref))
+        """Kept under the thread's row, if there is one (one statement: every reply ends
+        here)."""
+        params = {**_place(ref), "question": question, "answer": answer}
         with self._session() as s, s.begin():
-            s.execute(
-                insert(ThreadTurn).from_select(
-                    ["thread_pk", "question", "answer", "created_at"], row
-                )
-            )
+            s.execute(_ADD_TURN, {**params, "created_at": datetime.now(UTC)})
 
     def turns(self, ref: ThreadRef, limit: int = 5) -> list[tuple[str, dict[str, Any]]]:
         """The last ``limit`` questions and answers, oldest first."""
