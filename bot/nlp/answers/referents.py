@@ -58,7 +58,8 @@ def pronoun_gender(question: str) -> str | None:
 
 # The rule ``people_named`` counts by: ingest stores its counts with this mark
 # (``stored_names``), and counts stored under another mark are worked out again.
-# Change it whenever ``people_named`` could count otherwise.
+# Change it whenever ``people_named`` could count otherwise (a test digests the code it
+# counts with and fails until the mark is bumped: tests/test_answers_stored_names.py).
 NAMED_RULE = 1
 
 
