@@ -44,7 +44,7 @@ T = TypeVar("T")
 A = TypeVar("A")
 
 # Imported once by the fork server, so every worker starts with them loaded.
-PRELOAD = ["bot.news.prepare"]
+PRELOAD = ["bot.news.worker_start"]
 
 
 class WorkerCrashedError(NewsbriefError):
