@@ -177,8 +177,53 @@ def is_secret_param(name: str) -> bool:
     return bool(words & _SECRET_WORDS) or squashed.endswith(_SECRET_SUFFIXES)
 
 
+# Services that put a secret in a URL's path, by host: the pattern's ``secret`` group is
+# blanked. Only these known shapes are: a general rule (long random segments) would blank
+# the article ids of ordinary links too.
+_SECRET_PATHS: dict[str, re.Pattern[str]] = {
+    # Slack's incoming webhooks: /services/T…/B…/<secret> (workflow triggers alike)
+    "hooks.slack.com": re.compile(
+        r"^/(?:services|workflows|triggers)/(?:[^/]+/)+(?P<secret>[^/]+)"
+    ),
+    # Discord's webhooks: /api[/v10]/webhooks/<id>/<token>
+    **dict.fromkeys(
+        ("discord.com", "discordapp.com", "canary.discord.com", "ptb.discord.com"),
+        re.compile(r"^/api(?:/v\d+)?/webhooks/\d+/(?P<secret>[^/?#]+)"),
+    ),
+    # Telegram's Bot API: /bot<token>/<method>, /file/bot<token>/<path>
+    "api.telegram.org": re.compile(r"^(?:/file)?/bot(?P<secret>[^/]+)"),
+}
+
+
+def _path_secret(host: str, path: str) -> re.Match[str] | None:
+    shape = _SECRET_PATHS.get(host.lower().removeprefix("www."))
+    return shape.match(path) if shape else None
+
+
+def _redact_path(host: str, path: str) -> str:
+    m = _path_secret(host, path)
+    if not m:
+        return path
+    return path[: m.start("secret")] + REDACTED + path[m.end("secret") :]
+
+
+def has_credentials(url: str) -> bool:
+    """Whether ``redact_url`` would blank anything: userinfo, a query parameter that looks
+    like a secret, or a known service's secret path (such a URL is kept encrypted)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    if "@" in parts.netloc:
+        return True
+    if _path_secret(parts.hostname or "", parts.path):
+        return True
+    return any(is_secret_param(k) for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+
+
 def redact_url(url: object) -> str:
-    """``url`` (a str or an ``httpx.URL``) without userinfo and with secret parameters blanked.
+    """``url`` (a str or an ``httpx.URL``) without userinfo and with secret parameters blanked,
+    and the secret in a known service's path (a Slack or Discord webhook, a Telegram bot).
 
     Not a URL at all (``javascript:…``, a file name) comes back unchanged but for its
     query's secrets; a URL that cannot be parsed becomes ``<invalid URL>``.
@@ -201,7 +246,8 @@ def redact_url(url: object) -> str:
             query = urlencode(
                 [(k, REDACTED if is_secret_param(k) else v) for k, v in pairs], quote_via=quote
             )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    path = _redact_path(parts.hostname or "", parts.path)
+    return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
 
 
 # Left as they are in a link's path, query and fragment: RFC 3986's unreserved and

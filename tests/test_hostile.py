@@ -22,7 +22,7 @@ from bot.chat.messages import Post, PostItem, QuoteLine, SourceLink
 from bot.chat.render import escape_markdown, json_line, post_markdown, post_text
 from bot.nlp.text.safe import ascii_digits, clean_line, clean_text, from_os, unsafe_count
 from bot.redact import RedactingFilter
-from bot.urls import redact_url, web_link
+from bot.urls import has_credentials, redact_url, web_link
 from digests.schedule import ScheduleError, parse_subscription
 from tests.fixtures.hostile.corpus import CASES
 from tests.fixtures.hostile.harness import UNSAFE, Case, Server, run_case
@@ -91,10 +91,18 @@ def test_arguments_that_were_not_utf8_are_decoded_with_replacement() -> None:
         ("http://[::1]:80/p?session=1", "http://[::1]:80/p?session=REDACTED"),
         ("javascript:alert(1)", "javascript:alert(1)"),
         ("http://[::1", "<invalid URL>"),
+        # secrets well-known services keep in the path; other paths keep their ids
+        ("https://hooks.slack.com/services/T0001/B0002/q8zXv1Lm2Nb3Kc4Jd5He6Gf7", "https://hooks.slack.com/services/T0001/B0002/REDACTED"),
+        ("https://discord.com/api/v10/webhooks/112233445566778899/Zx-9_yW?wait=true", "https://discord.com/api/v10/webhooks/112233445566778899/REDACTED?wait=true"),
+        ("https://api.telegram.org/bot123456:AAE-xYz_987/sendMessage", "https://api.telegram.org/botREDACTED/sendMessage"),
+        ("https://discord.com/channels/1122/3344", "https://discord.com/channels/1122/3344"),
+        ("https://news.example/2026/12/a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6", "https://news.example/2026/12/a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"),
     ],
 )  # fmt: skip
 def test_redact_url(url: str, shown: str) -> None:
     assert redact_url(url) == shown
+    # What is blanked when shown is what a stored source keeps encrypted (else it is lost).
+    assert has_credentials(url) == ("REDACTED" in shown or "@" in url)
 
 
 def test_only_http_links_are_shown_and_nothing_can_end_them() -> None:
@@ -115,6 +123,14 @@ def test_library_log_lines_lose_their_secrets() -> None:
     assert RedactingFilter().filter(record)
     assert (
         "s3cret" not in record.getMessage() and "h.example/a?token=REDACTED" in record.getMessage()
+    )
+    hook = "https://discord.com/api/webhooks/1122334455/WH-s3cret-token"
+    record = logging.LogRecord(
+        "x", logging.WARNING, __file__, 1, f"feed at {hook} failed", (), None
+    )
+    assert RedactingFilter().filter(record)
+    assert (
+        record.getMessage() == "feed at https://discord.com/api/webhooks/1122334455/REDACTED failed"
     )
 
 

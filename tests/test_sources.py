@@ -671,3 +671,41 @@ def test_existing_rows_are_migrated_and_their_secrets_encrypted(
         dumped = _database_text(store, database_url)
         assert "Volcano report 1" in dumped
         assert PASSWORD not in dumped and TOKENS["a"] not in dumped
+
+
+def test_a_source_with_a_secret_path_is_redacted_and_encrypted_on_upgrade(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store at 0012 held a webhook-shaped URL whole in ``url`` (its path's secret was no
+    credential then): 0013 keeps it as every URL with credentials is kept."""
+    from alembic import command
+
+    from bot.store import create_store_engine
+    from bot.store.migrate import alembic_config
+
+    monkeypatch.setenv("NEWSBRIEF_SECRET_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("NEWSBRIEF_DATA_DIR", str(tmp_path / "data"))
+    hook = "https://discord.com/api/webhooks/1122334455/WH-path-s3cret"
+    public = "https://pub.example/rss"
+    engine = create_store_engine(database_url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0012")
+        for url in (hook, public):
+            conn.execute(
+                text(
+                    "INSERT INTO feeds (kind, url, url_key, poll_interval_s, consecutive_failures)"
+                    " VALUES ('feed', :u, :k, 900, 0)"
+                ),
+                {"u": url, "k": "sha256:" + hashlib.sha256(url.encode()).hexdigest()},
+            )
+    engine.dispose()
+
+    with Store.open(database_url) as store:
+        state = store.get_feed(hook)  # found under the key the store computes now
+        assert state is not None and state.url == hook
+        assert state.shown == "https://discord.com/api/webhooks/1122334455/REDACTED"
+        assert store.get_feed(public) is not None
+        with store.engine.connect() as conn:
+            rows = {u: s for u, s in conn.execute(select(Feed.url, Feed.secret_url))}
+    assert set(rows) == {state.shown, public}  # the secret is in no plain column
+    assert rows[public] is None and rows[state.shown] and "s3cret" not in rows[state.shown]

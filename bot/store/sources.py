@@ -24,7 +24,6 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import parse_qsl, urlsplit
 
 from sqlalchemy import (
     CompoundSelect,
@@ -44,7 +43,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.records import FeedState, SourceKind, SourceRow
 from bot.store.schema import ArticleSource, Feed, FeedListing, FeedOwner
-from bot.urls import is_secret_param, redact_url
+from bot.urls import has_credentials, redact_url
 
 if TYPE_CHECKING:
     from bot.crypto import SecretBox
@@ -66,17 +65,6 @@ def workspace_key(platform: str, workspace: str | None, channel_id: str) -> str:
     when the adapter names none (the console, a Discord DM), the channel alone, so
     that nothing is ever shared more widely than where it was added."""
     return f"{platform}:{workspace}" if workspace else f"{platform}:#{channel_id}"
-
-
-def has_credentials(url: str) -> bool:
-    """Userinfo, or a query parameter that looks like a secret (the redaction rule's)."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return False
-    if "@" in parts.netloc:
-        return True
-    return any(is_secret_param(k) for k, _ in parse_qsl(parts.query, keep_blank_values=True))
 
 
 def url_key(url: str, box: BoxSource) -> str:

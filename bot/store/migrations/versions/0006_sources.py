@@ -205,8 +205,8 @@ def _rekey_feeds(bind: sa.Connection) -> dict[str, int]:
 
     Returns the feed id of every old full URL, for the tables that repeated it.
     """
-    from bot.store.sources import has_credentials, settings_box, url_key
-    from bot.urls import redact_url
+    from bot.store.sources import settings_box, url_key
+    from bot.urls import has_credentials, redact_url
 
     box_cache: list[Any] = []
 
