@@ -1,9 +1,10 @@
 """Speed of answers in a big digest thread: the first question, and a follow-up.
 
 A store (SQLite, in a temporary directory) is filled with the CNN/DailyMail dev
-articles, each analysed and stored as ingest stores it (``analysis_payload``: its
-sentences and every quote). Threads of ``--size`` (50) articles are drawn from them
-(``--threads`` distinct random draws, seeded) and saved as posted digests. In each
+articles, each analysed and stored as ingest stores it (``prepare.stored_analysis``:
+its sentences, every quote and the full names it gives). Threads of ``--size`` (50)
+articles are drawn from them (``--threads`` distinct random draws, seeded) and saved as
+posted digests. In each
 thread two questions are asked, through ``Conversation.answer_in_thread`` as a chat
 reply is answered:
 

@@ -2,8 +2,8 @@
 headline"): does a story about the topic come before one that mentions it in passing?
 
 Ingests the judged set's feeds (``tests/fixtures/ranking/feedjira_judged.json``; the feeds
-from ../shared/eval/feeds/feedjira-sample-feeds) from their own text, nothing fetched,
-into a fresh database, and asks ``Store.search`` for each topic the way a brief does
+are feedjira's samples, copied under tests/fixtures/feeds/feedjira) from their own text,
+nothing fetched, into a fresh database, and asks ``Store.search`` for each topic the way a brief does
 (``build_brief``'s search, 5 stories). Two clocks: ``today`` is the user's case
 (``newsbrief brief canada --since 9000d`` years after the feeds), ``fresh`` asks a day
 after the newest judged story. Gains are 2^grade - 1, the ideal is the judged grades sorted.
@@ -29,7 +29,7 @@ from bot.news.ingest import Ingester  # noqa: E402
 from bot.store import Store  # noqa: E402
 
 JUDGED = ROOT / "tests/fixtures/ranking/feedjira_judged.json"
-FEEDS = ROOT.parent / "shared/eval/feeds/feedjira-sample-feeds"
+FEEDS = ROOT / "tests/fixtures/feeds/feedjira"  # in the repository: runs on a fresh clone
 EVER = datetime(1970, 1, 1, tzinfo=UTC)
 K = 5
 

@@ -1,8 +1,8 @@
 """The bundled sample articles (``bot/data/sample/articles``), as tests read them.
 
-Ours to ship, unlike the evaluation sets in ``../shared`` (which a fresh clone has
-not, and whose articles may not be copied into the repository): the news text that
-tests comparing two implementations run over."""
+Part of the repository (the package ships them), so a fresh clone has them: the news
+text that tests comparing two implementations run over. No test reads the evaluation
+sets, which live outside the repository and whose articles may not be copied in."""
 
 from __future__ import annotations
 
