@@ -3,8 +3,8 @@ headline"): does a story about the topic come before one that mentions it in pas
 
 Ingests the judged set's feeds (``tests/fixtures/ranking/feedjira_judged.json``; the feeds
 are feedjira's samples, copied under tests/fixtures/feeds/feedjira) from their own text,
-nothing fetched, into a fresh database, and asks ``Store.search`` for each topic the way a brief does
-(``build_brief``'s search, 5 stories). Two clocks: ``today`` is the user's case
+nothing fetched, into a fresh database, and asks ``Store.search`` for each topic the way
+a brief does (``build_brief``'s search, 5 stories). Two clocks: ``today`` is the user's case
 (``newsbrief brief canada --since 9000d`` years after the feeds), ``fresh`` asks a day
 after the newest judged story. Gains are 2^grade - 1, the ideal is the judged grades sorted.
 
