@@ -51,6 +51,22 @@ def test_kims_sister_is_not_kim() -> None:
     assert "will to provoke war" not in a.text  # that was Kim himself
 
 
+def test_whom_a_speech_verb_is_about_is_not_its_speaker() -> None:
+    # "Trump mocked Kim as 'Little Rocket Man'" and "he praised Kim as a 'very smart
+    # guy'" are Trump's words about Kim; what Kim said is his own rhetoric.
+    a = answer("what did Kim say?", [KOREA])
+    assert a.confident and "will to provoke war" in a.text
+    assert "Rocket Man" not in a.text and "smart guy" not in a.text
+
+
+def test_a_full_name_means_the_short_form_the_article_uses() -> None:
+    # The article calls him "Kim"; "Kim Yo-jong" shares a word with the name asked
+    # but is someone else (her "Yo" is not in it).
+    a = answer("what did Kim Jong-un say?", [KOREA])
+    assert a.subject == "Kim"
+    assert "will to provoke war" in a.text and "no will to improve relations" not in a.text
+
+
 def test_follow_up_leans_on_previous_turn() -> None:
     first = answer("what did trump say about kim?", [KOREA])
     assert first.confident and first.subject == "Trump"
@@ -351,6 +367,41 @@ HARBOUR = SourceArticle(
     url="https://example.com/harbour",
     title="Fisherman stabbed outside Portwick bar",
 )
+
+
+def test_what_someone_said_is_unknown_when_only_others_speak_of_them() -> None:
+    # "Police said Marcus Webb attacked the fisherman": the police speak, about Webb.
+    for question in ("what did Marcus Webb say?", "what did Webb say?"):
+        assert not answer(question, [HARBOUR]).confident
+    sister = answer("what did Joanna Ellery say?", [HARBOUR])
+    assert sister.confident and "shocked" in sister.text
+    # A body whose spokesman speaks is no person named and silent: its words are found.
+    vote = SourceArticle(
+        id="vote",
+        text=(
+            "Councillors in Portwick voted on Tuesday to build 400 new homes by 2030.\n\n"
+            "A Labour spokesman said the plan would cut waiting lists by half."
+        ),
+        url="https://example.com/vote",
+        title="Portwick votes for new homes",
+    )
+    labour = answer("what did Labour say?", [vote])
+    assert labour.confident and "waiting lists" in labour.text
+
+
+def test_a_speaker_named_after_the_verb_is_the_speaker() -> None:
+    article = SourceArticle(
+        id="port",
+        text=(
+            "The port of Dunmore will reopen on Monday after a week of repairs, said Lim "
+            "Wei, a spokesman for the harbour board.\n\n"
+            "Cranes were damaged in the storm on Tuesday, and two ships were turned away."
+        ),
+        url="https://example.com/port",
+        title="Port to reopen",
+    )
+    a = answer("what did Lim Wei say?", [article])
+    assert a.confident and "reopen on Monday" in a.text
 
 
 def test_who_wants_a_name_the_question_does_not_give() -> None:

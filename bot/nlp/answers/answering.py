@@ -12,7 +12,7 @@ from bot.nlp.answers.patterns import FOLLOW_UP, PRONOUN_SUBJECT
 from bot.nlp.answers.question import Question, analyze_question
 from bot.nlp.answers.ranking import Asked, confident, corpus, pick, rank
 from bot.nlp.answers.referents import gender_of, pronoun_gender, referent
-from bot.nlp.answers.subjects import main_speaker, recent_subject, resolve_subject
+from bot.nlp.answers.subjects import main_speaker, recent_subject, resolve_subject, written_as_name
 from bot.nlp.answers.terms import normalise, stem_terms, term, tokens, variants
 from bot.nlp.answers.thread import Thread, thread_for
 from bot.nlp.answers.vocab import MEASURE_WORDS, QUESTION_WORDS
@@ -45,6 +45,8 @@ def answer(
     previous = history[-1] if history else None
     follow_up = bool(previous and _follows(norm))
     subjects, pronoun_who = _subjects(q, history, thread)
+    if not subjects and _unheard(q, thread):
+        return unsure(_NOT_ANSWERED, links, kind=q.kind)
     terms = _question_terms(norm, q, pronoun_who and bool(subjects), bool(subjects))
     if follow_up and previous and _other_story(terms, articles, thread, previous):
         # "what village does the singer say she grew up in?" after a question on another
@@ -148,6 +150,16 @@ def _subjects(q: Question, history: Sequence[Turn], thread: Thread) -> tuple[tup
         phrase = f"{who} {previous.question}"
         subjects = resolve_subject(phrase, thread.people_for(phrase))
     return subjects, False
+
+
+def _unheard(q: Question, thread: Thread) -> bool:
+    """Whether "what did X say?" asks about someone the articles name but neither quote
+    nor report: "Police said Marcus Webb attacked him" is about Webb, not his words."""
+    who = (q.who or "").strip(" ?.!,")
+    if q.kind != "say" or not written_as_name(who):
+        return False
+    asked = {w.lower() for w in tokens(who)}
+    return any(asked <= {w.lower() for w in tokens(name)} for name in thread.persons())
 
 
 def _other_story(

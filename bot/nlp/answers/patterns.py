@@ -120,7 +120,9 @@ _NAME = r"[A-Z][\w’'-]*\.?(?:\s+[A-Z][\w’'-]*){0,3}"
 NAME_THEN_VERB = re.compile(
     rf"(?P<name>{_NAME})(?:\s*,[^,.;“”\"]{{1,120}},|,)?\s+(?:\w+\s+)?(?:{SPEECH_VERBS})\b"
 )
-VERB_THEN_NAME = re.compile(rf"\b(?:{SPEECH_VERBS})\s+(?P<name>{_NAME})")
+# Only after a quote or a comma ("…,” said Lim Wei"), or opening the sentence: after
+# its subject, the name is whom the verb is about ("Trump mocked Kim", "police said Luna").
+VERB_THEN_NAME = re.compile(rf"(?:^|(?<=[”\"’',?!]))\s*\b(?:{SPEECH_VERBS})\s+(?P<name>{_NAME})")
 # A sentence whose speaker is a pronoun or a description: "The Castlegate manager said".
 ANAPHORIC_SPEAKER = re.compile(
     r"^(?:[“\"‘'][^”\"’]*[”\"’],?\s*)?"

@@ -44,7 +44,20 @@ def _match_speaker(phrase: str, people: Mapping[str, Person]) -> str | None:
         common = len(wanted & sp_tokens)
         if common == len(wanted) and (best is None or (common, -len(sp_tokens)) > best[:2]):
             best = (common, -len(sp_tokens), name)
+    if best is None and written_as_name(phrase):
+        # "Kim Jong-un", whom the articles call "Kim": the longest name that is part of
+        # the one asked, not "Kim Yo-jong", whose "Yo" the question lacks.
+        parts = [
+            (len(t), n) for n in sorted(people) if (t := {w.lower() for w in tokens(n)}) <= wanted
+        ]
+        return max(parts)[1] if parts else None
     return best[2] if best else None
+
+
+def written_as_name(phrase: str) -> bool:
+    """Every word capitalised and none possessive: "Kim Jong-un", not "Kim's sister"."""
+    words = phrase.split()
+    return bool(words) and all(w[:1].isupper() and not w.endswith(("'s", "’s")) for w in words)
 
 
 def _describe_speaker(phrase: str, people: Mapping[str, Person]) -> tuple[str, ...]:
