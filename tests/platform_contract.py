@@ -27,6 +27,9 @@ The harness protocol (``Harness`` below), implemented with the adapter's fake se
   person typed, the way the platform would (a signed request, a gateway event, a
   line); they may return before the core handled it.
 - ``foreign_thread()``: a thread in ``channel`` that the bot did not start.
+- ``replies_are_addressed``: whether every ``reply`` is said to the bot (the console's
+  ``reply N …``); elsewhere a reply is a person's line in the thread, which the core
+  answers only when it asks something.
 - ``seen``: a ``Recorder[Seen]`` of what the fake server received, flattened to
   text: public posts (with the ``ThreadRef`` the adapter returned for them),
   replies in threads, and messages only one person sees. Wait on it with
@@ -66,6 +69,7 @@ __all__ = [
     "test_a_brief_posts_publicly_and_anchors_a_thread",
     "test_a_reply_in_a_foreign_thread_is_ignored",
     "test_a_reply_in_the_thread_is_answered_there",
+    "test_chatter_in_the_thread_is_left_to_the_people",
     "test_find_post_finds_a_keyed_post_after_a_restart",
     "test_manager_only_commands_are_refused_to_others",
     "test_respond_reaches_only_the_asker",
@@ -83,6 +87,7 @@ class Harness(Protocol):
     manager: User
     guest: User
     seen: Recorder[Seen]
+    replies_are_addressed: bool
 
     @property
     def platform(self) -> Platform: ...
@@ -190,6 +195,22 @@ async def test_a_reply_in_a_foreign_thread_is_ignored(
     assert not harness.seen.matching(lambda s: s.thread == foreign)
     answers = harness.seen.matching(lambda s: "no will to improve relations" in s.text)
     assert [a.thread for a in answers] == [thread]
+
+
+async def test_chatter_in_the_thread_is_left_to_the_people(
+    harness: Harness, handler: RecordingHandler
+) -> None:
+    thread = _thread_of(await _brief(harness, handler))
+    await harness.reply(harness.guest, thread, "thanks, great read!")
+    handled = await handler.handled.wait_for(
+        lambda x: getattr(x.event, "text", "").startswith("thanks")
+    )
+    assert handled.ours is True  # our thread, and nothing to answer there
+    # A question without its question mark is still one.
+    await harness.reply(harness.guest, thread, "what did Kim's sister say")
+    await harness.seen.wait_for(lambda s: "no will to improve relations" in s.text)
+    in_thread = harness.seen.matching(lambda s: s.where == "thread")
+    assert len(in_thread) == (2 if harness.replies_are_addressed else 1)
 
 
 async def test_respond_reaches_only_the_asker(harness: Harness) -> None:

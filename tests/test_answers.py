@@ -15,7 +15,7 @@ import pytest
 from bot.chat.conversation import Conversation
 from bot.chat.messages import ThreadRef
 from bot.nlp.analyze import analyze
-from bot.nlp.answers import Answer, SourceArticle, Turn, answer, index_article
+from bot.nlp.answers import Answer, SourceArticle, Turn, answer, index_article, is_question
 from bot.store import ArticleRecord, Store, analysis_payload
 from tests.sample_news import SAMPLE_PATHS
 
@@ -402,6 +402,25 @@ def test_a_speaker_named_after_the_verb_is_the_speaker() -> None:
     )
     a = answer("what did Lim Wei say?", [article])
     assert a.confident and "reopen on Monday" in a.text
+
+
+@pytest.mark.parametrize(
+    ("line", "asks"),
+    [
+        ("who scored the winner", True),
+        ("and Alonso?", True),
+        ("did she win", True),
+        ("whats the cost", True),  # a dropped apostrophe
+        ("really?!", True),
+        ("tell me more about the vaccine", True),
+        ("thanks!", False),
+        ("@sam have a look at this one", False),
+        ("The cost is huge", False),
+        ("lol", False),
+    ],
+)
+def test_a_line_in_a_thread_asks_something_or_not(line: str, asks: bool) -> None:
+    assert is_question(line) is asks
 
 
 def test_who_wants_a_name_the_question_does_not_give() -> None:

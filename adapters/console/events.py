@@ -62,7 +62,7 @@ def parse_line(line: str, user: User = USER, last: str | None = None) -> Console
         if number is None or not question.strip():
             return Hint("To ask about a post, type: reply N your question (e.g. reply 1 why?)")
         thread = ThreadRef(PLATFORM, CHANNEL.id, str(number))
-        return ThreadReplyEvent(thread, user, question.strip())
+        return ThreadReplyEvent(thread, user, question.strip(), addressed=True)
     if line.endswith("?"):
         if last is None:
             return Hint(NO_THREAD_YET)

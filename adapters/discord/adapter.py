@@ -278,7 +278,7 @@ class DiscordPlatform:
         if parent is not None:
             ref = ThreadRef(self.name, str(parent), channel, workspace=events.guild_of(interaction))
             user = events.user_of(interaction.user, interaction.permissions)
-            event = ThreadReplyEvent(ref, user, " ".join(question.split()))
+            event = ThreadReplyEvent(ref, user, " ".join(question.split()), addressed=True)
             try:
                 ours = await self._handler.on_thread_reply(self, event)
             except ChannelUnreachableError as exc:  # the asker learns what to grant
@@ -450,7 +450,8 @@ class DiscordPlatform:
             self._inflight.add(task)
         try:
             await self._handler.on_thread_reply(
-                self, ThreadReplyEvent(ref, incoming.user, incoming.text)
+                self,
+                ThreadReplyEvent(ref, incoming.user, incoming.text, addressed=incoming.addressed),
             )
         except ChannelUnreachableError as exc:  # nobody to tell: the thread refuses us
             log.warning("cannot answer in thread %s: %s", ref.id, exc)

@@ -107,6 +107,7 @@ class Incoming:
     thread: ThreadRef
     user: User
     text: str  # empty: Discord withheld the content (no Message Content intent)
+    addressed: bool = False  # it mentions the bot, or replies to one of its posts
 
 
 _MENTION = re.compile(r"<@!?(\d+)>")
@@ -134,11 +135,13 @@ def incoming(message: discord.Message, bot_id: int, parent_id: int | None) -> In
     user = User(id=str(message.author.id), name=message.author.display_name)
     text = question_text(message.content, bot_id)
     guild = str(message.guild.id) if message.guild else None
+    mentioned = bot_id in message.raw_mentions
     if parent_id is not None:
         ref = ThreadRef(PLATFORM, str(parent_id), str(message.channel.id), workspace=guild)
-        return Incoming(ref, user, text)
+        return Incoming(ref, user, text, addressed=mentioned)
     reference = message.reference
     if reference is not None and reference.message_id is not None:
+        # A reply to a message: the thread is ours only if the message is the bot's post.
         ref = ThreadRef(PLATFORM, str(message.channel.id), str(reference.message_id), guild)
-        return Incoming(ref, user, text)
+        return Incoming(ref, user, text, addressed=True)
     return None

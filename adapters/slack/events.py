@@ -58,9 +58,10 @@ class Reply:
     thread: ThreadRef
     text: str
     message_key: str  # the same for a message's `message` and `app_mention` events
+    addressed: bool = False  # it mentions the bot
 
     def event(self, user: User) -> ThreadReplyEvent:
-        return ThreadReplyEvent(self.thread, user, self.text)
+        return ThreadReplyEvent(self.thread, user, self.text, addressed=self.addressed)
 
 
 def command(body: Mapping[str, Any]) -> Command:
@@ -80,11 +81,15 @@ def command(body: Mapping[str, Any]) -> Command:
     )
 
 
+def _bot_mention(bot_user_id: str) -> re.Pattern[str]:
+    return re.compile(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>")
+
+
 def incoming_text(text: str, bot_user_id: str | None) -> str:
     """What a person typed, from Slack's wire format: mentions of the bot dropped,
     links shown as their label, ``&amp;``/``&lt;``/``&gt;`` decoded."""
     if bot_user_id:
-        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", "", text)
+        text = _bot_mention(bot_user_id).sub("", text)
     text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = _MENTION.sub(lambda m: "@" + m.group(1), text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -107,12 +112,16 @@ def thread_reply(
         return None  # not a person, or not inside a thread
     if bot_user_id and user == bot_user_id:
         return None
-    text = incoming_text(str(event.get("text") or ""), bot_user_id)
+    raw = str(event.get("text") or "")
+    text = incoming_text(raw, bot_user_id)
     if not text:
         return None
     ref = ThreadRef(PLATFORM, str(channel), str(thread_ts), workspace=team)
     person = Person(team, str(user), str(user))
-    return Reply(person, ref, text, message_key=f"{team}:{channel}:{ts}")
+    mentioned = event.get("type") == "app_mention" or bool(
+        bot_user_id and _bot_mention(bot_user_id).search(raw)
+    )
+    return Reply(person, ref, text, message_key=f"{team}:{channel}:{ts}", addressed=mentioned)
 
 
 def bot_joined(

@@ -20,7 +20,15 @@ from bot.chat.briefs import build_brief, parse_brief_args
 from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent
 from bot.chat.platform import Platform
 from bot.errors import NewsbriefError
-from bot.nlp.answers import Answer, SourceArticle, Turn, answer, keep_article, kept_article
+from bot.nlp.answers import (
+    Answer,
+    SourceArticle,
+    Turn,
+    answer,
+    is_question,
+    keep_article,
+    kept_article,
+)
 from bot.store import Store
 from bot.store.sources import workspace_key
 
@@ -134,8 +142,11 @@ class Conversation:
         try:
             asked = inputs.question(event.text)  # the CLI's `ask` reads it the same way
         except NewsbriefError as exc:
-            await platform.reply(event.thread, error_post(str(exc)))
-            return True
+            if event.addressed or event.text.rstrip().endswith("?"):
+                await platform.reply(event.thread, error_post(str(exc)))
+            return True  # else a long message of the team's talk there: no question to us
+        if not event.addressed and not is_question(asked):
+            return True  # "thanks!" under a digest: people talking, not asking us
         try:
             result = await asyncio.to_thread(self.answer_in_thread, event.thread, asked)
         except Exception:

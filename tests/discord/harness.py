@@ -74,6 +74,7 @@ def _subscribe(rest: str) -> dict[str, Any]:
 
 class DiscordHarness:
     name = "discord"
+    replies_are_addressed = False
 
     def __init__(self, rig: DiscordRig) -> None:
         self.rig = rig

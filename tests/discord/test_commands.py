@@ -62,6 +62,15 @@ async def test_question_in_the_thread_is_answered_there_with_its_source(rig: Dis
     assert KOREA_URL in answer.text  # cited
 
 
+async def test_a_line_said_to_the_bot_is_answered_though_it_asks_nothing(
+    rig: DiscordRig,
+) -> None:
+    thread = await rig.thread_of(await rig.brief())
+    await rig.fake.say(rig.guest, thread, f"<@{rig.fake.world.bot.id}> Kim's sister's words")
+    answer = await rig.seen(lambda v: v.where == "thread")
+    assert "no will to improve relations" in answer.text
+
+
 async def test_a_discord_reply_to_the_brief_is_answered_in_its_thread(rig: DiscordRig) -> None:
     post = await rig.brief()
     await rig.fake.say(rig.guest, rig.channel, "what did Kim's sister say?", reply_to=post.message)

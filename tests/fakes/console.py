@@ -79,6 +79,7 @@ class ConsoleHarness:
     """The contract harness of ``ConsolePlatform`` (see ``tests/platform_contract.py``)."""
 
     name = CHANNEL.platform
+    replies_are_addressed = True
     channel = CHANNEL
     manager = USER
     guest = GUEST

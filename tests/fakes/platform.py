@@ -111,8 +111,11 @@ class FakePlatform:
         name, _, rest = line.removeprefix("/").partition(" ")
         await self.handler.on_command(self, CommandEvent(channel, user, name.lower(), rest.strip()))
 
-    async def thread_reply(self, user: User, thread: ThreadRef, text: str) -> bool:
-        return await self.handler.on_thread_reply(self, ThreadReplyEvent(thread, user, text))
+    async def thread_reply(
+        self, user: User, thread: ThreadRef, text: str, *, addressed: bool = False
+    ) -> bool:
+        event = ThreadReplyEvent(thread, user, text, addressed=addressed)
+        return await self.handler.on_thread_reply(self, event)
 
 
 def seen(sent: Sent) -> Seen:
@@ -123,6 +126,7 @@ class FakeHarness:
     """The contract harness of ``FakePlatform`` (see ``tests/platform_contract.py``)."""
 
     name = NAME
+    replies_are_addressed = False
     channel = CHANNEL
     manager = MANAGER
     guest = GUEST

@@ -48,6 +48,7 @@ def seen(m: Message) -> Seen:
 
 class SlackHarness:
     name = "slack"
+    replies_are_addressed = False
     channel = ChannelRef("slack", CHANNEL, "news", workspace=TEAM)
     manager = User(ADMIN, "perry", is_manager=True)
     guest = User(MEMBER, "lois", is_manager=False)

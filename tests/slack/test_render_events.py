@@ -17,7 +17,7 @@ from adapters.slack.render import (
     MAX_SECTION_CHARS,
     render,
 )
-from bot.chat.messages import Post, PostItem, QuoteLine, SourceLink
+from bot.chat.messages import Post, PostItem, QuoteLine, SourceLink, User
 from tests.slack.fake_slack import fixture
 
 
@@ -152,6 +152,7 @@ def test_a_persons_reply_in_a_thread_becomes_a_thread_reply_event() -> None:
     assert (reply.thread.channel_id, reply.thread.id) == ("C2147483705", "1482960000.000100")
     assert reply.thread.workspace == "T0001"
     assert reply.text == "what did Kim's sister say?"
+    assert not reply.addressed  # a line in the thread: answered only if it asks something
 
 
 @pytest.mark.parametrize(
@@ -175,10 +176,16 @@ def test_a_mention_drops_the_bot_and_decodes_slack_text() -> None:
     mention["text"] = "<@U0LAN0Z89> is it &lt;good&gt; &amp; <https://x.example|safe>?"
     reply = events.thread_reply(mention, team="T0001", bot_user_id="U0LAN0Z89")
     assert reply is not None and reply.text == "is it <good> & safe?"
+    assert reply.addressed and reply.event(User("U1", "Steve")).addressed
     # the `message` event of the same message has the same key: answered once
     same = dict(mention, type="message")
     again = events.thread_reply(same, team="T0001", bot_user_id="U0LAN0Z89")
     assert again is not None and again.message_key == reply.message_key
+    assert again.addressed  # said to the bot, whichever of the two events comes first
+    other = events.thread_reply(
+        dict(same, text="<@U0OTHER> have a look"), team="T0001", bot_user_id="U0LAN0Z89"
+    )
+    assert other is not None and not other.addressed
 
 
 def test_slash_commands_become_command_events() -> None:

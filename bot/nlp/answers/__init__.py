@@ -24,7 +24,7 @@ Modules, low to high (each imports only those above it):
     index       reading an article once (or taking its stored analysis), cached
     thread      a thread's articles together (word frequencies, people), cached per thread
     subjects    who a question is about, by name or description
-    question    the kind of question and what it wants
+    question    the kind of question and what it wants; whether a line asks at all
     evidence    whether a sentence has what that kind needs
     bm25        Okapi BM25, each question word counted once
     focus       which stories of a digest a question is about
@@ -37,6 +37,7 @@ from bot.nlp.answers.answering import answer
 from bot.nlp.answers.batch import answer_batch
 from bot.nlp.answers.index import index_article
 from bot.nlp.answers.models import Answer, AnswerSentence, SourceArticle, Turn
+from bot.nlp.answers.question import is_question
 from bot.nlp.answers.thread import clear_index_cache, keep_article, kept_article
 from bot.nlp.answers.weights import WEIGHTS, AnswerWeights
 
@@ -51,6 +52,7 @@ __all__ = [
     "answer_batch",
     "clear_index_cache",
     "index_article",
+    "is_question",
     "keep_article",
     "kept_article",
 ]

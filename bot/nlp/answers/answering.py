@@ -15,7 +15,7 @@ from bot.nlp.answers.referents import gender_of, pronoun_gender, referent
 from bot.nlp.answers.subjects import main_speaker, recent_subject, resolve_subject, written_as_name
 from bot.nlp.answers.terms import normalise, stem_terms, term, tokens, variants
 from bot.nlp.answers.thread import Thread, thread_for
-from bot.nlp.answers.vocab import MEASURE_WORDS, QUESTION_WORDS
+from bot.nlp.answers.vocab import AUXILIARIES, MEASURE_WORDS, QUESTION_WORDS
 from bot.nlp.answers.weights import WEIGHTS as W
 from bot.nlp.lexicon import stop_words
 
@@ -106,18 +106,11 @@ def _follows(norm: str) -> bool:
     for m in FOLLOW_UP.finditer(norm):
         if m.group(0).lower() in {"that", "those", "these"}:
             after, before = tokens(norm[m.end() :]), tokens(norm[: m.start()])
-            asked = bool(before) and before[-1].lower() in _AUXILIARIES  # "will that cost"
+            asked = bool(before) and before[-1].lower() in AUXILIARIES  # "will that cost"
             if after and after[0].lower() not in stops and not asked:
                 continue
         return True
     return False
-
-
-# Verbs a question puts before its subject: "will that cost", "did those ..." (a pronoun).
-_AUXILIARIES = frozenset(
-    "is are was were will would do does did can could should shall may might must has have "
-    "had".split()
-)
 
 
 def _off_topic(norm: str, thread: Thread) -> bool:

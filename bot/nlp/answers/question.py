@@ -8,9 +8,26 @@ from dataclasses import dataclass
 import simplemma
 
 from bot.nlp.answers.patterns import MONEY_QUESTION
-from bot.nlp.answers.terms import term, tokens
-from bot.nlp.answers.vocab import NOT_COUNTED
+from bot.nlp.answers.terms import normalise, term, tokens
+from bot.nlp.answers.vocab import AUXILIARIES, NOT_COUNTED, QUESTION_OPENERS
 from bot.nlp.lexicon import stop_words
+
+
+def is_question(text: str) -> bool:
+    """Whether a line typed in a thread asks something: a question mark at its end, or a
+    question word or auxiliary verb first ("who scored", "did she win", "and why").
+    "thanks!" and "@sam have a look" don't, and a thread's chatter goes unanswered."""
+    text = normalise(text).strip()
+    if text.rstrip(_CLOSING).endswith("?"):
+        return True
+    words = [w.lower() for w in tokens(text)]
+    if words[:1] == ["and"] or words[:1] == ["so"]:
+        words = words[1:]
+    return bool(words) and (words[0] in QUESTION_OPENERS or words[0] in AUXILIARIES)
+
+
+_CLOSING = " \t\"'’”)]*_~.!"  # after the question mark: quotes, brackets, markup, "?!"
+
 
 # The first pattern that matches names the kind; none matches: "other".
 KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [

@@ -57,6 +57,13 @@ NOT_COUNTED = frozenset(
 """After "how many/much": words that are not the counted noun."""
 NOT_NAMING = frozenset("mr mrs ms dr s of professor prof".split())
 """Titles and joiners that don't pick a person out ("mr reid", "kim's sister")."""
+AUXILIARIES = frozenset(
+    "is are was were will would do does did can could should shall may might must has have "
+    "had".split()
+)
+"""Verbs a question puts before its subject: "will that cost", "did she win"."""
+QUESTION_OPENERS = frozenset("what when why how who whom whose where which tell explain".split())
+"""Words a question (or a request for an answer: "tell me…") opens with, with AUXILIARIES."""
 
 SPEECH_VERBS = alternation("speech_verbs", "answers")
 """Verbs of saying that mark reported speech, as a regex alternation."""
