@@ -255,6 +255,9 @@ def test_brief_arguments() -> None:
         parse_brief_args("korea 9999y", 2 * day)
     with pytest.raises(BadTopicError, match="as a time span"):
         parse_brief_args("korea last 0d", 2 * day)
+    with pytest.raises(BadTopicError, match="without its sign, like 5d"):
+        parse_brief_args("korea -5d", 2 * day)  # was a brief on the topic "korea -5d"
+    assert parse_brief_args("covid-19 2d", 2 * day) == ("covid-19", 2 * day)
 
 
 async def test_a_broken_source_never_loses_the_others(

@@ -73,6 +73,10 @@ def parse_brief_args(text: str, default_since: timedelta) -> tuple[str, timedelt
     "7d", "36 hours", "past 2 weeks"; after "since", "last" or "past" it must be one."""
     words = text.split()
     since = default_since
+    if len(words) > 1 and words[-1][:1] in "-+−" and _span(words[-1][1:]):
+        raise BadTopicError(
+            f"A span counts back from now: give it without its sign, like {words[-1][1:]}"
+        )
     for n in (2, 1):  # "36 hours", then "36h"
         if len(words) > n and _span("".join(words[-n:])) is not None:
             since = parse_duration("".join(words[-n:]))
