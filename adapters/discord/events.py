@@ -107,7 +107,7 @@ class Incoming:
     thread: ThreadRef
     user: User
     text: str  # empty: Discord withheld the content (no Message Content intent)
-    addressed: bool = False  # it mentions the bot, or replies to one of its posts
+    addressed: bool = False  # it mentions the bot
 
 
 _MENTION = re.compile(r"<@!?(\d+)>")
@@ -141,7 +141,8 @@ def incoming(message: discord.Message, bot_id: int, parent_id: int | None) -> In
         return Incoming(ref, user, text, addressed=mentioned)
     reference = message.reference
     if reference is not None and reference.message_id is not None:
-        # A reply to a message: the thread is ours only if the message is the bot's post.
+        # A reply to a message: the thread is ours only if the message is the bot's post,
+        # and like a line in a thread it is said to the bot only with a mention.
         ref = ThreadRef(PLATFORM, str(message.channel.id), str(reference.message_id), guild)
-        return Incoming(ref, user, text, addressed=True)
+        return Incoming(ref, user, text, addressed=mentioned)
     return None

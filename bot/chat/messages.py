@@ -108,6 +108,6 @@ class ThreadReplyEvent:
     thread: ThreadRef
     user: User
     text: str
-    # Said to the bot (a mention, a reply to its post, a command): answered even when it
+    # Said to the bot (a mention, a command): answered even when it
     # reads as no question. Other lines in a thread are the people's own talk.
     addressed: bool = False
