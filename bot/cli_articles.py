@@ -273,7 +273,8 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"  source: {link_url(s.url) or clean_line(s.article_id)}\n")
     if not result.confident:
         for title, url in result.links:
-            out.write(f"  • {clean_line(title)}: {link_url(url) or ''}\n")
+            shown = link_url(url)  # none for a file
+            out.write(f"  • {clean_line(title)}{f': {shown}' if shown else ''}\n")
     return 0
 
 

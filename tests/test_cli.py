@@ -161,6 +161,10 @@ def test_ask_from_a_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and data["confident"] is True
     assert "sanctions relief" in data["answer"]
     assert data["sentences"][0]["article_id"] == str(KOREA)
+    # Unsure, it lists the sources: a file by its name alone, with no empty link after it.
+    code, out, _ = run(["ask", "who won the cup?", "--file", str(KOREA)], capsys)
+    assert code == 0 and out.startswith("I don't know")
+    assert out.splitlines()[-1] == f"  • {KOREA}"
 
 
 def test_ingest_sample_then_brief_json(
