@@ -369,6 +369,13 @@ HARBOUR = SourceArticle(
 )
 
 
+def _invented(key: str, *paragraphs: str) -> SourceArticle:
+    """An article written for a test, one paragraph per argument."""
+    return SourceArticle(
+        id=key, text="\n\n".join(paragraphs), url=f"https://example.com/{key}", title=key
+    )
+
+
 def test_what_someone_said_is_unknown_when_only_others_speak_of_them() -> None:
     # "Police said Marcus Webb attacked the fisherman": the police speak, about Webb.
     for question in ("what did Marcus Webb say?", "what did Webb say?"):
@@ -376,29 +383,21 @@ def test_what_someone_said_is_unknown_when_only_others_speak_of_them() -> None:
     sister = answer("what did Joanna Ellery say?", [HARBOUR])
     assert sister.confident and "shocked" in sister.text
     # A body whose spokesman speaks is no person named and silent: its words are found.
-    vote = SourceArticle(
-        id="vote",
-        text=(
-            "Councillors in Portwick voted on Tuesday to build 400 new homes by 2030.\n\n"
-            "A Labour spokesman said the plan would cut waiting lists by half."
-        ),
-        url="https://example.com/vote",
-        title="Portwick votes for new homes",
+    vote = _invented(
+        "vote",
+        "Councillors in Portwick voted on Tuesday to build 400 new homes by 2030.",
+        "A Labour spokesman said the plan would cut waiting lists by half.",
     )
     labour = answer("what did Labour say?", [vote])
     assert labour.confident and "waiting lists" in labour.text
 
 
 def test_a_speaker_named_after_the_verb_is_the_speaker() -> None:
-    article = SourceArticle(
-        id="port",
-        text=(
-            "The port of Dunmore will reopen on Monday after a week of repairs, said Lim "
-            "Wei, a spokesman for the harbour board.\n\n"
-            "Cranes were damaged in the storm on Tuesday, and two ships were turned away."
-        ),
-        url="https://example.com/port",
-        title="Port to reopen",
+    article = _invented(
+        "port",
+        "The port of Dunmore will reopen on Monday after a week of repairs, said Lim Wei, a "
+        "spokesman for the harbour board.",
+        "Cranes were damaged in the storm on Tuesday, and two ships were turned away.",
     )
     a = answer("what did Lim Wei say?", [article])
     assert a.confident and "reopen on Monday" in a.text
