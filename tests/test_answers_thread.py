@@ -134,3 +134,14 @@ def test_a_follow_up_is_covered_by_the_question_before() -> None:
     assert first.confident and "2027" in first.text
     role = answer("what's her role?", [article], [Turn("when will the rail line open?", first)])
     assert role.confident and "deputy transport minister" in role.text
+
+
+def test_unsure_in_a_digest_points_at_the_story_asked_about() -> None:
+    articles = _samples()
+    vaccine = next(a for a in articles if "malaria" in a.id)
+    a = answer("is the vaccine safe for pregnant women?", articles)
+    assert not a.confident and "story your question seems to be about" in a.text
+    assert [url for _title, url in a.links] == [vaccine.url]
+    # About none of them: every story, to read instead.
+    other = answer("what is the weather tomorrow?", articles)
+    assert not other.confident and len(other.links) == len(articles)

@@ -22,6 +22,10 @@ from bot.nlp.lexicon import stop_words
 _NOT_ANSWERED = (
     "I don't know: the articles in this thread don't seem to answer that. Here are the sources:"
 )
+_NOT_IN_STORY = "I don't know: the story your question seems to be about doesn't say. Here it is:"
+_NOT_IN_STORIES = (
+    "I don't know: the stories your question seems to be about don't say. Here they are:"
+)
 
 
 def answer(
@@ -86,6 +90,11 @@ def answer(
     found = corpus(asked, thread, flat)
     ranked = rank(asked, found)
     if not confident(asked, found, ranked):
+        # In a digest, the stories the question is about are where to read on, not all five.
+        closest = tuple(link for link, idx in zip(links, indexes, strict=True) if id(idx) in focus)
+        if 0 < len(closest) < len(links):
+            message = _NOT_IN_STORY if len(closest) == 1 else _NOT_IN_STORIES
+            return unsure(message, closest, kind=q.kind, subject=subject or who)
         return unsure(_NOT_ANSWERED, links, kind=q.kind, subject=subject or who)
     picked = pick(asked, found, ranked, max_sentences)
     return _compose(asked, flat, picked, ranked[0][3], subject or who)
