@@ -17,8 +17,16 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Connection, SmallInteger, Table, TextClause, bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Connection,
+    SmallInteger,
+    Table,
+    TextClause,
+    bindparam,
+    text,
+)
 
 from bot.store.clustering import Choice
 from bot.store.schema import Article, ArticleSignature, Cluster

@@ -36,7 +36,6 @@ from sqlalchemy import (
     union,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -433,6 +432,8 @@ class FeedSources:
             feed_id = self._direct_id(s)
         values = {"article_id": article_id, "feed_id": feed_id}
         if s.bind is not None and s.bind.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert  # PostgreSQL only
+
             s.execute(pg_insert(ArticleSource).values(values).on_conflict_do_nothing())
         else:
             s.execute(sqlite_insert(ArticleSource).values(values).on_conflict_do_nothing())

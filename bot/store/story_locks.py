@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
+from sqlalchemy import ARRAY, INTEGER, bindparam, text
 from sqlalchemy.orm import Session
 
 from bot.store.similarity import fingerprint
