@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from bot.nlp.answers.focus import focus_articles
 from bot.nlp.answers.index import read_people
@@ -12,7 +12,13 @@ from bot.nlp.answers.patterns import FOLLOW_UP, PRONOUN_SUBJECT
 from bot.nlp.answers.question import Question, analyze_question
 from bot.nlp.answers.ranking import Asked, confident, corpus, pick, rank
 from bot.nlp.answers.referents import gender_of, pronoun_gender, referent
-from bot.nlp.answers.subjects import main_speaker, recent_subject, resolve_subject, written_as_name
+from bot.nlp.answers.subjects import (
+    as_written,
+    main_speaker,
+    recent_subject,
+    resolve_subject,
+    written_as_name,
+)
 from bot.nlp.answers.terms import normalise, stem_terms, term, tokens, variants
 from bot.nlp.answers.thread import Thread, thread_for
 from bot.nlp.answers.vocab import AUXILIARIES, MEASURE_WORDS, QUESTION_WORDS
@@ -145,6 +151,7 @@ def _subjects(q: Question, history: Sequence[Turn], thread: Thread) -> tuple[tup
         return ((recent,) if recent else ()), True
     if not who:
         return (), False
+    who = as_written(who.strip(" ?.!,"), _texts_using(who, thread))
     subjects = resolve_subject(who, thread.people_for(who))
     previous = history[-1] if history else None
     if not subjects and previous and FOLLOW_UP.search(who):
@@ -154,11 +161,19 @@ def _subjects(q: Question, history: Sequence[Turn], thread: Thread) -> tuple[tup
     return subjects, False
 
 
+def _texts_using(phrase: str, thread: Thread) -> Iterator[str]:
+    """The texts of the thread's articles that use every word of the phrase."""
+    words = stem_terms(phrase).keys()
+    return (idx.article.text for idx in thread.indexes if words <= idx.findable)
+
+
 def _unheard(q: Question, thread: Thread) -> bool:
     """Whether "what did X say?" asks about someone the articles name but neither quote
     nor report: "Police said Marcus Webb attacked him" is about Webb, not his words."""
-    who = (q.who or "").strip(" ?.!,")
-    if q.kind != "say" or not written_as_name(who):
+    if q.kind != "say" or not q.who:
+        return False
+    who = as_written(q.who.strip(" ?.!,"), _texts_using(q.who, thread))
+    if not written_as_name(who):
         return False
     asked = {w.lower() for w in tokens(who)}
     return any(asked <= {w.lower() for w in tokens(name)} for name in thread.persons())

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from bot.nlp.answers.indexed import Person
 from bot.nlp.answers.models import Turn
@@ -52,6 +53,22 @@ def _match_speaker(phrase: str, people: Mapping[str, Person]) -> str | None:
         ]
         return max(parts)[1] if parts else None
     return best[2] if best else None
+
+
+def as_written(phrase: str, texts: Iterable[str]) -> str:
+    """The phrase as the articles write it when they write it as a name: "kim jong-un"
+    typed in a chat is "Kim Jong-un" (``written_as_name``); otherwise the phrase itself."""
+    words = phrase.split()
+    if not words or written_as_name(phrase) or any(w.endswith(("'s", "’s")) for w in words):
+        return phrase
+    found = re.compile(
+        r"(?<![\w’'-])" + r"\s+".join(map(re.escape, words)) + r"(?![\w’'-])", re.IGNORECASE
+    )
+    for text in texts:
+        for m in found.finditer(text):
+            if written_as_name(m.group(0)):
+                return " ".join(m.group(0).split())
+    return phrase
 
 
 def written_as_name(phrase: str) -> bool:
