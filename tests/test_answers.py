@@ -397,6 +397,22 @@ def test_what_someone_said_is_unknown_when_only_others_speak_of_them() -> None:
     assert labour.confident and "waiting lists" in labour.text
 
 
+def test_the_mayors_deputy_is_not_the_mayor() -> None:
+    council = _invented(
+        "council",
+        "Lowfield council approved a new library on Tuesday, Mayor Ines Dahl announced.",
+        "The mayor's deputy, Tomasz Wren, who chaired the debate, rejected calls for a delay.",
+        "“This library will be open to everyone by next spring,” Dahl said.",
+        "“We costed every part of it,” Wren said.",
+    )
+    said = answer("what did the mayor say?", [council])
+    assert said.confident and said.subject == "Ines Dahl" and "next spring" in said.text
+    who = answer("who is the mayor?", [council])
+    assert who.confident and "Ines Dahl" in who.sentences[0].text and "Wren" not in who.text
+    deputy = answer("what did the deputy say?", [council])
+    assert deputy.confident and "costed every part" in deputy.text
+
+
 def test_a_speaker_named_after_the_verb_is_the_speaker() -> None:
     article = _invented(
         "port",

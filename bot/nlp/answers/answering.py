@@ -8,7 +8,7 @@ from bot.nlp.answers.focus import focus_articles
 from bot.nlp.answers.index import read_people
 from bot.nlp.answers.indexed import Indexed
 from bot.nlp.answers.models import Answer, AnswerSentence, SourceArticle, Turn, unsure
-from bot.nlp.answers.patterns import FOLLOW_UP, PRONOUN_SUBJECT
+from bot.nlp.answers.patterns import FOLLOW_UP, PRONOUN_SUBJECT, WHO_HOLDS
 from bot.nlp.answers.question import Question, analyze_question
 from bot.nlp.answers.ranking import Asked, confident, corpus, pick, rank
 from bot.nlp.answers.referents import gender_of, pronoun_gender, referent
@@ -54,7 +54,7 @@ def answer(
         return unsure(_NOT_ANSWERED, links, kind=q.kind)
     previous = history[-1] if history else None
     follow_up = bool(previous and _follows(norm))
-    subjects, pronoun_who = _subjects(q, history, thread)
+    subjects, pronoun_who = _subjects(q, norm, history, thread)
     if not subjects and _unheard(q, thread):
         return unsure(_NOT_ANSWERED, links, kind=q.kind)
     terms = _question_terms(norm, q, pronoun_who and bool(subjects), bool(subjects))
@@ -62,7 +62,7 @@ def answer(
         # "what village does the singer say she grew up in?" after a question on another
         # story of the digest: "she" is the singer, not the last answer's subject.
         follow_up, history = False, ()
-        subjects, pronoun_who = _subjects(q, history, thread)
+        subjects, pronoun_who = _subjects(q, norm, history, thread)
         terms = _question_terms(norm, q, pronoun_who and bool(subjects), bool(subjects))
     if follow_up and previous:
         subjects = _follow_up(previous, q, subjects, terms)
@@ -143,9 +143,18 @@ def _off_topic(norm: str, thread: Thread) -> bool:
     return not any(v in vocab for t in named for v, _ in variants(t))
 
 
-def _subjects(q: Question, history: Sequence[Turn], thread: Thread) -> tuple[tuple[str, ...], bool]:
+def _subjects(
+    q: Question, norm: str, history: Sequence[Turn], thread: Thread
+) -> tuple[tuple[str, ...], bool]:
     """The people the question is about, and whether it named them by a pronoun."""
     who = q.who
+    if q.kind == "who" and not who:
+        role = WHO_HOLDS.match(norm)
+        stops = stop_words("english")
+        if role and not any(w.lower() in stops for w in role.group("role").split()[1:]):
+            # "who is the mayor?": the one person the articles describe so, if there is one
+            found = resolve_subject(role.group("role"), thread.people_for(role.group("role")))
+            return (found if len(found) == 1 else ()), False
     if who and PRONOUN_SUBJECT.match(who.strip()):
         recent = recent_subject(history) or main_speaker(thread.speakers)
         return ((recent,) if recent else ()), True

@@ -9,6 +9,7 @@ from bot.nlp.answers.vocab import (
     DAYS,
     MONTHS,
     ORGANISATIONS,
+    PERSON_ROLES,
     PLACE_NOUNS,
     ROLES,
     SPEECH_VERBS,
@@ -152,6 +153,14 @@ PLACE_NOUN = re.compile(rf"\b(?:{PLACE_NOUNS})\b", re.IGNORECASE)
 NOT_PLACE = re.compile(rf"^(?:{MONTHS}|{DAYS}|I|The|A)\b", re.IGNORECASE)
 ORGANISATION = re.compile(rf"\b(?:{ORGANISATIONS})\b")
 ROLE_WORD = re.compile(rf"\b(?:{ROLES})\b", re.IGNORECASE)
+# "who is the mayor?", "who's their coach": a role the question wants the holder of.
+WHO_HOLDS = re.compile(
+    r"^\W*(?:and\s+)?who(?:['’]s|\s+is|\s+was)\s+(?P<role>(?:the|their|his|her|its)\s+"
+    r"[\w’'-]+(?:\s+[\w’'-]+){0,2})\s*\??$",
+    re.IGNORECASE,
+)
+# A possessive role ("the mayor's deputy"): someone else, whom the phrase relates them to.
+ROLE_POSSESSOR = re.compile(rf"\b(?:{PERSON_ROLES})['’]s\b", re.IGNORECASE)
 # What a number must look like to measure what was asked: "what share" wants a percentage.
 MEASURE_EVIDENCE: dict[str, re.Pattern[str]] = {
     "percent": PERCENT,

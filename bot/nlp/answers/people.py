@@ -12,6 +12,7 @@ from bot.nlp.answers.patterns import (
     ANAPHORIC_SPEAKER,
     DATE,
     NAME_THEN_VERB,
+    ROLE_POSSESSOR,
     SPEECH,
     VERB_THEN_NAME,
 )
@@ -184,9 +185,19 @@ def _find_mentions(idx: Indexed) -> None:
             local = m.start() - sent.start
             name_start = _name_start(sent.text, local)
             before, after = _appositives(sent.text, name_start, local + len(person.surname))
-            person.describe(before, W.describe_name)
-            person.describe(after, W.describe_name)
+            _describe_role(person, before)
+            _describe_role(person, after)
             person.describe_terms(idx.base_terms[i], W.describe_sentence)  # its terms
+
+
+def _describe_role(person: Person, phrase: str) -> None:
+    """The words around a name describe the person, but a role they are given as a
+    possessor ("the mayor's deputy, Ana Ruiz") is someone else's: it weighs as little
+    as the rest of the sentence, and "the mayor" means the mayor."""
+    owners = [m.group(0) for m in ROLE_POSSESSOR.finditer(phrase)]
+    person.describe(ROLE_POSSESSOR.sub(" ", phrase) if owners else phrase, W.describe_name)
+    for owner in owners:
+        person.describe(owner, W.describe_sentence)
 
 
 def _whole_word(word: str, text: str) -> Iterator[re.Match[str]]:

@@ -75,7 +75,9 @@ ORGANISATIONS = "|".join(
 )
 """Title Case words that make a capitalised phrase an organisation ("Port Authority"):
 WordNet's kinds of organisation, and the legal forms (Inc, Ltd)."""
-ROLES = "|".join((alternation("role_words"), r"spokes\w+", alternation("organisation_words")))
+PERSON_ROLES = "|".join((alternation("role_words"), r"spokes\w+"))
+"""Words for a role a person holds (WordNet's kinds of leader, official, professional ...)."""
+ROLES = "|".join((PERSON_ROLES, alternation("organisation_words")))
 """Words that describe someone by role or by the body they speak for ("the union leader"):
 WordNet's kinds of leader, official, professional ..., and of organisation."""
 PLACE_NOUNS = alternation("places", "answers")
