@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from bot.nlp.answers.focus import focus_articles
 from bot.nlp.answers.index import read_people
@@ -52,6 +53,10 @@ def answer(
     q = analyze_question(norm)
     if _off_topic(norm, thread):
         return unsure(_NOT_ANSWERED, links, kind=q.kind)
+    if q.who:
+        # "kim jong-un" typed in a chat is the "Kim Jong-un" the articles write: read once.
+        named = q.who.strip(" ?.!,")
+        q = replace(q, who=as_written(named, _texts_using(named, thread)))
     previous = history[-1] if history else None
     follow_up = bool(previous and _follows(norm))
     subjects, pronoun_who = _subjects(q, norm, history, thread)
@@ -160,7 +165,6 @@ def _subjects(
         return ((recent,) if recent else ()), True
     if not who:
         return (), False
-    who = as_written(who.strip(" ?.!,"), _texts_using(who, thread))
     subjects = resolve_subject(who, thread.people_for(who))
     previous = history[-1] if history else None
     if not subjects and previous and FOLLOW_UP.search(who):
@@ -179,12 +183,9 @@ def _texts_using(phrase: str, thread: Thread) -> Iterator[str]:
 def _unheard(q: Question, thread: Thread) -> bool:
     """Whether "what did X say?" asks about someone the articles name but neither quote
     nor report: "Police said Marcus Webb attacked him" is about Webb, not his words."""
-    if q.kind != "say" or not q.who:
+    if q.kind != "say" or not q.who or not written_as_name(q.who):
         return False
-    who = as_written(q.who.strip(" ?.!,"), _texts_using(q.who, thread))
-    if not written_as_name(who):
-        return False
-    asked = {w.lower() for w in tokens(who)}
+    asked = {w.lower() for w in tokens(q.who)}
     return any(asked <= {w.lower() for w in tokens(name)} for name in thread.persons())
 
 
