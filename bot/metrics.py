@@ -33,7 +33,7 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from bot.chat.messages import CommandEvent, ThreadReplyEvent
+from bot.chat.messages import CommandEvent, MentionEvent, ThreadReplyEvent
 from bot.chat.platform import EventHandler, Platform
 from bot.server import HttpServer
 
@@ -64,7 +64,7 @@ ARTICLES = Counter(
 )
 COMMANDS = Counter(
     "newsbrief_commands",
-    "Commands handled, by platform and command",
+    'Commands handled, by platform and command ("mention": the bot named in a channel)',
     ["platform", "command"],
     registry=REGISTRY,
 )
@@ -211,3 +211,11 @@ class MeteredHandler:
         if ours:
             ANSWERS.labels(platform.name).inc()
         return ours
+
+    async def on_mention(self, platform: Platform, event: MentionEvent) -> None:
+        started = time.perf_counter()
+        try:
+            await self.inner.on_mention(platform, event)
+        finally:
+            COMMANDS.labels(platform.name, "mention").inc()
+            COMMAND_SECONDS.labels(platform.name).observe(time.perf_counter() - started)

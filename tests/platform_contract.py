@@ -23,13 +23,17 @@ The harness protocol (``Harness`` below), implemented with the adapter's fake se
 - ``name``, ``channel``: the platform's name and the channel people type in.
 - ``manager``, ``guest``: two people the fake server knows; only ``manager`` may
   manage the channel (the adapter must find that out the platform's way).
-- ``command(user, "/brief korea")``, ``reply(user, thread, text)``: deliver what a
+- ``command(user, "/brief korea")``, ``reply(user, thread, text)``, ``mention(user,
+  "korea")`` (the bot named in ``channel``: "@newsbrief korea"): deliver what a
   person typed, the way the platform would (a signed request, a gateway event, a
   line); they may return before the core handled it.
 - ``foreign_thread()``: a thread in ``channel`` that the bot did not start.
 - ``replies_are_addressed``: whether every ``reply`` is said to the bot (the console's
   ``reply N …``); elsewhere a reply is a person's line in the thread, which the core
   answers only when it asks something.
+- ``mention_answers_are_private``: whether the answer to a mention that is no brief
+  (help, an error) reaches only its author, as a command's does (Slack's ephemeral
+  message, the console); elsewhere (Discord) it is a reply to the mention in the channel.
 - ``seen``: a ``Recorder[Seen]`` of what the fake server received, flattened to
   text: public posts (with the ``ThreadRef`` the adapter returned for them),
   replies in threads, and messages only one person sees. Wait on it with
@@ -50,7 +54,15 @@ from typing import Protocol
 import pytest
 
 from bot.chat.conversation import Conversation
-from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent, User
+from bot.chat.messages import (
+    ChannelRef,
+    CommandEvent,
+    MentionEvent,
+    Post,
+    ThreadRef,
+    ThreadReplyEvent,
+    User,
+)
 from bot.chat.platform import Platform
 from bot.news.ingest import Ingester
 from bot.store import Store
@@ -67,6 +79,7 @@ __all__ = [
     "contract_store",
     "handler",
     "test_a_brief_posts_publicly_and_anchors_a_thread",
+    "test_a_mention_in_the_channel_is_a_brief",
     "test_a_reply_in_a_foreign_thread_is_ignored",
     "test_a_reply_in_the_thread_is_answered_there",
     "test_chatter_in_the_thread_is_left_to_the_people",
@@ -88,6 +101,7 @@ class Harness(Protocol):
     guest: User
     seen: Recorder[Seen]
     replies_are_addressed: bool
+    mention_answers_are_private: bool
 
     @property
     def platform(self) -> Platform: ...
@@ -98,6 +112,8 @@ class Harness(Protocol):
     async def command(self, user: User, text: str) -> None: ...
 
     async def reply(self, user: User, thread: ThreadRef, text: str) -> None: ...
+
+    async def mention(self, user: User, text: str) -> None: ...
 
     async def foreign_thread(self) -> ThreadRef: ...
 
@@ -120,6 +136,10 @@ class RecordingHandler:
         ours = await self.conversation.on_thread_reply(platform, event)
         self.handled.add(Handled(event, ours))
         return ours
+
+    async def on_mention(self, platform: Platform, event: MentionEvent) -> None:
+        await self.conversation.on_mention(platform, event)
+        self.handled.add(Handled(event))
 
 
 @pytest.fixture
@@ -167,6 +187,33 @@ async def test_a_brief_posts_publicly_and_anchors_a_thread(
     remembered = await asyncio.to_thread(handler.store.threads.get, thread)
     assert remembered is not None and remembered[0] == "brief" and remembered[2]
     assert not harness.seen.matching(lambda s: s.where != "channel" and "Brief: korea" in s.text)
+
+
+async def test_a_mention_in_the_channel_is_a_brief(
+    harness: Harness, handler: RecordingHandler
+) -> None:
+    await harness.mention(harness.guest, "korea")
+    post = await harness.seen.wait_for(lambda s: s.where == "channel" and "Brief: korea" in s.text)
+    assert "Trump Teases Another Sit-Down With Kim Jong-un" in post.text
+    thread = _thread_of(post)
+    await handler.handled.wait_for(lambda x: getattr(x.event, "text", None) == "korea")
+    await harness.reply(harness.guest, thread, "what did Kim's sister say?")
+    answer = await harness.seen.wait_for(lambda s: s.where == "thread")
+    assert answer.thread == thread and "no will to improve relations" in answer.text
+    # The bare name is asking how to use it; a change to the channel is a slash command's,
+    # where the platform says who manages it, never a mention's.
+    await harness.mention(harness.guest, "")
+    help_ = await harness.seen.wait_for(lambda s: "/brief TOPIC" in s.text)
+    await harness.mention(harness.manager, "digest subscribe korea at 07:30 Asia/Seoul")
+    refused = await harness.seen.wait_for(lambda s: "as a command: /digest subscribe" in s.text)
+    assert await asyncio.to_thread(handler.store.outbox.subscriptions) == []
+    for shown, user in ((help_, harness.guest), (refused, harness.manager)):
+        if harness.mention_answers_are_private:
+            assert shown.where == "user" and shown.user_id == user.id, shown
+        else:
+            assert shown.where == "channel", shown
+    briefs = harness.seen.matching(lambda s: "Brief: korea" in s.text)
+    assert len(briefs) == 1  # Slack delivers a mention twice (message, app_mention): once
 
 
 async def test_a_reply_in_the_thread_is_answered_there(

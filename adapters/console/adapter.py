@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.console.events import CHANNEL, HELP_HINT, PLATFORM, USER, Hint, Quit, parse_line
 from adapters.console.render import render
-from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, User
+from bot.chat.messages import ChannelRef, CommandEvent, MentionEvent, Post, ThreadRef, User
 from bot.chat.platform import EventHandler
 
 __all__ = ["CHANNEL", "HELP_HINT", "USER", "ConsolePlatform", "record_path"]
@@ -126,7 +126,7 @@ class ConsolePlatform:
         # The thread's number, so that interleaved threads stay apart on one screen.
         self._print(render(post).replace("\n", "\n    ").join((f"  ↪ [{thread.id}] ", "")))
 
-    async def respond(self, event: CommandEvent, post: Post) -> None:
+    async def respond(self, event: CommandEvent | MentionEvent, post: Post) -> None:
         self._print(render(post))
 
     async def find_post(self, channel: ChannelRef, key: str) -> ThreadRef | None:
@@ -176,6 +176,8 @@ class ConsolePlatform:
             self._print(event.text)
         elif isinstance(event, CommandEvent):
             await handler.on_command(self, event)
+        elif isinstance(event, MentionEvent):
+            await handler.on_mention(self, event)
         elif not await handler.on_thread_reply(self, event):
             self._print(
                 f"There is no post {event.thread.id} with a thread to reply to. {HELP_HINT}"

@@ -2,8 +2,9 @@
 
 ``/brief korea`` is a ``CommandEvent``; ``reply 1 why?`` a ``ThreadReplyEvent`` in
 post 1's thread, and so is a bare question ("why?") in the thread of the last brief or
-digest: what a newcomer types after their first brief. What is none of these becomes a
-``Hint`` saying what to type instead.
+digest: what a newcomer types after their first brief. ``@newsbrief korea`` is a
+``MentionEvent``, as naming the bot in a Slack or Discord channel is. What is none of
+these becomes a ``Hint`` saying what to type instead.
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ import shlex
 from dataclasses import dataclass
 
 from bot.chat import inputs
-from bot.chat.messages import ChannelRef, CommandEvent, ThreadRef, ThreadReplyEvent, User
+from bot.chat.messages import (
+    ChannelRef,
+    CommandEvent,
+    MentionEvent,
+    ThreadRef,
+    ThreadReplyEvent,
+    User,
+)
 
 PLATFORM = "console"
 CHANNEL = ChannelRef(platform=PLATFORM, id="console", name="console")
@@ -23,6 +31,7 @@ HELP_HINT = (
     "`reply N your question` about post N."
 )
 NO_THREAD_YET = "Ask after a brief or digest: try /brief korea, then your question."
+MENTION = "@newsbrief"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +46,7 @@ class Hint:
     text: str
 
 
-ConsoleInput = CommandEvent | ThreadReplyEvent | Quit | Hint
+ConsoleInput = CommandEvent | ThreadReplyEvent | MentionEvent | Quit | Hint
 
 
 def parse_line(line: str, user: User = USER, last: str | None = None) -> ConsoleInput | None:
@@ -56,6 +65,8 @@ def parse_line(line: str, user: User = USER, last: str | None = None) -> Console
         name, _, rest = line[1:].partition(" ")
         return CommandEvent(CHANNEL, user, name.lower(), rest.strip())
     word, _, rest = line.partition(" ")
+    if word.lower() == MENTION:
+        return MentionEvent(CHANNEL, user, rest.strip())
     if word.lower() == "reply":
         word, _, question = rest.strip().partition(" ")
         number = inputs.number(word)

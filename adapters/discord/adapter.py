@@ -35,7 +35,14 @@ from adapters.discord.sending import NO_MENTIONS, MissingPermissionsError, Sende
 from adapters.discord.shards import ShardGateways, Sleep
 from adapters.discord.sync import CommandSync
 from adapters.discord.topics import TopicCache
-from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent
+from bot.chat.messages import (
+    ChannelRef,
+    CommandEvent,
+    MentionEvent,
+    Post,
+    ThreadRef,
+    ThreadReplyEvent,
+)
 from bot.chat.platform import ChannelUnreachableError, EventHandler
 from bot.config import Settings
 from bot.errors import NewsbriefError
@@ -151,6 +158,7 @@ class DiscordPlatform:
         self._all_deferred.set()
         self._parents: dict[int, int | None] = {}  # channel id → parent (None: not a thread)
         self._hinted: set[tuple[str, str]] = set()
+        self._mentions: dict[int, int] = {}  # id(MentionEvent) → the message it answers
 
     # ------------------------------------------------------------- lifecycle
     async def login(self) -> None:
@@ -344,13 +352,18 @@ class DiscordPlatform:
         return [i for i in ids if i.startswith(current.lstrip("#"))] + ["all"]
 
     # ------------------------------------------------------------- Platform
-    async def respond(self, event: CommandEvent, post: Post) -> None:
+    async def respond(self, event: CommandEvent | MentionEvent, post: Post) -> None:
+        if post.kind == "help":
+            post = _with_discord_help(post, self.settings.discord_message_content)
+        if isinstance(event, MentionEvent):  # a message has no private answer: a reply to it
+            said = self._mentions.get(id(event))
+            for message in render(post) if said is not None else ():
+                await self.sender.send(event.channel, message, reply_to=said)
+            return
         pending = CURRENT.get()
         if pending is None or pending.event is not event:
             log.warning("respond() outside its interaction: %s", post.title)
             return
-        if post.kind == "help":
-            post = _with_discord_help(post, self.settings.discord_message_content)
         await self._answer_privately(pending, post)
 
     async def _answer_privately(self, pending: Pending, post: Post) -> None:
@@ -440,6 +453,9 @@ class DiscordPlatform:
         parent = await self._parent_of(message.channel)
         incoming = events.incoming(message, me.id, parent)
         if incoming is None:
+            said = events.mention(message, me.id) if parent is None else None
+            if said is not None:
+                await self._on_mention(said, message.id)
             return
         ref = incoming.thread
         if not incoming.text:
@@ -456,6 +472,21 @@ class DiscordPlatform:
         except ChannelUnreachableError as exc:  # nobody to tell: the thread refuses us
             log.warning("cannot answer in thread %s: %s", ref.id, exc)
         finally:
+            if task is not None:
+                self._inflight.discard(task)
+
+    async def _on_mention(self, event: MentionEvent, message_id: int) -> None:
+        assert self._handler is not None
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        self._mentions[id(event)] = message_id  # what respond() answers, while it runs
+        try:
+            await self._handler.on_mention(self, event)
+        except ChannelUnreachableError as exc:
+            log.warning("cannot answer a mention in %s: %s", event.channel.id, exc)
+        finally:
+            self._mentions.pop(id(event), None)
             if task is not None:
                 self._inflight.discard(task)
 

@@ -1,7 +1,7 @@
 """Discord interactions and messages → the core's neutral events.
 
 Only this module (and the transport) reads discord.py objects; the core sees
-``CommandEvent`` and ``ThreadReplyEvent``. Channel managers are decided here,
+``CommandEvent``, ``ThreadReplyEvent`` and ``MentionEvent``. Channel managers are decided here,
 from the permissions Discord computed for the member in that very channel and
 sent with the interaction (overwrites included), not from a cache.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import discord
 
 from adapters.discord.permissions import BOT_PERMISSIONS
-from bot.chat.messages import ChannelRef, CommandEvent, ThreadRef, User
+from bot.chat.messages import ChannelRef, CommandEvent, MentionEvent, ThreadRef, User
 
 PLATFORM = "discord"
 MANAGERS = "a member with Manage Server, or Manage Channels in this channel"
@@ -146,3 +146,15 @@ def incoming(message: discord.Message, bot_id: int, parent_id: int | None) -> In
         ref = ThreadRef(PLATFORM, str(message.channel.id), str(reference.message_id), guild)
         return Incoming(ref, user, text, addressed=mentioned)
     return None
+
+
+def mention(message: discord.Message, bot_id: int) -> MentionEvent | None:
+    """A message in a server's channel (not a thread, not a reply) that mentions the bot.
+
+    Discord sends its content also without the Message Content intent.
+    """
+    if message.guild is None or bot_id not in message.raw_mentions:
+        return None
+    channel = ChannelRef(PLATFORM, str(message.channel.id), workspace=str(message.guild.id))
+    user = User(id=str(message.author.id), name=message.author.display_name)
+    return MentionEvent(channel, user, question_text(message.content, bot_id))

@@ -74,12 +74,18 @@ class Sender:
         message: Message,
         *,
         nonce: str | None = None,
+        reply_to: int | None = None,
         where: str = "this channel",
     ) -> int:
+        """``reply_to``: a message there this one answers (shown as Discord's reply to it)."""
         self.check_rested(channel)
         await self.pace()
         target = self.client.get_partial_messageable(int(channel.id))
         extra: dict[str, Any] = {"nonce": nonce} if nonce else {}  # discord.py: enforce_nonce
+        if reply_to is not None:
+            extra["reference"] = discord.MessageReference(
+                message_id=reply_to, channel_id=int(channel.id), fail_if_not_exists=False
+            )
         try:
             sent = await target.send(
                 content=message.content or None,

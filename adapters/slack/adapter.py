@@ -41,7 +41,7 @@ from adapters.slack.oauth import SlackConfigError, StaticTokens, build_app, secr
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.render import SlackMessage, escape, render
 from adapters.slack.transport import HttpEvents, SocketEvents
-from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, User
+from bot.chat.messages import ChannelRef, CommandEvent, MentionEvent, Post, ThreadRef, User
 from bot.chat.platform import AccessHook, ChannelUnreachableError, EventHandler
 from bot.config import Settings
 from bot.crypto import SecretBox
@@ -148,9 +148,9 @@ class SlackPlatform:
         self._spawn(self._run_command(events.command(body)))
 
     async def _on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
-        reply = events.thread_reply(event, team=context.team_id, bot_user_id=context.bot_user_id)
-        if reply is not None:
-            self._spawn(self._run_reply(reply))
+        said = events.message(event, team=context.team_id, bot_user_id=context.bot_user_id)
+        if said is not None:
+            self._spawn(self._run_message(said))
 
     async def _on_joined(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         """The bot itself was invited to a channel: digests paused there can go on."""
@@ -200,14 +200,17 @@ class SlackPlatform:
         except Exception:
             log.exception("Slack command /%s failed", cmd.command)
 
-    async def _run_reply(self, reply: events.Reply) -> None:
-        if not await self.ledger.first(f"message:{reply.message_key}"):
+    async def _run_message(self, said: events.Reply | events.Mention) -> None:
+        if not await self.ledger.first(f"message:{said.message_key}"):
             return  # the same message as `message` and `app_mention`, or a re-delivery
-        user = User(reply.person.id, reply.person.name)
+        user = User(said.person.id, said.person.name)
         try:
-            await self.handler.on_thread_reply(self, reply.event(user))
+            if isinstance(said, events.Mention):
+                await self.handler.on_mention(self, said.event(user))
+            else:
+                await self.handler.on_thread_reply(self, said.event(user))
         except Exception:
-            log.exception("Slack thread reply in %s failed", reply.thread.channel_id)
+            log.exception("Slack message in %s failed", said.message_key)
 
     @property
     def handler(self) -> EventHandler:
@@ -231,7 +234,7 @@ class SlackPlatform:
         for page in render(post):
             await self._send(bot.token, thread.channel_id, page, thread_ts=thread.id)
 
-    async def respond(self, event: CommandEvent, post: Post) -> None:
+    async def respond(self, event: CommandEvent | MentionEvent, post: Post) -> None:
         cmd = self._commands.get(id(event))
         bot = await self.tokens.bot(event.channel.workspace)
         for page in render(post):

@@ -1,10 +1,10 @@
 """Slack payloads → the core's neutral events; everything else is ignored here.
 
 Only this module reads Slack's payload fields (``thread_ts``, ``subtype``,
-``bot_id``…). What reaches the core: slash commands, and a person's message or mention of
-the bot inside a thread (the core says whether the thread is ours). What never
-does: the bot's own messages, other bots, edits and deletions, joins and other
-subtypes, and top-level chatter.
+``bot_id``…). What reaches the core: slash commands, a person's message or mention of
+the bot inside a thread (the core says whether the thread is ours), and a mention of
+the bot in a channel. What never does: the bot's own messages, other bots, edits and
+deletions, joins and other subtypes, and top-level chatter.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.chat.messages import ChannelRef, CommandEvent, ThreadRef, ThreadReplyEvent, User
+from bot.chat.messages import (
+    ChannelRef,
+    CommandEvent,
+    MentionEvent,
+    ThreadRef,
+    ThreadReplyEvent,
+    User,
+)
 
 PLATFORM = "slack"
 # A person's reply sent "also to the channel" is still a reply in the thread.
@@ -64,6 +71,19 @@ class Reply:
         return ThreadReplyEvent(self.thread, user, self.text, addressed=self.addressed)
 
 
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A person's message in a channel, outside a thread, that names the bot."""
+
+    person: Person
+    channel: ChannelRef
+    text: str
+    message_key: str  # as on Reply: `message` and `app_mention` deliver it twice
+
+    def event(self, user: User) -> MentionEvent:
+        return MentionEvent(self.channel, user, self.text)
+
+
 def command(body: Mapping[str, Any]) -> Command:
     """``/brief korea`` → brief/"korea"; ``/newsbrief help`` → help; ``/newsbrief`` → help."""
     name = str(body.get("command", "")).lstrip("/").lower()
@@ -96,32 +116,36 @@ def incoming_text(text: str, bot_user_id: str | None) -> str:
     return " ".join(text.split())
 
 
-def thread_reply(
+def message(
     event: Mapping[str, Any], *, team: str | None, bot_user_id: str | None
-) -> Reply | None:
-    """A person's ``message`` or ``app_mention`` inside a thread, or None.
+) -> Reply | Mention | None:
+    """A person's ``message`` or ``app_mention``: inside a thread a ``Reply``, in the channel
+    a ``Mention`` when it names the bot; else None.
 
     Whether the thread is one of ours (a brief's or a digest's) is the core's to
     say: it remembers them, also those posted before a restart.
     """
     if event.get("subtype") not in _REPLY_SUBTYPES or event.get("bot_id") or event.get("hidden"):
         return None
-    user = event.get("user")
-    thread_ts, ts, channel = event.get("thread_ts"), event.get("ts"), event.get("channel")
-    if not user or not thread_ts or not ts or not channel or thread_ts == ts:
-        return None  # not a person, or not inside a thread
-    if bot_user_id and user == bot_user_id:
+    user, ts, channel = event.get("user"), event.get("ts"), event.get("channel")
+    if not user or not ts or not channel or (bot_user_id and user == bot_user_id):
         return None
     raw = str(event.get("text") or "")
     text = incoming_text(raw, bot_user_id)
-    if not text:
-        return None
-    ref = ThreadRef(PLATFORM, str(channel), str(thread_ts), workspace=team)
-    person = Person(team, str(user), str(user))
     mentioned = event.get("type") == "app_mention" or bool(
         bot_user_id and _bot_mention(bot_user_id).search(raw)
     )
-    return Reply(person, ref, text, message_key=f"{team}:{channel}:{ts}", addressed=mentioned)
+    person = Person(team, str(user), str(user))
+    key = f"{team}:{channel}:{ts}"
+    thread_ts = event.get("thread_ts")
+    if not thread_ts or thread_ts == ts:  # in the channel, not inside a thread
+        if not mentioned:
+            return None  # the channel's own talk
+        return Mention(person, ChannelRef(PLATFORM, str(channel), workspace=team), text, key)
+    if not text:
+        return None
+    ref = ThreadRef(PLATFORM, str(channel), str(thread_ts), workspace=team)
+    return Reply(person, ref, text, message_key=key, addressed=mentioned)
 
 
 def bot_joined(

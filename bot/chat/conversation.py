@@ -1,7 +1,7 @@
 """Commands and threaded follow-ups, for every platform at once.
 
-Adapters turn platform events into ``CommandEvent`` / ``ThreadReplyEvent`` and
-call this handler; it answers through the ``Platform`` it was called with.
+Adapters turn platform events into ``CommandEvent`` / ``ThreadReplyEvent`` /
+``MentionEvent`` and call this handler; it answers through the ``Platform`` it was called with.
 Every brief it posts is remembered in the store with its articles, so a
 question in that thread is answered from them — also after a restart.
 """
@@ -17,7 +17,14 @@ from typing import Protocol, runtime_checkable
 
 from bot.chat import inputs
 from bot.chat.briefs import build_brief, parse_brief_args
-from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent
+from bot.chat.messages import (
+    ChannelRef,
+    CommandEvent,
+    MentionEvent,
+    Post,
+    ThreadRef,
+    ThreadReplyEvent,
+)
 from bot.chat.platform import Platform
 from bot.errors import NewsbriefError
 from bot.nlp.answers import (
@@ -73,7 +80,16 @@ BRIEF_HELP = HelpLine(
 HELP_HELP = HelpLine("/help", "this list")
 REPLY_HELP = """\
 Reply in the thread under a brief or digest to ask a follow-up question, e.g.
-"what did Kim's sister say?" or "why did the talks end?"."""
+"what did Kim's sister say?" or "why did the talks end?". Mention me with a topic
+in the channel for its brief, e.g. "@newsbrief korea"."""
+# Said to the bot in a channel: a greeting asks how to use it; thanks needs no answer.
+GREETINGS = frozenset({"hi", "hello", "hey", "yo", "help"})
+THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers", "ok", "okay", "you"})
+# A question said to the bot outside any thread: it has no articles to answer from.
+NOT_IN_A_THREAD = (
+    "I answer questions in the thread under a brief or digest, from its stories. "
+    "For the news on a topic, mention me with it (e.g. @newsbrief korea) or type /brief korea."
+)
 
 
 MAX_QUESTION_CHARS = inputs.MAX_QUESTION_CHARS  # one limit, checked by inputs.question
@@ -158,6 +174,37 @@ class Conversation:
         await platform.reply(event.thread, answer_post(result))
         return True
 
+    async def on_mention(self, platform: Platform, event: MentionEvent) -> None:
+        """A mention reads as a command: "@newsbrief korea" as ``/brief korea``, a bare
+        "@newsbrief" or "hi" as ``/help``.
+
+        Other commands are not run from a mention: they change a channel, and their slash
+        command is where each platform checks who manages it (``require_manager``).
+        """
+        try:
+            text = inputs.typed(event.text)
+            word, _, rest = text.partition(" ")
+            name = word.lower().lstrip("/")
+            said = set(text.lower().replace(",", " ").rstrip("!. ").split())
+            if said <= THANKS and said:
+                return
+            if said <= GREETINGS:
+                await platform.respond(event, self._help_post())
+            elif name != "brief" and name in self.commands:
+                raise NewsbriefError(f"Type that as a command: /{name} {rest}".rstrip())
+            elif is_question(text):
+                raise NewsbriefError(NOT_IN_A_THREAD)
+            else:
+                topic = rest if name == "brief" else text
+                await self._brief(platform, CommandEvent(event.channel, event.user, "brief", topic))
+        except NewsbriefError as exc:
+            await platform.respond(event, error_post(str(exc)))
+        except Exception:
+            log.exception("mention in %s failed", event.channel.id)
+            await platform.respond(
+                event, error_post("Something went wrong on my side. Please try again in a minute.")
+            )
+
     @property
     def help_text(self) -> str:
         """The core's commands, then each plugged-in group's own line."""
@@ -166,9 +213,10 @@ class Conversation:
 
     # ------------------------------------------------------------- commands
     async def _help(self, platform: Platform, event: CommandEvent) -> None:
-        await platform.respond(
-            event, Post(kind="help", title="newsbrief — what you can type", text=self.help_text)
-        )
+        await platform.respond(event, self._help_post())
+
+    def _help_post(self) -> Post:
+        return Post(kind="help", title="newsbrief — what you can type", text=self.help_text)
 
     async def _brief(self, platform: Platform, event: CommandEvent) -> None:
         topic, since = parse_brief_args(event.text, self.default_since)

@@ -111,3 +111,16 @@ class ThreadReplyEvent:
     # Said to the bot (a mention, a command): answered even when it
     # reads as no question. Other lines in a thread are the people's own talk.
     addressed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MentionEvent:
+    """The bot named in a channel, outside any thread: "@newsbrief korea".
+
+    Read as ``/brief korea`` (or ``/help``): people mention a bot and expect it to
+    answer; the adapter says so only for a person's message that names the bot.
+    """
+
+    channel: ChannelRef
+    user: User
+    text: str  # without the mention of the bot

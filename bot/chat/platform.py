@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
-from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent
+from bot.chat.messages import (
+    ChannelRef,
+    CommandEvent,
+    MentionEvent,
+    Post,
+    ThreadRef,
+    ThreadReplyEvent,
+)
 from bot.errors import NewsbriefError
 
 
@@ -23,7 +30,7 @@ class Platform(Protocol):
     name: str
 
     async def start(self, handler: EventHandler) -> None:
-        """Connect and deliver commands and thread replies to ``handler`` until stopped."""
+        """Connect; deliver commands, thread replies and mentions to ``handler`` until stopped."""
 
     async def post(self, channel: ChannelRef, post: Post, *, key: str | None = None) -> ThreadRef:
         """Post publicly; the result is where follow-ups will land.
@@ -36,8 +43,9 @@ class Platform(Protocol):
     async def reply(self, thread: ThreadRef, post: Post) -> None:
         """Answer inside a thread."""
 
-    async def respond(self, event: CommandEvent, post: Post) -> None:
-        """Answer only the person who typed the command (help, errors, settings)."""
+    async def respond(self, event: CommandEvent | MentionEvent, post: Post) -> None:
+        """Answer only the person who typed the command (help, errors, settings); a
+        mention, where the platform has no private answer to a message, in a reply to it."""
 
     async def find_post(self, channel: ChannelRef, key: str) -> ThreadRef | None:
         """The post made earlier with ``key``, if the platform has it."""
@@ -53,6 +61,8 @@ class EventHandler(Protocol):
     async def on_thread_reply(self, platform: Platform, event: ThreadReplyEvent) -> bool:
         """Handle a reply; False when the thread is not one of ours (the adapter stays quiet)."""
         ...
+
+    async def on_mention(self, platform: Platform, event: MentionEvent) -> None: ...
 
 
 AccessHook = Callable[[ChannelRef], Awaitable[object]]

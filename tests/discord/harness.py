@@ -75,6 +75,7 @@ def _subscribe(rest: str) -> dict[str, Any]:
 class DiscordHarness:
     name = "discord"
     replies_are_addressed = False
+    mention_answers_are_private = False
 
     def __init__(self, rig: DiscordRig) -> None:
         self.rig = rig
@@ -123,6 +124,9 @@ class DiscordHarness:
     async def reply(self, user: User, thread: ThreadRef, text: str) -> None:
         channel = self.rig.fake.world.channels[int(thread.id)]
         await self.rig.fake.say(self._person(user), channel, text)
+
+    async def mention(self, user: User, text: str) -> None:
+        await self.rig.fake.say(self._person(user), self.rig.channel, text, mention_bot=True)
 
     async def foreign_thread(self) -> ThreadRef:
         thread = await self.rig.fake.user_thread(self.rig.guest, self.rig.channel, "lunch")

@@ -303,3 +303,24 @@ async def test_autocomplete_never_suggests_another_guilds_topics(rig: DiscordRig
         state = await rig.fake.slash(rig.guest, channel, "brief", topic="zanz", focused="topic")
         ack = await rig.fake.acks.wait_for(partial(_answers, state["id"]))
         assert any("zanzibar" in c.lower() for c in ack.choices) is expect, ack.choices
+
+
+async def test_a_mention_in_the_channel_without_the_message_content_intent(
+    news: Store, conversation: Conversation
+) -> None:
+    async with DiscordRig.open(news, conversation, discord_message_content=False) as rig:
+        await rig.fake.say(rig.guest, rig.channel, "korea", mention_bot=True)
+        post = await rig.seen(lambda v: v.where == "channel" and "Brief: korea" in v.text)
+        assert (await rig.thread_of(post)).name == "Brief: korea"
+        # What is no brief answers the mention itself: a reply to it, pinging nobody.
+        asked = await rig.fake.say(rig.guest, rig.channel, "what did Kim say?", mention_bot=True)
+        hint = await rig.seen(lambda v: "I answer questions in the thread" in v.text)
+        assert hint.where == "channel"
+        assert int(hint.message["message_reference"]["message_id"]) == int(asked["id"])
+        sends = rig.fake.calls.matching(lambda c: c.path.endswith(f"{rig.channel.id}/messages"))
+        assert sends and all(c.body["allowed_mentions"] == {"parse": []} for c in sends)
+        # A person's own talk in the channel stays theirs: only mentions are answered.
+        await rig.fake.say(rig.guest, rig.channel, "korea again, huh")
+        await rig.fake.say(rig.guest, rig.channel, "strike", mention_bot=True)
+        await rig.seen(lambda v: v.where == "channel" and "Brief: strike" in v.text)
+        assert len(rig.said(lambda v: v.where == "channel")) == 3

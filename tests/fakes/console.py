@@ -80,6 +80,7 @@ class ConsoleHarness:
 
     name = CHANNEL.platform
     replies_are_addressed = True
+    mention_answers_are_private = True
     channel = CHANNEL
     manager = USER
     guest = GUEST
@@ -117,6 +118,9 @@ class ConsoleHarness:
 
     async def reply(self, user: User, thread: ThreadRef, text: str) -> None:
         self._terminals[user.id].keyboard.type(f"reply {thread.id} {text}")
+
+    async def mention(self, user: User, text: str) -> None:
+        self._terminals[user.id].keyboard.type(f"@newsbrief {text}")
 
     async def foreign_thread(self) -> ThreadRef:
         return ThreadRef(self.name, self.channel.id, "999")  # no post has that number

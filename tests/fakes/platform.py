@@ -14,7 +14,15 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from bot.chat.messages import ChannelRef, CommandEvent, Post, ThreadRef, ThreadReplyEvent, User
+from bot.chat.messages import (
+    ChannelRef,
+    CommandEvent,
+    MentionEvent,
+    Post,
+    ThreadRef,
+    ThreadReplyEvent,
+    User,
+)
 from bot.chat.platform import EventHandler
 from bot.chat.render import post_markdown
 from tests.fakes.recording import Recorder, Seen, Where
@@ -87,7 +95,7 @@ class FakePlatform:
     async def reply(self, thread: ThreadRef, post: Post) -> None:
         self.workspace.record(Sent("thread", post, thread))
 
-    async def respond(self, event: CommandEvent, post: Post) -> None:
+    async def respond(self, event: CommandEvent | MentionEvent, post: Post) -> None:
         self.workspace.record(Sent("user", post, user_id=event.user.id))
 
     async def find_post(self, channel: ChannelRef, key: str) -> ThreadRef | None:
@@ -111,6 +119,10 @@ class FakePlatform:
         name, _, rest = line.removeprefix("/").partition(" ")
         await self.handler.on_command(self, CommandEvent(channel, user, name.lower(), rest.strip()))
 
+    async def mention(self, user: User, text: str, channel: ChannelRef = CHANNEL) -> None:
+        """ "@newsbrief korea" said by ``user`` in ``channel``, handled to the end."""
+        await self.handler.on_mention(self, MentionEvent(channel, user, text))
+
     async def thread_reply(
         self, user: User, thread: ThreadRef, text: str, *, addressed: bool = False
     ) -> bool:
@@ -127,6 +139,7 @@ class FakeHarness:
 
     name = NAME
     replies_are_addressed = False
+    mention_answers_are_private = True
     channel = CHANNEL
     manager = MANAGER
     guest = GUEST
@@ -156,6 +169,9 @@ class FakeHarness:
 
     async def reply(self, user: User, thread: ThreadRef, text: str) -> None:
         await self._platform.thread_reply(user, thread, text)
+
+    async def mention(self, user: User, text: str) -> None:
+        await self._platform.mention(user, text)
 
     async def foreign_thread(self) -> ThreadRef:
         return ThreadRef(self.name, self.channel.id, "person-" + self.workspace.next_id())

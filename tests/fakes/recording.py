@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
-from bot.chat.messages import CommandEvent, ThreadRef, ThreadReplyEvent
+from bot.chat.messages import CommandEvent, MentionEvent, ThreadRef, ThreadReplyEvent
 
 T = TypeVar("T")
 
@@ -40,8 +40,8 @@ class Seen:
 class Handled:
     """An event the core finished handling; ``ours`` is ``on_thread_reply``'s answer."""
 
-    event: CommandEvent | ThreadReplyEvent
-    ours: bool | None = None  # None for commands
+    event: CommandEvent | ThreadReplyEvent | MentionEvent
+    ours: bool | None = None  # None for commands and mentions
 
 
 class Recorder(Generic[T]):

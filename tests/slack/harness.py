@@ -49,6 +49,7 @@ def seen(m: Message) -> Seen:
 class SlackHarness:
     name = "slack"
     replies_are_addressed = False
+    mention_answers_are_private = True
     channel = ChannelRef("slack", CHANNEL, "news", workspace=TEAM)
     manager = User(ADMIN, "perry", is_manager=True)
     guest = User(MEMBER, "lois", is_manager=False)
@@ -142,6 +143,23 @@ class SlackHarness:
         }
         bot = self.fake.workspaces[TEAM].bot_user_id
         await self._deliver("events_api", event_body(event, team=TEAM, bot_user=bot), form=False)
+
+    async def mention(self, user: User, text: str) -> None:
+        """``@newsbrief korea`` in the channel: Slack sends ``message`` and ``app_mention``."""
+        bot = self.fake.workspaces[TEAM].bot_user_id
+        ts = self.fake.next_ts()
+        said = {
+            "user": user.id,
+            "text": f"<@{bot}> {text}",
+            "ts": ts,
+            "event_ts": ts,
+            "channel": CHANNEL,
+            "channel_type": "channel",
+            "team": TEAM,
+        }
+        for kind in ("message", "app_mention"):
+            event = {"type": kind, **said}
+            await self._deliver("events_api", event_body(event, team=TEAM, bot_user=bot), False)
 
     async def foreign_thread(self) -> ThreadRef:
         """A thread under a person's message in the channel (not one the bot posted)."""

@@ -147,8 +147,8 @@ def _reply(**changes: Any) -> dict[str, Any]:
 
 
 def test_a_persons_reply_in_a_thread_becomes_a_thread_reply_event() -> None:
-    reply = events.thread_reply(_reply(), team="T0001", bot_user_id="U0BOT")
-    assert reply is not None
+    reply = events.message(_reply(), team="T0001", bot_user_id="U0BOT")
+    assert isinstance(reply, events.Reply)
     assert (reply.thread.channel_id, reply.thread.id) == ("C2147483705", "1482960000.000100")
     assert reply.thread.workspace == "T0001"
     assert reply.text == "what did Kim's sister say?"
@@ -160,32 +160,53 @@ def test_a_persons_reply_in_a_thread_becomes_a_thread_reply_event() -> None:
     ["event_message_changed.json", "event_channel_join.json", "event_bot_message.json"],
 )
 def test_edits_joins_and_other_bots_are_ignored(name: str) -> None:
-    assert events.thread_reply(fixture(name), team="T0001", bot_user_id="U0BOT") is None
+    assert events.message(fixture(name), team="T0001", bot_user_id="U0BOT") is None
 
 
 def test_own_messages_and_top_level_chatter_are_ignored() -> None:
-    assert events.thread_reply(_reply(user="U0BOT"), team="T", bot_user_id="U0BOT") is None
+    assert events.message(_reply(user="U0BOT"), team="T", bot_user_id="U0BOT") is None
     top = _reply(thread_ts=None)
-    assert events.thread_reply(top, team="T", bot_user_id="U0BOT") is None
+    assert events.message(top, team="T", bot_user_id="U0BOT") is None
     parent = _reply(thread_ts="1482960137.003543")  # the thread's own first message
-    assert events.thread_reply(parent, team="T", bot_user_id="U0BOT") is None
+    assert events.message(parent, team="T", bot_user_id="U0BOT") is None
 
 
 def test_a_mention_drops_the_bot_and_decodes_slack_text() -> None:
     mention = fixture("event_app_mention.json")
     mention["text"] = "<@U0LAN0Z89> is it &lt;good&gt; &amp; <https://x.example|safe>?"
-    reply = events.thread_reply(mention, team="T0001", bot_user_id="U0LAN0Z89")
-    assert reply is not None and reply.text == "is it <good> & safe?"
+    reply = events.message(mention, team="T0001", bot_user_id="U0LAN0Z89")
+    assert isinstance(reply, events.Reply) and reply.text == "is it <good> & safe?"
     assert reply.addressed and reply.event(User("U1", "Steve")).addressed
     # the `message` event of the same message has the same key: answered once
     same = dict(mention, type="message")
-    again = events.thread_reply(same, team="T0001", bot_user_id="U0LAN0Z89")
-    assert again is not None and again.message_key == reply.message_key
+    again = events.message(same, team="T0001", bot_user_id="U0LAN0Z89")
+    assert isinstance(again, events.Reply) and again.message_key == reply.message_key
     assert again.addressed  # said to the bot, whichever of the two events comes first
-    other = events.thread_reply(
+    other = events.message(
         dict(same, text="<@U0OTHER> have a look"), team="T0001", bot_user_id="U0LAN0Z89"
     )
-    assert other is not None and not other.addressed
+    assert isinstance(other, events.Reply) and not other.addressed
+
+
+def test_a_mention_in_the_channel_becomes_a_mention_event() -> None:
+    top = fixture("event_app_mention.json")
+    del top["thread_ts"]
+    top["text"] = "<@U0LAN0Z89> north  korea"
+    said = events.message(top, team="T0001", bot_user_id="U0LAN0Z89")
+    assert isinstance(said, events.Mention) and said.text == "north korea"
+    event = said.event(User("U061F7AUR", "Steve"))
+    assert (event.channel.id, event.channel.workspace, event.text) == (
+        "C123ABC456",
+        "T0001",
+        "north korea",
+    )
+    # its `message` event names the bot too: the same key, so it is handled once
+    again = events.message(dict(top, type="message"), team="T0001", bot_user_id="U0LAN0Z89")
+    assert isinstance(again, events.Mention) and again.message_key == said.message_key
+    bare = events.message(dict(top, text="<@U0LAN0Z89>"), team="T0001", bot_user_id="U0LAN0Z89")
+    assert isinstance(bare, events.Mention) and bare.text == ""  # the core says how to use it
+    talk = dict(top, type="message", text="<@U0OTHER> lunch?")
+    assert events.message(talk, team="T0001", bot_user_id="U0LAN0Z89") is None
 
 
 def test_slash_commands_become_command_events() -> None:
