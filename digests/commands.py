@@ -95,6 +95,12 @@ class DigestCommands:
     async def _subscribe(self, platform: Platform, event: CommandEvent, rest: str) -> None:
         require_manager(event, "change its digests", "use /digest list to see what is set up")
         schedule = parse_subscription(rest)
+        for same in await self._channel_subs(event):  # the same digest twice a morning: no
+            if Schedule.from_json(same.schedule) == schedule:
+                raise NewsbriefError(
+                    f"This channel already has that digest (#{same.id}): {schedule.describe()}. "
+                    "See /digest list."
+                )
         sub = await asyncio.to_thread(
             self.store.outbox.add_subscription,
             event.channel.platform,

@@ -195,12 +195,14 @@ def parse_subscription(text: str, *, default_tz: str = "UTC") -> Schedule:
             f"{MAX_SUBSCRIPTION_CHARS:,}, e.g. /digest subscribe korea, trade at 07:30"
         )
     text = " ".join(text.split())
-    m = re.match(r"^(?P<topics>.*?)(?:^|\s)at\s+(?P<rest>.+)$", text, re.IGNORECASE)
-    if not m:
+    # The `at` before a time: a topic may hold the word ("cats at home at 07:30").
+    ats = list(re.finditer(r"(?:^|\s)at\s+(?=\S)", text, re.IGNORECASE))
+    if not ats:
         raise ScheduleError(
             "Say when, e.g. /digest subscribe korea, trade at 07:30 Asia/Seoul weekdays"
         )
-    topics_text, rest = m.group("topics"), m.group("rest")
+    at = next((a for a in ats if text[a.end()].isdigit()), ats[0])
+    topics_text, rest = text[: at.start()], text[at.end() :]
     topics = tuple(t.strip().lower() for t in topics_text.split(",") if t.strip())
     if not topics:
         raise ScheduleError(
@@ -228,6 +230,10 @@ def parse_subscription(text: str, *, default_tz: str = "UTC") -> Schedule:
     while i < len(words):
         w = words[i]
         lw = w.lower()
+        if lw == "every" and i + 1 < len(words) and words[i + 1].lower() == "day":
+            day_words.append("daily")  # as describe() says it: "every day"
+            i += 2
+            continue
         if lw in {",", "and", "on", "in", "every"}:
             i += 1
             continue

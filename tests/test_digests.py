@@ -31,6 +31,7 @@ from digests.schedule import (
     parse_subscription,
     slots_between,
 )
+from tests.fakes.platform import CHANNEL as FAKE_CHANNEL
 from tests.fakes.platform import FakePlatform, Sent
 
 WORKER = Path(__file__).parent / "digest_worker.py"
@@ -64,6 +65,9 @@ WORKER = Path(__file__).parent / "digest_worker.py"
             "America/New_York",
         ),
         ("AI at 06:00 UTC sat, sun", ("ai",), ["06:00"], (5, 6), "UTC"),
+        # a topic holding the word "at"; the days as the confirmation words them
+        ("cats at home at 7am UTC every day", ("cats at home",), ["07:00"], tuple(range(7)), "UTC"),
+        ("at&t at 09:00 Europe/Paris", ("at&t",), ["09:00"], tuple(range(7)), "Europe/Paris"),
     ],
 )
 def test_subscribe_free_text(
@@ -401,6 +405,28 @@ async def test_only_channel_managers_change_digests(sample_store: Store) -> None
         lambda s: "Only people who manage" in (s.post.text or "")
     )
     assert [(s.where, s.user_id) for s in refusals] == [("user", guest.id)] * 3
+
+
+async def test_the_same_digest_twice_in_a_channel_is_refused(sample_store: Store) -> None:
+    conversation = Conversation(sample_store)
+    conversation.commands["digest"] = DigestCommands(sample_store, DigestDelivery(sample_store, {}))
+    fake = FakePlatform(handler=conversation)
+    manager = User("u1", "owner", is_manager=True)
+    await fake.command(manager, "/digest subscribe korea at 07:30 Asia/Seoul")
+    await fake.command(manager, "/digest subscribe Korea at 7:30am asia/seoul every day")
+    said = [p.text or "" for p in fake.workspace.posts("user")]
+    assert said[0].startswith("Subscribed (#1)")
+    assert said[1].startswith("This channel already has that digest (#1): korea at 07:30")
+    # Another time, or the same digest in another channel, is a digest of its own.
+    await fake.command(manager, "/digest subscribe korea at 18:00 Asia/Seoul")
+    elsewhere = ChannelRef(fake.name, "other-channel")
+    await fake.command(manager, "/digest subscribe korea at 07:30 Asia/Seoul", elsewhere)
+    subs = sample_store.outbox.subscriptions()
+    assert [(s.channel_id, s.schedule["times"]) for s in subs] == [
+        (FAKE_CHANNEL.id, ["07:30"]),
+        (FAKE_CHANNEL.id, ["18:00"]),
+        ("other-channel", ["07:30"]),
+    ]
 
 
 async def test_help_lists_the_digest_commands_only_once_plugged_in(sample_store: Store) -> None:
