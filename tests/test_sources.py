@@ -360,7 +360,7 @@ async def test_two_workspaces_never_see_each_others_private_feeds(
     bot: Bot, feeds: FeedServer
 ) -> None:
     added_a = await bot.say(f"/feeds add {feeds.url('a.xml', 'a')}", ALPHA)
-    added_b = await bot.say(f"/feeds add <{feeds.url('b.xml', 'b')}>", BETA)  # Slack's form
+    added_b = await bot.say(f"/feeds add {feeds.url('b.xml', 'b')}", BETA)
     assert "Alpha Private Wire — 2 items, checked every 15 min" in (added_a.post.text or "")
     assert "Beta Private Wire" in (added_b.post.text or ""), added_b.post
     seen: dict[str, list[str]] = {"a": [], "b": []}

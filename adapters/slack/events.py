@@ -87,7 +87,7 @@ class Mention:
 def command(body: Mapping[str, Any]) -> Command:
     """``/brief korea`` → brief/"korea"; ``/newsbrief help`` → help; ``/newsbrief`` → help."""
     name = str(body.get("command", "")).lstrip("/").lower()
-    text = str(body.get("text") or "").strip()
+    text = command_text(str(body.get("text") or ""))
     if name == "newsbrief":
         name, _, text = text.partition(" ")
         name, text = (name.lower() or "help"), text.strip()
@@ -110,7 +110,16 @@ def incoming_text(text: str, bot_user_id: str | None) -> str:
     links shown as their label, ``&amp;``/``&lt;``/``&gt;`` decoded."""
     if bot_user_id:
         text = _bot_mention(bot_user_id).sub("", text)
-    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    return _plain(_LINK.sub(lambda m: m.group(2) or m.group(1), text))
+
+
+def command_text(text: str) -> str:
+    """A slash command's arguments as typed: escaped like a message, and a link is its URL
+    (``/feeds add <https://x.example/rss?a=1&amp;b=2>`` adds that feed)."""
+    return _plain(_LINK.sub(lambda m: m.group(1), text))
+
+
+def _plain(text: str) -> str:
     text = _MENTION.sub(lambda m: "@" + m.group(1), text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return " ".join(text.split())

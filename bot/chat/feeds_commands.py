@@ -9,7 +9,6 @@ shown in their safe form only (no password, tokens REDACTED).
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable
 
 from bot.chat.conversation import HelpLine, require_manager, workspace_of
@@ -31,7 +30,6 @@ HELP = """\
 Adder = Callable[[str, str, str | None], Awaitable[AddedSource]]
 
 MAX_SHARED_NAMED = 10  # the operator's sources named in /feeds list; the rest are counted
-_SLACK_LINK = re.compile(r"^<([^|>]+)(?:\|[^>]*)?>$")  # Slack sends links as <url|label>
 
 
 def every(seconds: int) -> str:
@@ -96,8 +94,6 @@ class FeedCommands:
     async def _add(self, platform: Platform, event: CommandEvent, rest: str) -> None:
         require_manager(event, "add news sources", "use /feeds list to see what is read here")
         url = rest.split()[0] if rest.split() else ""
-        if m := _SLACK_LINK.match(url):
-            url = m.group(1)
         if not url:
             raise NewsbriefError("Say what to read: /feeds add https://example.com/rss.xml")
         if self.adder is None:

@@ -220,6 +220,23 @@ def test_slash_commands_become_command_events() -> None:
     assert (bare.command, bare.text) == ("help", "")
 
 
+@pytest.mark.parametrize(
+    ("wire", "typed"),
+    [  # Slack escapes &, < and > in a command's text, and sends a link as <url|label>
+        ("add https://x.example/rss?a=1&amp;b=2", "add https://x.example/rss?a=1&b=2"),
+        (
+            "add <https://x.example/rss?a=1&amp;b=2|x.example/rss>",
+            "add https://x.example/rss?a=1&b=2",
+        ),
+        ("add <http://x.example/feed>", "add http://x.example/feed"),
+        ("subscribe r&amp;d, &lt;ai&gt; at 07:30", "subscribe r&d, <ai> at 07:30"),
+    ],
+)
+def test_a_commands_text_is_read_as_typed(wire: str, typed: str) -> None:
+    body = fixture("slash_command.json") | {"command": "/feeds", "text": wire}
+    assert events.command(body).text == typed
+
+
 async def test_the_memory_ledger_says_first_once() -> None:
     ledger = events.MemoryLedger(ttl=60, size=2)
     assert await ledger.first("a") and not await ledger.first("a")
