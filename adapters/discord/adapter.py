@@ -31,7 +31,7 @@ from adapters.discord.commands import build_tree
 from adapters.discord.context import CURRENT, Interaction, Pending
 from adapters.discord.keys import marker_for, nonce_for, read_marker
 from adapters.discord.render import escape, render, thread_name
-from adapters.discord.sending import NO_MENTIONS, MissingPermissionsError, Sender
+from adapters.discord.sending import NO_MENTIONS, ChannelGoneError, MissingPermissionsError, Sender
 from adapters.discord.shards import ShardGateways, Sleep
 from adapters.discord.sync import CommandSync
 from adapters.discord.topics import TopicCache
@@ -410,8 +410,18 @@ class DiscordPlatform:
             heading = f"**{who}** asked: {escape(pending.question)}"
         await self.login()
         target = ChannelRef(self.name, thread.id, workspace=thread.workspace)
+        reply_to: int | None = None
         for message in render(post, heading=heading):
-            await self.sender.send(target, message, where="this thread")
+            try:
+                await self.sender.send(target, message, reply_to=reply_to, where="this thread")
+            except ChannelGoneError:
+                if reply_to is not None or thread.id == thread.channel_id:
+                    raise
+                # A post Discord gave no thread (Create Public Threads missing), or whose
+                # thread was deleted: answer in its channel, as a reply to the post itself.
+                target = ChannelRef(self.name, thread.channel_id, workspace=thread.workspace)
+                reply_to = int(thread.id)
+                await self.sender.send(target, message, reply_to=reply_to, where="this channel")
 
     async def message_user(self, user_id: str, workspace: str | None, post: Post) -> None:
         """A direct message (bot.feed_alerts): Discord's DM channel with ``user_id``."""

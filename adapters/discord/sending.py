@@ -41,6 +41,10 @@ class MissingPermissionsError(ChannelUnreachableError):
     """Discord refused with 50001/50013: the message says which permissions to grant."""
 
 
+class ChannelGoneError(ChannelUnreachableError):
+    """Discord answered 404: the channel (or thread) is deleted, or was never made."""
+
+
 class Sender:
     def __init__(
         self, client: discord.Client, store: Store, platform: str, answer: AnswerPrivately
@@ -96,7 +100,7 @@ class Sender:
         except discord.Forbidden as exc:
             raise self.refused(channel, exc, where) from exc
         except discord.NotFound as exc:
-            raise ChannelUnreachableError(
+            raise ChannelGoneError(
                 f"That channel is gone or I can't see it ({exc.text}). Invite me again, "
                 "or move the digest to another channel."
             ) from exc
@@ -150,7 +154,9 @@ class Sender:
 
     async def _say_missing(self, channel: ChannelRef, missing: list[str]) -> None:
         pending = CURRENT.get()
-        text = events.grant_text(missing) + " I posted without a thread this time."
+        text = events.grant_text(missing) + (
+            " I posted without a thread this time: reply to the post to ask about it."
+        )
         if pending is not None:
             post = Post(kind="error", title="Missing permissions", text=text)
             with contextlib.suppress(discord.HTTPException):

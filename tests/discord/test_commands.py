@@ -324,3 +324,27 @@ async def test_a_mention_in_the_channel_without_the_message_content_intent(
         await rig.fake.say(rig.guest, rig.channel, "strike", mention_bot=True)
         await rig.seen(lambda v: v.where == "channel" and "Brief: strike" in v.text)
         assert len(rig.said(lambda v: v.where == "channel")) == 3
+
+
+async def test_a_brief_without_its_thread_still_answers_replies_to_it(
+    news: Store, conversation: Conversation
+) -> None:
+    handler = RecordingHandler(conversation)
+    async with DiscordRig.open(news, handler) as rig:
+        rig.fake.fail(
+            "POST",
+            rf"/api/v10/channels/{rig.channel.id}/messages/\d+/threads",
+            403,
+            50013,
+            "Missing Permissions",
+        )
+        await rig.fake.slash(rig.manager, rig.channel, "brief", topic="korea")
+        post = await rig.seen(lambda v: v.where == "channel" and "Brief: korea" in v.text)
+        await handler.handled.wait_for(lambda x: getattr(x.event, "text", None) == "korea")
+        # Discord's own reply to the brief is the way to ask there; the answer replies to
+        # the brief in the channel (there is no thread to answer in).
+        question = "what did Kim's sister say?"
+        await rig.fake.say(rig.guest, rig.channel, question, reply_to=post.message)
+        answer = await rig.seen(lambda v: "no will to improve relations" in v.text)
+        assert answer.where == "channel" and answer.channel_id == rig.channel.id
+        assert int(answer.message["message_reference"]["message_id"]) == int(post.message["id"])
