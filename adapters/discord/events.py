@@ -70,7 +70,8 @@ def missing_to_post(app_permissions: discord.Permissions) -> list[str]:
 
 
 def grant_text(missing: list[str], where: str = "this channel") -> str:
-    names = ", ".join(f"**{m}**" for m in missing)
+    """Plain text, as every ``Post`` text is (the renderer escapes markdown)."""
+    names = ", ".join(missing)
     return (
         f"I can't post in {where}: I need {names} there. A server manager can grant "
         "them under the channel's settings → Permissions → newsbrief (or my role)."

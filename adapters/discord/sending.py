@@ -135,9 +135,11 @@ class Sender:
         if exc.code not in ACCESS_CODES:
             return exc
         self._forbidden[channel.id] = time.monotonic()
-        text = events.grant_text(self._missing_in(channel), where)
-        if CURRENT.get() is None:  # a digest, not a person: tell a manager, once
-            task = asyncio.get_running_loop().create_task(self.tell_managers(channel, text))
+        missing = self._missing_in(channel)
+        text = events.grant_text(missing, where)
+        if CURRENT.get() is None:  # a digest, not a person: tell a manager, once (by DM)
+            dm = events.grant_text(missing, f"<#{channel.id}>")
+            task = asyncio.get_running_loop().create_task(self.tell_managers(channel, dm))
             self.background.add(task)
             task.add_done_callback(self.background.discard)
         return MissingPermissionsError(text)
@@ -177,7 +179,7 @@ class Sender:
             note = Post(
                 kind="error",
                 title="newsbrief can't post its digest",
-                text=f"In <#{channel.id}>: {text} The digest waits until then.",
+                text=f"{text} The digest waits until then.",
             )
             for uid in sorted({s.created_by for s in subs if s.created_by}):
                 dm = await self.client.http.start_private_message(int(uid))

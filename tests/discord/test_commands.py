@@ -183,7 +183,9 @@ async def test_missing_permissions_are_explained_to_the_asker(rig: DiscordRig) -
     told = await rig.seen(lambda v: "Missing permissions" in v.text)
     assert told.where == "user" and told.user_id == rig.manager.id
     assert "Embed Links" in told.text and "Create Public Threads" in told.text
-    assert "Send Messages**" not in told.text  # only what is missing
+    assert "Send Messages" not in told.text  # only what is missing
+    shown = told.message["embeds"][0]["description"]
+    assert "I need Embed Links, Create Public Threads there" in shown  # no literal \\*\\*
     assert rig.said(lambda v: v.where != "user") == []
     # Discord refusing later anyway (permissions changed meanwhile) is explained too.
     rig.channel.bot_denied = Permissions()

@@ -188,6 +188,8 @@ async def test_a_channel_that_refuses_rests_and_a_manager_is_told_once(rig: Disc
     told = await rig.seen(lambda v: "can't post its digest" in v.text)
     dm = rig.fake.world.channels[told.channel_id]
     assert dm.recipient == rig.manager.id and "Send Messages" in told.text
+    shown = told.message["embeds"][0]["description"]  # in a DM, the channel is named
+    assert shown.startswith(f"I can't post in <#{rig.channel.id}>: I need "), shown
     for minutes in (2, 4, 6):  # later sweeps: no request to Discord, no second message
         clock.now = slot.due + timedelta(minutes=minutes)
         await delivery.deliver_due()
