@@ -241,13 +241,13 @@ def _cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
         return cmd_ask(args, out)
     if args.question is not None:
         raise BadInputError("--batch reads its questions from the file: give no question too")
-    from bot.cli_articles import _batch_lines, read_source
+    from bot.cli_articles import _batch_lines, read_article
     from bot.nlp.answers import answer_batch
 
     def load(path: str) -> str:
         if path == "-":
             raise BadInputError('"-" is no article file here: stdin holds the questions')
-        return read_source(path)  # the same size limit and decoding as --file
+        return read_article(path)[0]  # as --file reads it: a saved page is extracted
 
     failed = 0
     with _batch_lines(args.batch) as lines:

@@ -67,6 +67,22 @@ def read_source(source: str) -> str:
     return decode_body(data)
 
 
+def read_article(source: str) -> tuple[str, str | None]:
+    """A file's or stdin's article text and title: a saved web page is read as ``extract``
+    reads it (its markup is no article text); anything else as it is (``read_source``)."""
+    text = read_source(source)
+    from bot.news.feeds.rss import looks_like_html
+
+    if not looks_like_html(text.encode("utf-8", "replace")[:4096]):
+        return text, None
+    from bot.news.extract import extract_article
+
+    page = extract_article(text, None)
+    if not page.ok:
+        raise BadInputError(f"{_shown(source)} is a web page with no article: {page.reason}")
+    return page.text, page.title
+
+
 def _shown(source: str) -> str:
     """A command-line source as it may be printed: a URL without userinfo or tokens."""
     return redact_url(source) if is_http_url(source) else clean_line(source)
@@ -118,7 +134,7 @@ def cmd_summarize(args: argparse.Namespace, out: TextIO) -> int:
             raise BadInputError(f"{_shown(args.source)} holds no article: {page.reason}")
         text, title = page.text, page.title
     else:
-        text = read_source(args.source)
+        text, title = read_article(args.source)
     result = analyze(text, title=title, **_analysis_options(args))
     if args.format == "json":
         write_json(out, result.to_json())
@@ -261,19 +277,21 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
 
     question = inputs.question(args.question)  # the same limits as a reply in a thread
     if args.file:
-        text = read_source(args.file)
-        result = answer(question, [SourceArticle(id=args.file, text=text, url=None)])
+        text, title = read_article(args.file)
+        result = answer(question, [SourceArticle(id=args.file, text=text, url=None, title=title)])
     else:
         result = _ask_store(args, question)
     if args.format == "json":
         write_json(out, result.to_json())
         return 0
     out.write(clean_text(result.text) + "\n")
-    for s in result.sentences:
-        out.write(f"  source: {link_url(s.url) or clean_line(s.article_id)}\n")
+    for source in dict.fromkeys(
+        link_url(s.url) or clean_line(s.article_id) for s in result.sentences
+    ):
+        out.write(f"  source: {source}\n")  # each once, however many sentences it gave
     if not result.confident:
         for title, url in result.links:
-            shown = link_url(url)  # none for a file
+            shown = link_url(url) or (args.file if title != args.file else None)  # a page's file
             out.write(f"  • {clean_line(title)}{f': {shown}' if shown else ''}\n")
     return 0
 

@@ -167,6 +167,23 @@ def test_ask_from_a_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.splitlines()[-1] == f"  • {KOREA}"
 
 
+def test_a_saved_web_page_is_read_as_its_article(capsys: pytest.CaptureFixture[str]) -> None:
+    page = str(FIXTURES / "html" / "article.html")
+    code, out, _ = run(["summarize", page], capsys)
+    assert code == 0 and out.startswith("Harbour city opens floating solar farm\n")
+    assert "<" not in out and "cookie" not in out.lower()  # no markup, no cookie banner
+    assert "— Ingrid Solberg" in out and "Lindqvist" not in out  # not the byline's
+    code, out, _ = run(["ask", "how many panels are there?", "--file", page], capsys)
+    assert code == 0 and "4,200 panels" in out and "<" not in out
+    assert out.count("  source: ") == 1 and f"  source: {page}" in out
+    cup = "bot/data/sample/articles/04-cup-final.txt"  # an answer of two sentences: one source
+    code, out, _ = run(["ask", "what did Costa say?", "--file", cup], capsys)
+    assert "Tonight is for them" in out and out.count("  source: ") == 1
+    code, out, _ = run(["ask", "who won the cup?", "--file", page], capsys)
+    assert out.startswith("I don't know")
+    assert out.splitlines()[-1] == f"  • Harbour city opens floating solar farm: {page}"
+
+
 def test_ingest_sample_then_brief_json(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from bot.chat.briefs import build_brief
 from bot.chat.conversation import Conversation
-from bot.chat.render import link_url, post_markdown
+from bot.chat.messages import Post
+from bot.chat.render import link_url, post_markdown, post_text
 from bot.store import ArticleRecord, Store
 from bot.urls import canonical_url, strip_tracking
 from digests.commands import DigestCommands
@@ -167,3 +168,11 @@ def test_the_headline_beats_a_fresher_passing_mention(store: Store) -> None:
     about = _article(store, 2, *KOREA, age=timedelta(hours=12))
     hits = store.search("korea", since=NOW - timedelta(hours=48), limit=5, now=NOW)
     assert [h.article_id for h in hits] == [about, passing]
+
+
+def test_the_console_never_breaks_a_link() -> None:
+    url = "https://harbour-times.invalid/2026/11/26/kessington-dockworkers-strike-" + "x" * 80
+    text = "I don't know.\n• Kessington Dockworkers Walk Out in First Port Strike: " + url
+    shown = post_text(Post(kind="answer", title="I don't know", text=text))
+    assert url in shown.split()  # whole, on a line of its own
+    assert all(len(line) <= 88 for line in shown.splitlines() if url not in line)

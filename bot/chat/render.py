@@ -51,9 +51,18 @@ def _source_label(src: SourceLink) -> str:
 
 # ------------------------------------------------------------------ terminal text
 def _wrap(text: str, indent: str) -> list[str]:
-    """Wrap under a hanging indent: a bullet or number starts only the first line."""
+    """Wrap under a hanging indent: a bullet or number starts only the first line. Only at
+    spaces: a link broken at a hyphen or its width is no longer one a terminal can open."""
     hang = " " * len(indent)
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=hang) or [indent]
+    lines = textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=hang,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return lines or [indent]
 
 
 def _item_text(i: int, item: PostItem) -> list[str]:

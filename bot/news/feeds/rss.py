@@ -50,11 +50,16 @@ def _root_name(data: bytes) -> str | None:
     return match.group(1).decode("ascii", "replace") if match else None
 
 
+def looks_like_html(data: bytes) -> bool:
+    """A web page's markup (its doctype, or an HTML element first), not text or a feed."""
+    head = strip_bom(data)[:2048].lstrip().lower()
+    return head.startswith(b"<!doctype html") or (_root_name(data) or "").lower() in _HTML_ROOTS
+
+
 def _xml_failure_reason(result: Any, data: bytes) -> str:
     """Why feedparser found no feed, in words a user can act on."""
-    head = strip_bom(data)[:2048].lstrip().lower()
     root = _root_name(data)
-    if head.startswith(b"<!doctype html") or (root or "").lower() in _HTML_ROOTS:
+    if looks_like_html(data):
         return "not a feed: the document is HTML (a web page, not its RSS or Atom feed)"
     exc = result.get("bozo_exception")
     if isinstance(exc, xml.sax.SAXParseException):
