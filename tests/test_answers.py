@@ -518,3 +518,33 @@ def test_gold_strings_compare_after_normalising_number_forms() -> None:
     assert bench.contains_all("It’s  “the first”", ['it\'s "the 1st"'])
     assert bench.contains_all("1,200 jobs and 5 per cent", ["1200 jobs", "5%"])
     assert not bench.contains_all("seventy", ["17"])
+
+
+_PICKET = _invented(
+    "picket",
+    "Union leader Ana Ruiz addressed the crowd at the depot gate on Monday.",
+    "“We will not back down until the offer is fair,” Ruiz said.",
+    "Tom Hale, the company's operations manager, said the offer was the best in the sector.",
+    "“We cannot pay more than this,” Hale said. “The contracts will not allow it.”",
+    "“Every depot in the region has accepted it,” Hale told reporters.",
+    "Paul Kent, a driver for twenty years, stood on the picket line. “I will stay,” Kent said.",
+)
+
+
+@pytest.mark.parametrize(
+    ("history", "question", "said"),
+    [
+        # The person the question before named is whom "she" means, not the most quoted.
+        (["who is Ana Ruiz?"], "what did she say?", "We will not back down"),
+        # With no turn before, "she" is the one quoted woman; "he", a man.
+        ([], "what did she say?", "We will not back down"),
+        (["what did Ana Ruiz say?"], "what did he say?", "We cannot pay more"),
+        (["what did Ana Ruiz say?", "what did Paul Kent say?"], "what did she say?", "back down"),
+    ],
+)
+def test_he_and_she_are_people_the_pronoun_can_mean(
+    history: list[str], question: str, said: str
+) -> None:
+    turns = [Turn(q, answer(q, [_PICKET], [])) for q in history]
+    result = answer(question, [_PICKET], turns)
+    assert result.confident and said in result.text, result.text

@@ -16,6 +16,7 @@ from bot.nlp.answers.referents import gender_of, pronoun_gender, referent
 from bot.nlp.answers.subjects import (
     as_written,
     main_speaker,
+    named_person,
     recent_subject,
     resolve_subject,
     written_as_name,
@@ -75,6 +76,9 @@ def answer(
     # match, nor whose sentences count: those favour any sentence naming them.
     who = referent(norm, history, thread.persons, follow_up) if not pronoun_who else None
     subject = subjects[0] if len(subjects) == 1 else None
+    if subject is None and not pronoun_who and q.who is None:
+        # "who is Mara Quinlan?": not words to match, but whom a "she" next means.
+        subject = named_person(norm, thread.persons)
     measures = _measures(q, terms)
     if q.kind == "how_many" and q.focus and q.focus not in terms:
         terms[q.focus] = 1.0
@@ -161,7 +165,8 @@ def _subjects(
             found = resolve_subject(role.group("role"), thread.people_for(role.group("role")))
             return (found if len(found) == 1 else ()), False
     if who and PRONOUN_SUBJECT.match(who.strip()):
-        recent = recent_subject(history) or main_speaker(thread.speakers)
+        gender = pronoun_gender(who)
+        recent = recent_subject(history, gender) or main_speaker(thread.speakers, gender)
         return ((recent,) if recent else ()), True
     if not who:
         return (), False

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from bot.nlp.answers.indexed import Person
 from bot.nlp.answers.models import Turn
+from bot.nlp.answers.referents import gender_of
 from bot.nlp.answers.terms import term, tokens, variants
 from bot.nlp.answers.vocab import NOT_NAMING, POSSESSIVE_PRONOUN
 from bot.nlp.answers.weights import WEIGHTS as W
@@ -22,15 +23,35 @@ def resolve_subject(phrase: str, people: Mapping[str, Person]) -> tuple[str, ...
     return (named,) if named else _describe_speaker(phrase, people)
 
 
-def recent_subject(history: Sequence[Turn]) -> str | None:
-    """The person the thread last talked about."""
-    return next((t.answer.subject for t in reversed(history) if t.answer.subject), None)
+def recent_subject(history: Sequence[Turn], gender: str | None = None) -> str | None:
+    """The person the thread last talked about, who a "she" (``gender``) can be: after
+    "who is Mara Quinlan?" then "what did Trump say?", "what did she say?" is Quinlan."""
+    return next(
+        (s for t in reversed(history) if (s := t.answer.subject) and _fits(s, gender)), None
+    )
 
 
-def main_speaker(counts: Counter[str]) -> str | None:
-    """The person quoted most (``counts``: quotes by speaker): who a bare "he" or "she"
-    most likely means."""
-    return min(counts, key=lambda n: (-counts[n], n)) if counts else None
+def main_speaker(counts: Counter[str], gender: str | None = None) -> str | None:
+    """The person quoted most (``counts``: quotes by speaker) who a bare "he" or "she"
+    (``gender``) can be: who it most likely means."""
+    fits = [n for n in counts if _fits(n, gender)]
+    return min(fits, key=lambda n: (-counts[n], n)) if fits else None
+
+
+def _fits(name: str, gender: str | None) -> bool:
+    """Whether a "he" or "she" can stand for the name: its first name does not say no."""
+    return gender is None or gender_of(name) in (gender, None)
+
+
+def named_person(question: str, people: Callable[[], Iterable[str]]) -> str | None:
+    """The one person of ``people`` whose surname the question writes as a name ("who is
+    Mara Quinlan?", "how old is Ashdown?"): whom a "she" or "he" next means. The people
+    are read only for a question that writes a name."""
+    written = {w for w in tokens(question)[1:] if w[:1].isupper()}
+    if not written:
+        return None
+    found = {p for p in people() if (words := p.split()) and words[-1] in written}
+    return found.pop() if len(found) == 1 else None
 
 
 def _match_speaker(phrase: str, people: Mapping[str, Person]) -> str | None:
