@@ -548,3 +548,18 @@ def test_he_and_she_are_people_the_pronoun_can_mean(
     turns = [Turn(q, answer(q, [_PICKET], [])) for q in history]
     result = answer(question, [_PICKET], turns)
     assert result.confident and said in result.text, result.text
+
+
+def test_an_answer_never_cuts_a_quotation() -> None:
+    strike = _invented(
+        "strike",
+        "Dock workers walked out at the port of Halden on Monday.",
+        "“The offer is a cut in real terms,” said Ana Ruiz, the union's leader. “We did not "
+        "want this strike. The employers made it unavoidable.”",
+        "The port authority said talks would resume on Friday.",
+    )
+    for question in ("what did Ana Ruiz say?", "what did the union leader say?"):
+        result = answer(question, [strike])
+        assert result.confident and "did not want this strike" in result.text, result.text
+        assert result.text.count("“") == result.text.count("”"), result.text
+        assert result.text.endswith("made it unavoidable.”")

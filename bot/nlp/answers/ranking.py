@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.nlp.answers.bm25 import bm25_idf, concept_idf, concepts
@@ -245,7 +246,38 @@ def pick(asked: Asked, corpus: Corpus, ranked: list[Ranked], max_sentences: int)
         ):
             picked.append(n)
     picked.sort(key=lambda n: flat[n][1])
-    return picked
+    return _whole_quotes(flat, picked)
+
+
+QUOTE_GROWTH = 2  # sentences a quotation may add to an answer to be shown whole
+
+
+def _whole_quotes(flat: Sequence[tuple[Indexed, int]], picked: list[int]) -> list[int]:
+    """The picked sentences with the rest of a quotation they cut: the sentence splitter
+    ends sentences inside a quote of several ("…,” Quinlan said. “We did not want this
+    strike."), and an answer that opens or ends mid-quote reads as a misquote."""
+    idx = flat[picked[0]][0]
+    if any(flat[n][0] is not idx for n in picked):
+        return picked
+    texts = idx.sentences
+
+    def depth(lo: int, hi: int) -> int:  # quotes opened and not closed in lo..hi
+        text = " ".join(texts[j].text for j in range(lo, hi + 1))
+        return text.count("“") - text.count("”")
+
+    first, last = flat[picked[0]][1], flat[picked[-1]][1]
+    if depth(first, last) == 0:
+        return picked
+    for _ in range(QUOTE_GROWTH):
+        if depth(first, last) > 0 and last + 1 < len(texts):
+            last += 1
+        elif depth(first, last) < 0 and first > 0:
+            first -= 1
+    if depth(first, last) != 0:
+        return picked  # no whole quotation within reach: as the ranking picked
+    at = {j: k for k, (ix, j) in enumerate(flat) if ix is idx}
+    grown = [at[j] for j in range(first, last + 1) if j in at]
+    return grown if len(grown) == last - first + 1 else picked
 
 
 def _goes_on(asked: Asked, idx: Indexed, i: int) -> bool:
