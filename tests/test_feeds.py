@@ -17,6 +17,7 @@ from bot.news.feeds import (
     parse_feed,
     parse_opml,
 )
+from bot.news.feeds.text import detail_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 
@@ -252,6 +253,23 @@ def test_empty_entries_are_dropped_with_a_warning() -> None:
     assert len(guids) == len(set(guids)) == 10
     assert all(e.url for e in feed.entries)
     assert feed.problem == "10 entries were empty (no title, link or text) and were dropped"
+
+
+def test_markup_without_text_is_no_story() -> None:
+    # feedparser copies an Atom content into "summary" without its type, and the markup
+    # sniffer knew a handful of tags: "<video poster=…></video>" became a headline.
+    feed = parse_feed(
+        b"""<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://d.test/">
+        <entry><content type="html">&lt;video poster="p.jpeg"&gt;&lt;/video&gt;</content></entry>
+        <entry><content type="html">&lt;audio src="a"&gt;&lt;/audio&gt;Live at 9</content></entry>
+        </feed>""",
+        "https://feeds.example.org/feed.xml",
+    )
+    assert [e.summary for e in feed.entries] == ["Live at 9"]
+    assert feed.problem is not None and feed.problem.startswith("1 entries were empty")
+    # Text without a type is markup only when it has an HTML element's tag.
+    assert detail_text('<figure><video src="v.mp4"></video></figure>', {}) is None
+    assert detail_text("Press <Enter> to go on", {}) == "Press <Enter> to go on"
 
 
 def test_one_guid_for_different_links_keeps_every_story() -> None:

@@ -165,7 +165,11 @@ def _entry_image(entry: Any, base: str) -> str | None:
 def _entry_from_feedparser(entry: Any, base: str) -> FeedEntry:
     url = _entry_url(entry, base)
     title = line(detail_text(entry.get("title"), entry.get("title_detail")))
-    summary = detail_text(entry.get("summary"), entry.get("summary_detail"))
+    # feedparser copies a content into "summary" without its detail: the content's type
+    summary_detail = entry.get("summary_detail") or next(
+        (c for c in entry.get("content") or () if c.get("value") == entry.get("summary")), None
+    )
+    summary = detail_text(entry.get("summary"), summary_detail)
     parts = [
         detail_text(c.get("value"), c)
         for c in entry.get("content") or []

@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
+import lxml.html.defs
 
 from bot.nlp.text.safe import clean_line, clean_text, unsafe_count
 
@@ -88,9 +89,10 @@ def line(value: str | None) -> str | None:
     return clean_line(value) or None if value else None
 
 
+# A tag of an HTML element (lxml's list of them, lxml.html.defs.tags): "<video ...>" is
+# markup, "press <Enter>" is not.
 _LOOKS_LIKE_HTML = re.compile(
-    r"</?(?:p|br|a|div|span|img|em|strong|b|i|u|ul|ol|li|h[1-6]|blockquote|figure|svg|table|pre)"
-    r"\b[^>]*>",
+    r"</?(?:" + "|".join(sorted(lxml.html.defs.tags, key=len, reverse=True)) + r")\b[^<>]*>",
     re.IGNORECASE,
 )
 
