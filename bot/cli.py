@@ -102,11 +102,14 @@ def _cmd_ingest(args: argparse.Namespace, out: TextIO) -> int:
 
 # ---------------------------------------------------------------- brief
 def _cmd_brief(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.chat.briefs import build_brief, parse_duration
+    from bot.chat.briefs import DEFAULT_SINCE, build_brief, parse_brief_args, parse_duration
     from bot.chat.render import post_markdown, post_text
 
-    topic = inputs.topic(args.topic)  # the console's /brief reads it the same way
-    since = parse_duration(args.since)
+    text = " ".join(args.topic)
+    if args.since is None:  # "brief strike 7d", as /brief reads it
+        topic, since = parse_brief_args(text, DEFAULT_SINCE)
+    else:
+        topic, since = inputs.topic(text), parse_duration(args.since)
     store = _open_store(get_settings())
     try:
         brief = build_brief(store, topic, since=since, limit=args.limit)
@@ -115,9 +118,9 @@ def _cmd_brief(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "json":
         write_json(out, brief.to_json())
     elif args.format == "markdown":
-        out.write(post_markdown(brief.to_post()) + "\n")
+        out.write(post_markdown(brief.to_post(in_thread=False)) + "\n")
     else:
-        out.write(post_text(brief.to_post()) + "\n")
+        out.write(post_text(brief.to_post(in_thread=False)) + "\n")
     return 0
 
 
@@ -328,8 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=_cmd_ingest)
 
     b = sub.add_parser("brief", help="a short brief on a topic from stored articles")
-    b.add_argument("topic")
-    b.add_argument("--since", default="48h", help="how far back: 48h, 7d, 1w")
+    b.add_argument("topic", nargs="+", help="what it is about, with a span if you like: korea 7d")
+    b.add_argument("--since", help="how far back: 48h (the default), 7d, 1w")
     b.add_argument("--limit", type=_count(1, 50), default=5, metavar="N")
     b.add_argument("--format", default="text", choices=("text", "markdown", "json"))
     b.set_defaults(func=_cmd_brief)

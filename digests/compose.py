@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 
-from bot.chat.briefs import format_duration, story_item
+from bot.chat.briefs import DEFAULT_SINCE, format_duration, story_item
 from bot.chat.messages import Post
 from bot.store import OutboxRow, Store, StoryHit
 from digests.schedule import Schedule, Slot
 
-FIRST_DIGEST_LOOKBACK = timedelta(hours=48)  # as far back as /brief looks by default
+FIRST_DIGEST_LOOKBACK = DEFAULT_SINCE  # as far back as /brief looks by default
 LATE_ARRIVAL = timedelta(hours=6)
 """A story can be published before the last digest yet reach us after it (feeds
 are polled every few minutes, some backdate): each digest looks this far behind

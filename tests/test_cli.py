@@ -199,6 +199,10 @@ def test_ingest_sample_then_brief_json(
     assert code == 0 and "Nothing on 'volcano'" in out
     code, _, err = run(["brief", "korea", "--since", "soon"], capsys)
     assert code == 2 and "48h" in err
+    # A span after the topic, as /brief takes it (and as the tips say); no thread to reply in.
+    code, out, _ = run(["brief", "north", "korea", "7d"], capsys)
+    assert code == 0 and out.startswith("Brief: north korea (last 7 days)")
+    assert "Reply in this thread" not in out and "Trump Teases" in out
     code, _, err = run(["ask", "who?", "--thread", "console:console:99"], capsys)
     assert code == 2 and "no thread" in err
 

@@ -35,6 +35,7 @@ _UNIT_SECONDS = {
     **dict.fromkeys(("y", "yr", "yrs", "year", "years"), 365 * _DAY),
 }
 _NUMBER_UNIT = re.compile(r"^(?P<n>\d{1,4})\s*(?P<unit>[a-z]+)$", re.I)
+DEFAULT_SINCE = timedelta(hours=48)  # how far back a brief looks unless told
 MAX_SPAN = timedelta(days=100 * 365)  # further back than any store holds (and than datetime)
 
 
@@ -120,13 +121,15 @@ class Brief:
     def article_ids(self) -> tuple[int, ...]:
         return tuple(s.article_id for h in self.stories or self.instead for s in h.sources)
 
-    def to_post(self) -> Post:
+    def to_post(self, *, in_thread: bool = True) -> Post:
+        """The brief as posted; ``in_thread``: it anchors a thread that takes questions
+        (not the CLI's)."""
         if self.stories:
             return Post(
                 kind="brief",
                 title=f"Brief: {self.topic} (last {format_duration(self.since)})",
                 items=tuple(story_item(h) for h in self.stories),
-                footer="Reply in this thread to ask a follow-up question.",
+                footer="Reply in this thread to ask a follow-up question." if in_thread else None,
                 article_ids=self.article_ids,
             )
         return self._empty_post()
@@ -197,7 +200,7 @@ def build_brief(
     store: Store,
     topic: str,
     *,
-    since: timedelta = timedelta(hours=48),
+    since: timedelta = DEFAULT_SINCE,
     limit: int = 5,
     now: datetime | None = None,
     workspace: str | None = None,

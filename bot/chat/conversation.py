@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
 from bot.chat import inputs
-from bot.chat.briefs import build_brief, parse_brief_args
+from bot.chat.briefs import DEFAULT_SINCE, build_brief, parse_brief_args
 from bot.chat.messages import (
     ChannelRef,
     CommandEvent,
@@ -113,7 +113,7 @@ class Conversation:
         self,
         store: Store,
         *,
-        default_since: timedelta = timedelta(hours=48),
+        default_since: timedelta = DEFAULT_SINCE,
         brief_limit: int = 5,
         extra_commands: dict[str, CommandFn] | None = None,
     ) -> None:
