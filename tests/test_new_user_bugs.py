@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.chat.briefs import build_brief
-from bot.chat.conversation import Conversation
+from bot.chat.conversation import Conversation, answer_post
 from bot.chat.messages import Post
 from bot.chat.render import link_url, post_markdown, post_text
+from bot.nlp.answers import Answer, AnswerSentence
 from bot.store import ArticleRecord, Store
 from bot.urls import canonical_url, strip_tracking
 from digests.commands import DigestCommands
@@ -176,3 +177,13 @@ def test_the_console_never_breaks_a_link() -> None:
     shown = post_text(Post(kind="answer", title="I don't know", text=text))
     assert url in shown.split()  # whole, on a line of its own
     assert all(len(line) <= 88 for line in shown.splitlines() if url not in line)
+
+
+def test_an_answer_shows_only_links_a_person_can_open() -> None:
+    urn = "urn:newsbrief:item:986fe69f38df9af68cfd21e836f7d1326c2cbc56"  # an item without link
+    web = "https://example.com/a?utm_source=rss"
+    said = (AnswerSentence("The mayor resigned.", "1", urn), AnswerSentence("Yes.", "2", web))
+    post = answer_post(Answer("The mayor resigned. Yes.", said, confident=True, kind="who"))
+    assert post.footer == "Source: https://example.com/a"
+    unsure = Answer("I don't know.", (), False, "who", links=(("Mayor resigns", urn),))
+    assert answer_post(unsure).text == "I don't know.\n• Mayor resigns"

@@ -26,6 +26,7 @@ from bot.chat.messages import (
     ThreadReplyEvent,
 )
 from bot.chat.platform import Platform
+from bot.chat.render import link_url
 from bot.errors import NewsbriefError
 from bot.nlp.answers import (
     Answer,
@@ -279,13 +280,18 @@ async def remember(store: Store, ref: ThreadRef, post: Post) -> None:
 
 
 def answer_post(result: Answer) -> Post:
+    # Only links a person can open: an item with no link of its own has an identity of ours
+    # (urn:newsbrief:item:…), which is not one.
     if result.confident:
-        sources = {s.url: s.article_id for s in result.sentences if s.url}
+        sources = dict.fromkeys(u for s in result.sentences if (u := link_url(s.url)))
         return Post(
             kind="answer",
             title="From the articles",
             text=result.text,
             footer="Source: " + ", ".join(sources) if sources else None,
         )
-    links = "\n".join(f"• {title}: {url}" for title, url in result.links if url)
+    links = "\n".join(
+        f"• {title}: {url}" if (url := link_url(link)) else f"• {title}"
+        for title, link in result.links
+    )
     return Post(kind="answer", title="I don't know", text=f"{result.text}\n{links}".strip())
