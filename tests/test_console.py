@@ -41,6 +41,7 @@ def test_scripted_session_over_stdin(data_dir: Path) -> None:
     script = "\n".join(
         [
             "/help",
+            "/newsbrief help",
             "/brief korea",
             "reply 1 what did Kim's sister say?",
             "reply 1 when was North Korea's last nuclear test?",
@@ -54,14 +55,14 @@ def test_scripted_session_over_stdin(data_dir: Path) -> None:
     done = _run(data_dir, script)
     out = done.stdout
     assert done.returncode == 0, done.stderr
-    assert "/brief TOPIC" in out  # help
+    assert out.count("/newsbrief help      this list") == 2  # help, either way
     assert "[1] Brief: korea" in out
     assert "Trump Teases Another Sit-Down With Kim Jong-un" in out
     assert "no will to improve relations" in out
     assert "September 2017" in out
     assert "There is no post 9" in out
     assert "Tell me what the brief is about" in out
-    assert "I don't know the command /nonsense" in out
+    assert "I don't know the command 'nonsense'. Type /newsbrief help for the list." in out
     assert "I didn't understand" in out
     assert "Traceback" not in out + done.stderr
     # A first run on the sample says nothing but the chat: no warning for a normal start

@@ -63,6 +63,8 @@ def parse_line(line: str, user: User = USER, last: str | None = None) -> Console
         return Quit()
     if line.startswith("/"):
         name, _, rest = line[1:].partition(" ")
+        if name.lower() == "newsbrief":  # "/newsbrief help", as on Slack and Discord
+            name, _, rest = (rest.strip() or "help").partition(" ")
         return CommandEvent(CHANNEL, user, name.lower(), rest.strip())
     word, _, rest = line.partition(" ")
     if word.lower() == MENTION:

@@ -78,7 +78,7 @@ BRIEF_HELP = HelpLine(
     "/brief TOPIC [SPAN]",
     "a short brief on TOPIC from recent news, e.g. /brief korea or /brief trade 7d",
 )
-HELP_HELP = HelpLine("/help", "this list")
+HELP_HELP = HelpLine("/newsbrief help", "this list")  # Slack keeps /help for its own
 REPLY_HELP = """\
 Reply in the thread under a brief or digest to ask a follow-up question, e.g.
 "what did Kim's sister say?" or "why did the talks end?". Mention me with a topic
@@ -132,7 +132,10 @@ class Conversation:
         if handler is None:
             await platform.respond(
                 event,
-                error_post(f"I don't know the command /{event.command}. Type /help for the list."),
+                error_post(
+                    f"I don't know the command {event.command!r}. "
+                    "Type /newsbrief help for the list."
+                ),
             )
             return
         try:
