@@ -27,8 +27,8 @@ from bot.chat.messages import (
 )
 
 PLATFORM = "slack"
-# A person's reply sent "also to the channel" is still a reply in the thread.
-_REPLY_SUBTYPES = frozenset({None, "thread_broadcast"})
+# A person's reply sent "also to the channel", or with a file attached, is still theirs.
+_REPLY_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
 

@@ -171,6 +171,12 @@ def test_own_messages_and_top_level_chatter_are_ignored() -> None:
     assert events.message(parent, team="T", bot_user_id="U0BOT") is None
 
 
+def test_a_reply_with_a_file_or_also_sent_to_the_channel_is_a_reply() -> None:
+    for subtype in ("file_share", "thread_broadcast"):
+        reply = events.message(_reply(subtype=subtype), team="T0001", bot_user_id="U0BOT")
+        assert isinstance(reply, events.Reply) and reply.text == "what did Kim's sister say?"
+
+
 def test_a_mention_drops_the_bot_and_decodes_slack_text() -> None:
     mention = fixture("event_app_mention.json")
     mention["text"] = "<@U0LAN0Z89> is it &lt;good&gt; &amp; <https://x.example|safe>?"
