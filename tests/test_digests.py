@@ -85,6 +85,7 @@ def test_subscribe_free_text(
     ("text", "message"),
     [
         ("korea at 25:00", "hours run 00–23"),
+        ("korea at 07:30 daily weekdays", "'daily' already means every day"),
         ("korea at 07:30 Mars/Olympus", "not a time zone"),
         (" at 07:30", "what the digest is about"),
         ("korea", "Say when"),
