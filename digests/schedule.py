@@ -158,9 +158,11 @@ def parse_zone(text: str) -> str:
 def parse_days(text: str) -> tuple[int, ...]:
     words = [w for w in re.split(r"[,\s]+", text.strip().lower()) if w and w != "and"]
     every = [w for w in words if _DAY_SETS.get(w) == tuple(range(7))]
-    if every and len(words) > 1:  # "daily weekdays": which of the two was meant?
-        other = next(w for w in words if w not in every)
-        raise ScheduleError(f"{every[0]!r} already means every day: give it or {other!r}, not both")
+    others = [w for w in words if w not in every]
+    if every and others:  # "daily weekdays": which of the two was meant?
+        raise ScheduleError(
+            f"{every[0]!r} already means every day: give it or {others[0]!r}, not both"
+        )
     days: set[int] = set()
     for w in words:
         if w in _DAY_SETS:

@@ -66,6 +66,7 @@ WORKER = Path(__file__).parent / "digest_worker.py"
         ),
         ("AI at 06:00 UTC sat, sun", ("ai",), ["06:00"], (5, 6), "UTC"),
         # a topic holding the word "at"; the days as the confirmation words them
+        ("x at 7am UTC daily, every day", ("x",), ["07:00"], tuple(range(7)), "UTC"),
         ("cats at home at 7am UTC every day", ("cats at home",), ["07:00"], tuple(range(7)), "UTC"),
         ("at&t at 09:00 Europe/Paris", ("at&t",), ["09:00"], tuple(range(7)), "Europe/Paris"),
     ],
