@@ -163,9 +163,10 @@ def _batch_record(line: str, lineno: int, args: argparse.Namespace) -> dict[str,
     record_id: Any = lineno
     try:
         item = json.loads(line.lstrip("\ufeff"))
+        if isinstance(item, dict):
+            record_id = item.get("id", lineno)  # its own id, also on its error
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise BadInputError('each line must be a JSON object with a "text" string')
-        record_id = item.get("id", lineno)
         title = item.get("title") if isinstance(item.get("title"), str) else None
         result = analyze(item["text"], title=title, **_analysis_options(args))
         return {"id": record_id, **result.to_json()}

@@ -129,17 +129,18 @@ def test_batch_keeps_going_past_bad_lines(
             {"id": "d", "title": "Bridge", "text": "The bridge opened on Monday. It cost a lot."}
         ),
         json.dumps(["no", "object"]),
+        json.dumps({"id": "f"}),  # no text: its error keeps its id
     ]
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     code, out, _ = run(["summarize", "--batch", str(path), "--format", "json"], capsys)
     records = [json.loads(line) for line in out.splitlines()]
     assert code == 1
-    assert [r["id"] for r in records] == ["a", 2, "c", "d", 5]
+    assert [r["id"] for r in records] == ["a", 2, "c", "d", 5, "f"]
     assert records[0]["quotes"] and "error" not in records[0]
     assert "not JSON" in records[1]["error"] and "empty" in records[2]["error"]
     assert records[3]["title"] == "Bridge" and "summary" in records[3]
-    assert "JSON object" in records[4]["error"]
+    assert "JSON object" in records[4]["error"] and "JSON object" in records[5]["error"]
 
 
 def test_stdin_through_a_real_process() -> None:
