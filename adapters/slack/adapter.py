@@ -54,6 +54,10 @@ log = logging.getLogger(__name__)
 DIGEST_EVENT = "newsbrief_digest"  # message metadata event_type of keyed posts
 UNREACHABLE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 INVITE = "I'm not in this channel yet: invite me with /invite @newsbrief, then try again."
+NOT_IN_CHANNEL_YET = (
+    "Note: I'm not in this channel yet, so nothing I post can reach it (a brief, a digest): "
+    "invite me with /invite @newsbrief."
+)
 HISTORY_PAGES = 3  # find_post looks this many pages (200 messages each) back
 
 
@@ -237,6 +241,7 @@ class SlackPlatform:
     async def respond(self, event: CommandEvent | MentionEvent, post: Post) -> None:
         cmd = self._commands.get(id(event))
         bot = await self.tokens.bot(event.channel.workspace)
+        outside = False  # answered through response_url: the bot is not in the channel
         for page in render(post):
             try:
                 await self.client.chat_postEphemeral(
@@ -250,6 +255,10 @@ class SlackPlatform:
                 if _error(exc) not in UNREACHABLE or cmd is None or not cmd.response_url:
                     raise SlackPostError(f"Slack refused the message ({_error(exc)})") from None
                 await self._say_privately(cmd, page)  # works where the bot was not invited
+                outside = True
+        if outside and post.kind != "error" and cmd is not None:
+            # "Subscribed (#2)" in a channel I'm not in: its digests could never be posted.
+            await self._say_privately(cmd, SlackMessage(escape(NOT_IN_CHANNEL_YET)))
 
     async def find_post(self, channel: ChannelRef, key: str) -> ThreadRef | None:
         bot = await self.tokens.bot(channel.workspace)

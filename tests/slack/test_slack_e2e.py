@@ -106,6 +106,14 @@ async def test_not_in_the_channel_says_how_to_invite(rig: SlackRig) -> None:
     assert said.kind == "response_url"  # chat.postEphemeral cannot reach that channel either
     assert "/invite @newsbrief" in said.shown
     assert rig.fake.posts() == []
+    # A digest set up there is set up, and says it could not be posted until I'm invited.
+    await rig.command(ADMIN, "/digest subscribe korea at 07:30 Asia/Seoul", channel="C0ELSEWHERE")
+    note = await rig.fake.messages.wait_for(
+        lambda m: _to(ADMIN)(m) and "I'm not in this channel yet" in m.shown
+    )
+    said_to_admin = rig.fake.messages.matching(_to(ADMIN))  # type: ignore[arg-type]
+    assert "Subscribed (#1)" in said_to_admin[0].shown and note is said_to_admin[1]
+    assert len(said_to_admin) == 2
 
 
 async def test_429_is_retried_after_retry_after_and_posted_once(rig: SlackRig) -> None:
