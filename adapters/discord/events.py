@@ -150,11 +150,13 @@ def incoming(message: discord.Message, bot_id: int, parent_id: int | None) -> In
 
 
 def mention(message: discord.Message, bot_id: int) -> MentionEvent | None:
-    """A message in a server's channel (not a thread, not a reply) that mentions the bot.
+    """A message in a server's channel (not a thread, not a reply) that opens with a
+    mention of the bot: "@newsbrief korea", not "ask @newsbrief, it knows".
 
     Discord sends its content also without the Message Content intent.
     """
-    if message.guild is None or bot_id not in message.raw_mentions:
+    first = _MENTION.match(message.content.lstrip())
+    if message.guild is None or first is None or int(first.group(1)) != bot_id:
         return None
     channel = ChannelRef(PLATFORM, str(message.channel.id), workspace=str(message.guild.id))
     user = User(id=str(message.author.id), name=message.author.display_name)

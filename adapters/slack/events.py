@@ -148,8 +148,8 @@ def message(
     key = f"{team}:{channel}:{ts}"
     thread_ts = event.get("thread_ts")
     if not thread_ts or thread_ts == ts:  # in the channel, not inside a thread
-        if not mentioned:
-            return None  # the channel's own talk
+        if not bot_user_id or not _bot_mention(bot_user_id).match(raw.lstrip()):
+            return None  # the channel's own talk, also about the bot ("ask @newsbrief")
         return Mention(person, ChannelRef(PLATFORM, str(channel), workspace=team), text, key)
     if not text:
         return None

@@ -323,6 +323,7 @@ async def test_a_mention_in_the_channel_without_the_message_content_intent(
         assert sends and all(c.body["allowed_mentions"] == {"parse": []} for c in sends)
         # A person's own talk in the channel stays theirs: only mentions are answered.
         await rig.fake.say(rig.guest, rig.channel, "korea again, huh")
+        await rig.fake.say(rig.guest, rig.channel, f"ask <@{rig.fake.world.bot.id}>, it knows")
         await rig.fake.say(rig.guest, rig.channel, "strike", mention_bot=True)
         await rig.seen(lambda v: v.where == "channel" and "Brief: strike" in v.text)
         assert len(rig.said(lambda v: v.where == "channel")) == 3

@@ -211,8 +211,9 @@ def test_a_mention_in_the_channel_becomes_a_mention_event() -> None:
     assert isinstance(again, events.Mention) and again.message_key == said.message_key
     bare = events.message(dict(top, text="<@U0LAN0Z89>"), team="T0001", bot_user_id="U0LAN0Z89")
     assert isinstance(bare, events.Mention) and bare.text == ""  # the core says how to use it
-    talk = dict(top, type="message", text="<@U0OTHER> lunch?")
-    assert events.message(talk, team="T0001", bot_user_id="U0LAN0Z89") is None
+    for talk in ("<@U0OTHER> lunch?", "ask <@U0LAN0Z89>, it knows"):  # not said to the bot
+        said_to = dict(top, type="app_mention", text=talk)
+        assert events.message(said_to, team="T0001", bot_user_id="U0LAN0Z89") is None
 
 
 def test_slash_commands_become_command_events() -> None:
