@@ -50,7 +50,7 @@ def _missed_note(missed: list[OutboxRow], schedule: Schedule) -> str | None:
     when = ", ".join(f"{r.slot_key.replace('T', ' ')}" for r in missed[:5])
     more = f" and {len(missed) - 5} more" if len(missed) > 5 else ""
     return (
-        f"newsbrief was offline and missed the digest of {when}{more} ({schedule.tz}); "
+        f"newsbrief missed the digest of {when}{more} ({schedule.tz}); "
         "this one covers everything since the last digest that went out."
     )
 
@@ -63,11 +63,16 @@ def compose_digest(
     now: datetime,
     slot: Slot | None = None,
     missed: list[OutboxRow] | None = None,
-    first: bool = False,
+    checked: datetime | None = None,
+    posted_before: bool = False,
     exclude: AbstractSet[int] = frozenset(),
     workspace: str,
 ) -> Post | None:
-    """The digest post, or None when nothing is new and the channel asked to skip."""
+    """The digest post, or None when nothing is new and the channel asked to skip.
+
+    ``checked``: the last slot that looked for news (None: this is the first);
+    ``posted_before``: whether any digest was posted, which "the last digest" needs.
+    """
     hits = stories_since(store, schedule, since, now, exclude, workspace=workspace)
     topics = ", ".join(schedule.topics) if schedule.topics else "all news"
     local = (slot.due if slot else now).astimezone(schedule.zone)
@@ -83,11 +88,14 @@ def compose_digest(
         return Post(
             kind="digest",
             title=title,
-            # Never a "last digest" that did not happen: the first says what it looked at.
+            # Never a "last digest" that did not happen: say what was looked at.
             text=(
                 f"Nothing on {topics} in the last {format_duration(FIRST_DIGEST_LOOKBACK)}."
-                if first
+                if checked is None
                 else f"Nothing new on {topics} since the last digest."
+                if posted_before
+                else f"Nothing new on {topics} since "
+                f"{checked.astimezone(schedule.zone):%a %d %b %H:%M} {schedule.tz}."
             ),
             footer=note,
         )
@@ -124,5 +132,6 @@ def compose_for(
         missed=missed,
         exclude=already,
         workspace=workspace,
-        first=last is None,
+        checked=last,
+        posted_before=last is not None and store.outbox.ever_sent(sub_id),
     )

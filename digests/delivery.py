@@ -180,7 +180,9 @@ class DigestDelivery:
                 ref = await platform.post(channel, post, key=key)
             except ChannelUnreachableError as exc:
                 await self._pause(sub, str(exc))
-                await self._complete(claim, "skipped", None)  # not posted, not to be redone
+                # Not posted, not to be redone; "missed": the next digest says so and covers
+                # its stories (a "skipped" slot counts as delivered).
+                await self._complete(claim, "missed", None)
                 return Delivered(sub.id, slot.key, "paused")
             await self._adopt_thread(channel, key, ref)
             await self._complete(claim, "sent", ref.id)

@@ -209,6 +209,16 @@ def parse_subscription(text: str, *, default_tz: str = "UTC") -> Schedule:
         )
     at = next((a for a in ats if text[a.end()].isdigit()), ats[0])
     topics_text, rest = text[: at.start()], text[at.end() :]
+    # Days said before the time ("korea weekdays at 7:30") are days, not part of a topic.
+    words = topics_text.split()
+    while len(words) > 1:
+        if _is_day_word(words[-1]):
+            rest = f"{rest} {words.pop()}"
+        elif len(words) > 2 and [w.lower() for w in words[-2:]] == ["every", "day"]:
+            rest, words = f"{rest} every day", words[:-2]
+        else:
+            break
+    topics_text = " ".join(words)
     topics = tuple(t.strip().lower() for t in topics_text.split(",") if t.strip())
     if not topics:
         raise ScheduleError(

@@ -89,7 +89,7 @@ async def test_unreachable_channel_pauses_until_a_manager_command_resumes(store:
     [paused] = store.outbox.subscriptions()
     assert paused.id == sub.id and paused.paused_at == clock.now  # kept, not deleted
     assert paused.paused_reason == REFUSAL
-    assert [r.status for r in store.outbox.entries(sub.id)] == ["skipped"]
+    assert [r.status for r in store.outbox.entries(sub.id)] == ["missed"]
     # Not retried every pass, nor at the next slots, while paused.
     for hours in (0, 1, 24, 47):
         clock.now = datetime(2026, 11, 23, 7, 40, tzinfo=UTC) + timedelta(hours=hours)
@@ -110,14 +110,15 @@ async def test_unreachable_channel_pauses_until_a_manager_command_resumes(store:
     [resumed] = store.outbox.subscriptions()
     assert resumed.paused_at is None and resumed.resumed_at == clock.now
 
-    # The slots that fell in the pause are neither posted nor "missed"; the next one is.
+    # The slots that fell in the pause are not posted; the next one is, and says which
+    # digest it could not post (never silently missed), covering its stories too.
     assert await delivery.deliver_due() == []
     clock.now = datetime(2026, 11, 25, 7, 31, tzinfo=UTC)
     [sent] = await delivery.deliver_due()
     assert sent.outcome == "sent" and sent.slot_key == "2026-11-25T07:30"
     [digest] = fake.workspace.posts("channel")
-    assert "offline" not in (digest.footer or "")
-    assert [r.status for r in store.outbox.entries(sub.id)] == ["skipped", "sent"]
+    assert "missed the digest of 2026-11-23 07:30 (UTC)" in (digest.footer or "")
+    assert [r.status for r in store.outbox.entries(sub.id)] == ["missed", "sent"]
 
 
 async def test_a_channel_paused_again_after_resume_if_still_unreachable(store: Store) -> None:

@@ -14,6 +14,7 @@ from bot.store import ArticleRecord, Store
 from bot.urls import canonical_url, strip_tracking
 from digests.commands import DigestCommands
 from digests.delivery import DigestDelivery
+from digests.schedule import parse_subscription
 from tests.fakes.platform import CHANNEL, MANAGER, FakePlatform
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
@@ -187,3 +188,27 @@ def test_an_answer_shows_only_links_a_person_can_open() -> None:
     assert post.footer == "Source: https://example.com/a"
     unsure = Answer("I don't know.", (), False, "who", links=(("Mayor resigns", urn),))
     assert answer_post(unsure).text == "I don't know.\n• Mayor resigns"
+
+
+async def test_no_last_digest_is_mentioned_after_empty_slots_only(store: Store) -> None:
+    clock = lambda: NOW  # noqa: E731
+    fake = FakePlatform()
+    delivery = DigestDelivery(store, {fake.name: fake}, clock=clock)
+    conversation = Conversation(store)
+    conversation.commands["digest"] = DigestCommands(store, delivery, clock=clock)
+    fake._handler = conversation
+    store.outbox.add_subscription(
+        fake.name, CHANNEL.id, parse_subscription("volcanoes at 08:30 UTC").to_json(),
+        now=NOW - timedelta(hours=3),
+    )  # fmt: skip
+    assert [d.outcome for d in await delivery.deliver_due()] == ["skipped"]  # nothing new
+    await fake.command(MANAGER, "/digest now")
+    [digest] = fake.workspace.posts("channel")
+    assert digest.text == "Nothing new on volcanoes since Sun 29 Nov 08:30 UTC."
+
+
+def test_days_said_before_the_time_are_days() -> None:
+    for text in ("korea weekdays at 7:30", "korea mon-fri at 7:30", "korea every day at 7:30"):
+        schedule = parse_subscription(text)
+        assert schedule.topics == ("korea",), text  # a topic of "korea weekdays" never matched
+    assert parse_subscription("korea weekdays at 7:30").days == (0, 1, 2, 3, 4)

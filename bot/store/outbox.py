@@ -316,6 +316,17 @@ class DigestOutbox:
                 )
             )
 
+    def ever_sent(self, sub_id: int) -> bool:
+        """Whether any digest of the subscription was posted (not only skipped as empty)."""
+        with self._session() as s:
+            return bool(
+                s.scalar(
+                    select(OutboxEntry.id)
+                    .where(OutboxEntry.subscription_id == sub_id, OutboxEntry.status == "sent")
+                    .limit(1)
+                )
+            )
+
     def posted_articles(self, sub_id: int, *, since: datetime) -> set[int]:
         """Articles of every digest the subscription posted for a slot due from ``since``
         (each post's thread memory): a digest leaves out all of these, not only the last
