@@ -252,7 +252,10 @@ async def test_chatter_in_the_thread_is_left_to_the_people(
     handled = await handler.handled.wait_for(
         lambda x: getattr(x.event, "text", "").startswith("thanks")
     )
-    assert handled.ours is True  # our thread, and nothing to answer there
+    assert handled.ours is True  # our thread, and nothing to answer there (also if to us)
+    # Talk that is not thanks is answered only when it is said to the bot.
+    await harness.reply(harness.guest, thread, "sharing this with the team")
+    await handler.handled.wait_for(lambda x: getattr(x.event, "text", "").startswith("sharing"))
     # A question without its question mark is still one.
     await harness.reply(harness.guest, thread, "what did Kim's sister say")
     await harness.seen.wait_for(lambda s: "no will to improve relations" in s.text)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.chat.conversation import NOT_IN_A_THREAD, Conversation
+from bot.chat.mentions import Mention, read_mention
 from bot.chat.messages import Post
 from bot.news.ingest import Ingester
 from bot.store import Store
@@ -59,7 +60,7 @@ async def test_the_bare_name_or_a_greeting_gets_the_help_privately(
     assert where == "user" and post.kind == "help" and "/brief TOPIC" in (post.text or "")
 
 
-@pytest.mark.parametrize("text", ["thanks!", "Thank you", "ok, thx"])
+@pytest.mark.parametrize("text", ["thanks!", "Thank you", "ok, thx", "thanks a lot!", "👍", "🙏"])
 async def test_thanks_need_no_answer(fake: FakePlatform, text: str) -> None:
     await fake.mention(GUEST, text)
     assert _said(fake) == []
@@ -85,3 +86,35 @@ async def test_a_bad_topic_is_a_private_error(fake: FakePlatform) -> None:
     await fake.mention(GUEST, "x" * 500)
     [(where, post)] = _said(fake)
     assert where == "user" and post.kind == "error" and "too long" in (post.text or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("korea 7d", Mention("brief", "korea 7d")),
+        ("korea last week", Mention("brief", "korea last week")),
+        ("what's new on korea?", Mention("brief", "korea")),
+        ("anything about the port strike", Mention("brief", "the port strike")),
+        ("tell me about korea", Mention("brief", "korea")),
+        ("korea?", Mention("brief", "korea")),
+        ("korea @U0OTHER", Mention("brief", "korea")),  # another person named too
+        ("help me", Mention("help")),
+        ("help?", Mention("help")),
+        ("hello?", Mention("help")),
+        ("good morning", Mention("help")),
+        ("great, thanks!", Mention("nothing")),
+        ("thank you so much", Mention("nothing")),
+        ("what did Kim's sister say?", Mention("elsewhere")),
+        ("did the strike end?", Mention("elsewhere")),
+        ("digest list", Mention("command", "digest list")),
+        ("/feeds add https://x.example/rss", Mention("command", "feeds add https://x.example/rss")),
+    ],
+)
+def test_what_a_mention_asks_for(text: str, wanted: Mention) -> None:
+    assert read_mention(text, {"brief", "help", "digest", "feeds"}) == wanted
+
+
+async def test_a_brief_asked_in_words_has_its_span(fake: FakePlatform) -> None:
+    await fake.mention(GUEST, "what's new on korea the last week?")
+    [(where, post)] = _said(fake)
+    assert where == "channel" and post.title == "Brief: korea (last 7 days)"

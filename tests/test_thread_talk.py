@@ -44,7 +44,10 @@ async def test_talk_goes_unanswered_and_questions_do_not(fake: FakePlatform) -> 
 
 async def test_said_to_the_bot_it_is_answered_whatever_its_form(fake: FakePlatform) -> None:
     thread = await _thread(fake)
-    assert await fake.thread_reply(GUEST, thread, "thanks!", addressed=True)
+    for talk in ("thanks!", "thank you so much 🙏", "👍"):  # to us, and nothing to answer
+        assert await fake.thread_reply(GUEST, thread, talk, addressed=True)
+    assert fake.workspace.posts("thread") == []
+    assert await fake.thread_reply(GUEST, thread, "sharing this with the team", addressed=True)
     (unsure,) = fake.workspace.posts("thread")
     assert "I don't know" in (unsure.text or "")
     # Too long: said to the bot, or ending in "?", it is told so; as talk it is left alone.

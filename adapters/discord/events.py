@@ -112,12 +112,13 @@ class Incoming:
 
 
 _MENTION = re.compile(r"<@!?(\d+)>")
+_MARKUP = re.compile(r"<(?:@!?|@&|#)\d+>|<a?:\w+:\d+>")
 
 
 def question_text(content: str, bot_id: int) -> str:
-    """The content without mentions of the bot: "<@1> what did she say?" → "what did she say?"."""
-    text = _MENTION.sub(lambda m: "" if int(m.group(1)) == bot_id else m.group(0), content)
-    return " ".join(text.split())
+    """The content without mentions (of the bot, people, roles, channels) or custom emoji:
+    "<@1> what did she say?" → "what did she say?". None of them is a question's word."""
+    return " ".join(_MARKUP.sub("", content).split())
 
 
 def should_ignore(message: discord.Message, bot_id: int) -> bool:

@@ -31,6 +31,9 @@ PLATFORM = "slack"
 _REPLY_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+# <!channel>, <!subteam^S1|@team>, <#C1|news>: the label when there is one
+_SPECIAL = re.compile(r"<([!#])[^|>]*(?:\|([^>]*))?>")
+_EMOJI = re.compile(r":(?=[a-z0-9_+'-]*[a-z])[a-z0-9_+'-]+:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +122,15 @@ def command_text(text: str) -> str:
     return _plain(_LINK.sub(lambda m: m.group(1), text))
 
 
+def _special(m: re.Match[str]) -> str:
+    label = m.group(2) or ""
+    return f"#{label}" if m.group(1) == "#" and label else label
+
+
 def _plain(text: str) -> str:
     text = _MENTION.sub(lambda m: "@" + m.group(1), text)
+    text = _SPECIAL.sub(_special, text)  # <!here>, <#C1|news>, <!subteam^S1|@team>
+    text = _EMOJI.sub("", text)  # :thumbsup: is a picture, not words
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return " ".join(text.split())
 

@@ -73,7 +73,7 @@ def parse_brief_args(text: str, default_since: timedelta) -> tuple[str, timedelt
     """ "/brief north korea 24h" → ("north korea", 24h). A trailing span is optional:
     "7d", "36 hours", "past 2 weeks"; after "since", "last" or "past" it must be one."""
     words = text.split()
-    since = default_since
+    typed, since = len(words), default_since
     if len(words) > 1 and words[-1][:1] in "-+−" and _span(words[-1][1:]):
         raise BadTopicError(
             f"A span counts back from now: give it without its sign, like {words[-1][1:]}"
@@ -87,12 +87,18 @@ def parse_brief_args(text: str, default_since: timedelta) -> tuple[str, timedelt
             break
     else:
         if len(words) >= 2 and words[-2].lower() in _SPAN_WORDS:
-            since = parse_duration(words[-1])  # "since soon": say what a span looks like
+            unit = _UNIT_SECONDS.get(words[-1].lower())  # "last week": one of it
+            # "since soon": say what a span looks like
+            since = timedelta(seconds=unit) if unit else parse_duration(words[-1])
             words = words[:-2]
+    if len(words) < typed:  # "korea in the last week": "in the" leads to the span
+        while len(words) > 1 and words[-1].lower() in _SPAN_LEADS:
+            words = words[:-1]
     return inputs.topic(" ".join(words)), since
 
 
 _SPAN_WORDS = frozenset({"since", "last", "past"})
+_SPAN_LEADS = frozenset({"the", "in", "over", "for", "during", "from", "of"})
 
 
 @dataclass(frozen=True, slots=True)

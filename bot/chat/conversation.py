@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 
 from bot.chat import inputs
 from bot.chat.briefs import DEFAULT_SINCE, build_brief, parse_brief_args
+from bot.chat.mentions import is_thanks, read_mention
 from bot.chat.messages import (
     ChannelRef,
     CommandEvent,
@@ -83,9 +84,6 @@ REPLY_HELP = """\
 Reply in the thread under a brief or digest to ask a follow-up question, e.g.
 "what did Kim's sister say?" or "why did the talks end?". Mention me with a topic
 in the channel for its brief, e.g. "@newsbrief korea"."""
-# Said to the bot in a channel: a greeting asks how to use it; thanks needs no answer.
-GREETINGS = frozenset({"hi", "hello", "hey", "yo", "help"})
-THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers", "ok", "okay", "you"})
 # A question said to the bot outside any thread: it has no articles to answer from.
 NOT_IN_A_THREAD = (
     "I answer questions in the thread under a brief or digest, from its stories. "
@@ -165,8 +163,8 @@ class Conversation:
             if event.addressed or event.text.rstrip().endswith("?"):
                 await platform.reply(event.thread, error_post(str(exc)))
             return True  # else a long message of the team's talk there: no question to us
-        if not event.addressed and not is_question(asked):
-            return True  # "thanks!" under a digest: people talking, not asking us
+        if not is_question(asked) and (not event.addressed or is_thanks(asked)):
+            return True  # "thanks!" under a digest, also to us: talk, not a question
         try:
             result = await asyncio.to_thread(self.answer_in_thread, event.thread, asked)
         except Exception:
@@ -179,28 +177,24 @@ class Conversation:
         return True
 
     async def on_mention(self, platform: Platform, event: MentionEvent) -> None:
-        """A mention reads as a command: "@newsbrief korea" as ``/brief korea``, a bare
-        "@newsbrief" or "hi" as ``/help``.
+        """A mention reads as a command (``bot.chat.mentions``): "@newsbrief korea" as
+        ``/brief korea``, a bare "@newsbrief" or "hi" as ``/help``, thanks as nothing.
 
         Other commands are not run from a mention: they change a channel, and their slash
         command is where each platform checks who manages it (``require_manager``).
         """
         try:
-            text = inputs.typed(event.text)
-            word, _, rest = text.partition(" ")
-            name = word.lower().lstrip("/")
-            said = set(text.lower().replace(",", " ").rstrip("!. ").split())
-            if said <= THANKS and said:
-                return
-            if said <= GREETINGS:
+            said = read_mention(inputs.typed(event.text), self.commands)
+            if said.wants == "help":
                 await platform.respond(event, self._help_post())
-            elif name != "brief" and name in self.commands:
-                raise NewsbriefError(f"Type that as a command: /{name} {rest}".rstrip())
-            elif is_question(text):
+            elif said.wants == "command":
+                raise NewsbriefError(f"Type that as a command: /{said.text}")
+            elif said.wants == "elsewhere":
                 raise NewsbriefError(NOT_IN_A_THREAD)
-            else:
-                topic = rest if name == "brief" else text
-                await self._brief(platform, CommandEvent(event.channel, event.user, "brief", topic))
+            elif said.wants == "brief":
+                await self._brief(
+                    platform, CommandEvent(event.channel, event.user, "brief", said.text)
+                )
         except NewsbriefError as exc:
             await platform.respond(event, error_post(str(exc)))
         except Exception:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adapters.discord.events import question_text
 from adapters.discord.keys import marker_for, nonce_for, read_marker, strip_marker
 from adapters.discord.render import (
     CONTENT_MAX,
@@ -192,3 +193,9 @@ def test_topics_for_autocomplete_come_from_names_and_headline_words() -> None:
     assert matching(topics, "lee") == ["Lee Jae-myung"]
     assert "Trump" in topics and "trump" not in topics  # one spelling per topic
     assert matching(topics, "") == topics[:25]
+
+
+def test_mentions_roles_channels_and_custom_emoji_are_no_words() -> None:
+    said = "<@1> korea <@!22> <@&999> <#5> <:party:1234> <a:spin:5678>"
+    assert question_text(said, bot_id=1) == "korea"
+    assert question_text("<@1>   what did <@22> say?", bot_id=1) == "what did say?"

@@ -216,6 +216,19 @@ def test_a_mention_in_the_channel_becomes_a_mention_event() -> None:
         assert events.message(said_to, team="T0001", bot_user_id="U0LAN0Z89") is None
 
 
+@pytest.mark.parametrize(
+    ("wire", "typed"),
+    [  # Slack's markup for what is no word of a topic or question
+        ("<!channel> korea", "korea"),
+        ("<!subteam^S123|@desk> korea", "@desk korea"),
+        ("<#C0NEWS|news> korea", "#news korea"),
+        ("korea :tada: at 07:30:00", "korea at 07:30:00"),
+    ],
+)
+def test_slack_markup_is_read_as_what_people_see(wire: str, typed: str) -> None:
+    assert events.incoming_text(wire, "U0BOT") == typed
+
+
 def test_slash_commands_become_command_events() -> None:
     body = fixture("slash_command.json") | {"command": "/brief", "text": " north korea 24h "}
     cmd = events.command(body)
