@@ -103,6 +103,8 @@ async def test_a_bad_topic_is_a_private_error(fake: FakePlatform) -> None:
         ("hello?", Mention("help")),
         ("good morning", Mention("help")),
         ("great, thanks!", Mention("nothing")),
+        ("ok", Mention("nothing")),
+        ("ok, what's new on korea?", Mention("brief", "korea")),
         ("thank you so much", Mention("nothing")),
         ("what did Kim's sister say?", Mention("elsewhere")),
         ("did the strike end?", Mention("elsewhere")),

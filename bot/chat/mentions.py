@@ -17,7 +17,11 @@ from bot.nlp.answers import is_question
 
 GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "yo", "ping"})
 GREETING_TIMES = frozenset({"morning", "afternoon", "evening"})  # "good morning"
-THANKS = frozenset({"thanks", "thank", "thankyou", "thx", "tnx", "ty", "cheers", "ta"})
+# Thanks, and the "ok" that acknowledges: talk that asks nothing.
+THANKS = frozenset(
+    {"thanks", "thank", "thankyou", "thx", "tnx", "ty", "cheers", "ta", "ok", "okay"}
+)
+_LEADS = GREETINGS | THANKS | {"so", "and", "please", "pls"}
 SHORT_TALK = 5  # words: "thank you so much!" is talk; a longer line says more than thanks
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
@@ -61,6 +65,8 @@ def read_mention(text: str, commands: Collection[str]) -> Mention:
     greeting = said[0] in GREETINGS or good_time
     if said[0] == "help" or (greeting and len(said) <= 3):
         return Mention("help")
+    while len(parts := text.split(" ", 1)) > 1 and set(words(parts[0])) <= _LEADS:
+        text = parts[1]  # "ok, what's new on korea?": the "ok," leads to the request
     first, _, rest = text.partition(" ")
     name = first.lower().lstrip("/")
     if name == "brief":
