@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from bot import metrics
 from bot.models import Clock
 from bot.news.ingest import Ingester
+from bot.outages import Outage
 from bot.store import Store
 from bot.store.feed_claims import FeedClaims
 
@@ -48,15 +49,17 @@ class FeedPoller:
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
 
     async def run(self, stop: asyncio.Event) -> None:
+        outage = Outage(log, "polling feeds", first=self.idle)
         while not stop.is_set():
+            wait = self.idle
             try:
                 polled = await self.poll_once()
-            except Exception:
-                log.exception("polling feeds failed; trying again in %.0f s", self.idle)
-                polled = 0
+                outage.recovered()
+            except Exception as exc:
+                wait, polled = outage.failed(exc), 0  # the database is away: wait longer
             if not polled:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.idle)
+                    await asyncio.wait_for(stop.wait(), wait)
 
     async def poll_once(self) -> int:
         """Claim one batch of due feeds and poll it; how many were polled."""

@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.outages import Outage
 from bot.store import Store
 from digests.delivery import DigestDelivery
 from digests.schedule import DAY_NAMES, Schedule
@@ -32,6 +33,7 @@ class DigestScheduler:
         self.delivery = delivery
         self.store = store
         self.sweep_seconds = sweep_seconds
+        self.outage = Outage(log, "the digest pass", first=sweep_seconds)
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -70,10 +72,13 @@ class DigestScheduler:
                 job.remove()
 
     async def _wake(self) -> None:
+        if self.outage.waiting():
+            return  # the last pass failed (the database is away): sweeps wait a while
         try:
             results = await self.delivery.deliver_due()
-        except Exception:
-            log.exception("digest pass failed; the next sweep retries")
+            self.outage.recovered()
+        except Exception as exc:
+            self.outage.failed(exc)
             return
         for r in results:
             log.info("digest %s/%s: %s", r.subscription_id, r.slot_key, r.outcome)
