@@ -47,9 +47,9 @@ WORKDIR /home/newsbrief
 VOLUME ["/data"]
 EXPOSE 3000
 
-# /healthz is served by newsbrief's HTTP server (the health and metrics work adds the
-# endpoint); until then this check reports the container unhealthy. urllib, because
-# the slim image has no curl; any answer but 2xx, or none within 4 s, is a failure.
+# /healthz is served by newsbrief's HTTP server (bot/health.py: the process is alive;
+# /readyz says whether it can work). urllib, because the slim image has no curl; any
+# answer but 2xx, or none within 4 s, is a failure.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as u; u.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('NEWSBRIEF_HTTP_PORT', '3000'), timeout=4)"]
 

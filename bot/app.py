@@ -21,7 +21,10 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TextIO
 
+from sqlalchemy.exc import ArgumentError, OperationalError
+
 from bot.store import Store
+from bot.store.engine import DatabaseUnreachableError
 
 if TYPE_CHECKING:  # imported where they are used: the CLI's commands that only open the
     # store (brief, ask) import this module too, and need none of ingest, HTTP or chat
@@ -42,7 +45,11 @@ def open_store(settings: Settings) -> Store:
         return SecretBox.from_settings(settings)
 
     # Feed URLs with credentials are encrypted with these settings' key.
-    return Store.open(settings.effective_database_url(), box=box)
+    url = settings.effective_database_url()
+    try:
+        return Store.open(url, box=box)
+    except (OperationalError, ArgumentError) as exc:  # unreachable, no such database, typo
+        raise DatabaseUnreachableError.of(url, exc) from None
 
 
 async def load_sample_if_empty(store: Store) -> int:

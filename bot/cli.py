@@ -190,12 +190,17 @@ def _add_discord_parser(sub: Any) -> None:
 # ---------------------------------------------------------------- db (deployment)
 def _cmd_db(args: argparse.Namespace, out: TextIO) -> int:
     """``db upgrade`` migrates to head under the same lock as ``run``; ``db current`` only reads."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import ArgumentError, OperationalError
 
     from bot.store import create_store_engine
+    from bot.store.engine import DatabaseUnreachableError
     from bot.store.migrate import current_revision, head_revision, is_known_revision, migrate
 
-    engine = create_store_engine(get_settings().effective_database_url())
+    url = get_settings().effective_database_url()
+    try:
+        engine = create_store_engine(url)
+    except ArgumentError as exc:
+        raise DatabaseUnreachableError.of(url, exc) from None
     where = engine.url.render_as_string(hide_password=True)
     head = head_revision()
     try:
@@ -210,9 +215,7 @@ def _cmd_db(args: argparse.Namespace, out: TextIO) -> int:
             return 0
         current = current_revision(engine)
     except OperationalError as exc:
-        raise NewsbriefError(
-            f"cannot reach the database {where} (NEWSBRIEF_DATABASE_URL): {exc.orig or exc}"
-        ) from None
+        raise DatabaseUnreachableError.of(engine.url, exc) from None
     finally:
         engine.dispose()
     if current == head:
@@ -445,7 +448,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return 130
     except Exception as exc:  # a bug: one line says so, -v shows where
         if _is_bad_setting(exc):  # a NEWSBRIEF_* setting that does not parse
-            print(f"newsbrief: error: a setting is not valid: {exc}", file=sys.stderr)
+            from bot.config import setting_problems
+
+            problems = "; ".join(setting_problems(exc))  # type: ignore[arg-type]
+            print(f"newsbrief: error: a setting is not valid: {problems}", file=sys.stderr)
             return 2
         if args.verbose:
             traceback.print_exc()

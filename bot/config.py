@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import __version__
@@ -59,7 +59,7 @@ class Settings(BaseSettings):
 
     # newsbrief's own HTTP server (Slack events and OAuth; health and metrics)
     http_host: str = "127.0.0.1"
-    http_port: int = 3000
+    http_port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port (tests)
 
     # Which adapters run: the console only when no platform is configured, or when asked.
     console: bool | None = None  # None: decide from the platforms configured
@@ -116,3 +116,26 @@ class Settings(BaseSettings):
 
 def get_settings() -> Settings:
     return Settings()
+
+
+def setting_problems(exc: ValidationError) -> list[str]:
+    """Each invalid setting as "NAME: what is wrong", by the variable a person sets, and
+    never its value: pydantic's own text echoes the input, a secret's first letters too."""
+    out = []
+    for err in exc.errors(include_input=False, include_url=False):
+        loc = str(err["loc"][0]) if err["loc"] else ""
+        msg, name = err["msg"].removeprefix("Value error, "), env_name(loc)
+        out.append(f"{name}: {msg}" if name else msg)
+    return out
+
+
+def env_name(field: str) -> str:
+    """The variable that sets ``field``: its alias (SLACK_BOT_TOKEN), else NEWSBRIEF_*."""
+    if not field or field.isupper():  # empty (the whole model), or an alias already
+        return field
+    alias = (
+        Settings.model_fields[field].validation_alias if field in Settings.model_fields else None
+    )
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"NEWSBRIEF_{field.upper()}"

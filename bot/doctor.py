@@ -22,7 +22,7 @@ from typing import Literal
 import httpx
 from pydantic import ValidationError
 
-from bot.config import Settings
+from bot.config import Settings, setting_problems
 
 Status = Literal["ok", "note", "problem"]
 TIMEOUT_S = 10.0
@@ -53,17 +53,8 @@ def load_settings() -> tuple[Settings | None, list[Finding]]:
     try:
         settings = Settings()
     except ValidationError as exc:
-        found = []
-        for err in exc.errors():
-            name = "NEWSBRIEF_" + "_".join(str(p) for p in err["loc"]).upper() if err["loc"] else ""
-            found.append(
-                problem(
-                    "settings",
-                    f"{name or 'a setting'}: {err['msg']}",
-                    "correct it in .env or the environment (see .env.example)",
-                )
-            )
-        return None, found
+        fix = "correct it in .env or the environment (see .env.example)"
+        return None, [problem("settings", p, fix) for p in setting_problems(exc)]
     return settings, settings_findings(settings)
 
 

@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.errors import NewsbriefError
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -69,7 +71,15 @@ class HttpServer:
         # aiohttp's default listen backlog (128) drops connections in a burst of
         # slash commands, and a dropped SYN is retried only after 1 s.
         self._site = web.TCPSite(self._runner, self.host, self._port, backlog=LISTEN_BACKLOG)
-        await self._site.start()
+        try:
+            await self._site.start()
+        except (OSError, OverflowError) as exc:  # in use, no such address, out of range
+            await self._runner.cleanup()
+            self._runner = self._site = None
+            raise NewsbriefError(
+                f"cannot listen on {self.host}:{self._port} (NEWSBRIEF_HTTP_HOST, "
+                f"NEWSBRIEF_HTTP_PORT): {getattr(exc, 'strerror', None) or exc}"
+            ) from None
         log.info("HTTP server listening on %s (%s)", self.url, ", ".join(self.routes))
 
     async def stop(self) -> None:

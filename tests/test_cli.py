@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -325,3 +326,29 @@ def test_version_is_the_installed_one() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"newsbrief {version('newsbrief')}"  # one version, two reads
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (
+            "postgresql+psycopg://u:secretpw@127.0.0.1:1/x",
+            "cannot reach the database postgresql+psycopg://u:***@127.0.0.1:1/x "
+            "(NEWSBRIEF_DATABASE_URL): ",
+        ),
+        ("not a url", "NEWSBRIEF_DATABASE_URL is no database URL"),
+    ],
+)
+@pytest.mark.parametrize("command", [["brief", "x"], ["db", "current"]])
+def test_a_database_that_cannot_be_opened_is_a_setting_to_fix(
+    url: str, said: str, command: list[str]
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NEWSBRIEF_DATABASE_URL": url},
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr  # not an "internal error" (70)
+    assert done.stderr.startswith(f"newsbrief: error: {said}") and "secretpw" not in done.stderr

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,6 +20,8 @@ from aiohttp import web
 from cryptography.fernet import Fernet
 
 from bot.cli import main
+from bot.errors import NewsbriefError
+from bot.server import HttpServer
 from bot.store import Store
 from bot.store.records import FeedState
 from bot.store.sources import OPERATOR, Via
@@ -186,3 +191,37 @@ async def test_settings_that_do_not_load(
     monkeypatch.setenv("NEWSBRIEF_POLL_INTERVAL", "often")
     code, table = await doctor()
     assert code == 1 and "NEWSBRIEF_POLL_INTERVAL" in row(table, "settings", "PROBLEM")
+
+
+async def test_a_bad_setting_names_its_variable_and_never_shows_a_secret(
+    healthy: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-111-222-abc")
+    monkeypatch.setenv("NEWSBRIEF_LEADER_RENEW", "20")
+    monkeypatch.setenv("NEWSBRIEF_HTTP_PORT", "70000")
+    code, table = await doctor()
+    assert code == 1
+    assert "NEWSBRIEF_HTTP_PORT: Input should be less than or equal to 65535" in table
+    assert "xoxb" not in table
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "brief", "x"], capture_output=True, text=True,
+        env={**os.environ}, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 2 and "xoxb" not in out.stderr and "input_value" not in out.stderr
+    assert out.stderr.startswith("newsbrief: error: a setting is not valid: NEWSBRIEF_HTTP_PORT")
+    monkeypatch.setenv("NEWSBRIEF_HTTP_PORT", "3000")
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "brief", "x"], capture_output=True, text=True,
+        env={**os.environ}, timeout=60,
+    )  # fmt: skip
+    assert "NEWSBRIEF_LEADER_RENEW must be shorter than NEWSBRIEF_LEADER_TTL" in out.stderr
+    assert "xoxb" not in out.stderr
+
+
+async def test_the_server_says_which_setting_stops_it_listening() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(NewsbriefError, match=rf"127.0.0.1:{port} \(NEWSBRIEF_HTTP_HOST"):
+            await HttpServer("127.0.0.1", port).start()

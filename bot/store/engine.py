@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.errors import NewsbriefError
@@ -50,6 +51,20 @@ def create_store_engine(url: str | URL) -> Engine:
     raise NewsbriefError(
         f"unsupported database {backend!r} in NEWSBRIEF_DATABASE_URL: use sqlite or postgresql"
     )
+
+
+class DatabaseUnreachableError(NewsbriefError):
+    """The database named by NEWSBRIEF_DATABASE_URL cannot be opened: a setting to fix."""
+
+    @classmethod
+    def of(cls, url: str | URL, exc: Exception) -> DatabaseUnreachableError:
+        """Said with the URL as it may be shown (no password) and the driver's own reason."""
+        try:
+            where = make_url(url).render_as_string(hide_password=True)
+        except ArgumentError:
+            return cls(f"NEWSBRIEF_DATABASE_URL is no database URL: {exc}")
+        reason = getattr(exc, "orig", None) or exc
+        return cls(f"cannot reach the database {where} (NEWSBRIEF_DATABASE_URL): {reason}")
 
 
 def check_fts5(engine: Engine) -> None:
