@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -310,6 +311,10 @@ def _signals(stop: asyncio.Event) -> Iterator[None]:
 
 
 async def run_app(settings: Settings, *, out: TextIO | None = None, sample: bool = True) -> int:
+    from bot.config import unknown_variables
+
+    for name in unknown_variables(os.environ):  # a typo would leave its default, silently
+        log.warning("%s sets nothing: check its spelling", name)
     app = NewsbriefApp(settings, out=out, sample=sample)
     stop = asyncio.Event()
     with _signals(stop):

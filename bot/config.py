@@ -7,6 +7,8 @@ tokens also answer to the names the platforms' own docs use (``SLACK_BOT_TOKEN``
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -139,3 +141,30 @@ def env_name(field: str) -> str:
     if isinstance(alias, AliasChoices):
         return str(alias.choices[0])
     return f"NEWSBRIEF_{field.upper()}"
+
+
+# Read outside Settings: the test suite's PostgreSQL (tests/conftest.py).
+OTHER_VARIABLES = frozenset({"NEWSBRIEF_TEST_DATABASE_URL"})
+
+
+def known_variables() -> frozenset[str]:
+    """Every NEWSBRIEF_* (and platform) variable newsbrief reads."""
+    names: set[str] = set(OTHER_VARIABLES)
+    for field, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        names |= {str(a) for a in alias.choices} if isinstance(alias, AliasChoices) else set()
+        names.add(f"NEWSBRIEF_{field.upper()}")
+    return frozenset(names)
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """NEWSBRIEF_* variables that set nothing, each with the one it looks like: a typo
+    (NEWSBRIEF_POLL_INTERVALL) is otherwise the default, silently."""
+    known = known_variables()
+    out = []
+    for name in sorted(n for n in environ if n.upper().startswith("NEWSBRIEF_")):
+        if name.upper() in known:
+            continue
+        near = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.8)
+        out.append(f"{name} (did you mean {near[0]}?)" if near else name)
+    return out

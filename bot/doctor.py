@@ -14,6 +14,7 @@ like ``newsbrief slack manifest`` does).
 from __future__ import annotations
 
 import asyncio
+import os
 import zoneinfo
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Literal
 import httpx
 from pydantic import ValidationError
 
-from bot.config import Settings, setting_problems
+from bot.config import Settings, setting_problems, unknown_variables
 
 Status = Literal["ok", "note", "problem"]
 TIMEOUT_S = 10.0
@@ -60,6 +61,10 @@ def load_settings() -> tuple[Settings | None, list[Finding]]:
 
 def settings_findings(settings: Settings) -> list[Finding]:
     found = [ok("settings", "loaded")]
+    found += [
+        Finding("settings", "note", f"{name} sets nothing", "check its spelling")
+        for name in unknown_variables(os.environ)
+    ]
     if settings.secret_key is not None:
         from bot.crypto import SecretBox
 

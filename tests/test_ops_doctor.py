@@ -225,3 +225,14 @@ async def test_the_server_says_which_setting_stops_it_listening() -> None:
         port = taken.getsockname()[1]
         with pytest.raises(NewsbriefError, match=rf"127.0.0.1:{port} \(NEWSBRIEF_HTTP_HOST"):
             await HttpServer("127.0.0.1", port).start()
+
+
+async def test_a_misspelt_variable_is_pointed_out(
+    healthy: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSBRIEF_POLL_INTERVALL", "60")  # silently the default, before
+    monkeypatch.setenv("NEWSBRIEF_TEST_DATABASE_URL", "sqlite://")  # the tests' own: known
+    code, table = await doctor()
+    note = row(table, "settings", "note")
+    assert "NEWSBRIEF_POLL_INTERVALL (did you mean NEWSBRIEF_POLL_INTERVAL?) sets nothing" in note
+    assert "NEWSBRIEF_TEST_DATABASE_URL" not in table
