@@ -233,6 +233,7 @@ async def test_a_misspelt_variable_is_pointed_out(
     monkeypatch.setenv("NEWSBRIEF_POLL_INTERVALL", "60")  # silently the default, before
     monkeypatch.setenv("NEWSBRIEF_TEST_DATABASE_URL", "sqlite://")  # the tests' own: known
     code, table = await doctor()
+    assert code == 0  # a note, not a problem
     note = row(table, "settings", "note")
     assert "NEWSBRIEF_POLL_INTERVALL (did you mean NEWSBRIEF_POLL_INTERVAL?) sets nothing" in note
     assert "NEWSBRIEF_TEST_DATABASE_URL" not in table

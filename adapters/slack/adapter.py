@@ -353,6 +353,10 @@ class SlackPlatform:
                     f"Slack refused SLACK_BOT_TOKEN ({_error(exc)}): copy the Bot User OAuth "
                     "Token from OAuth & Permissions"
                 ) from None
+            except (aiohttp.ClientError, OSError) as exc:  # no Slack there: say where we looked
+                raise SlackConfigError(
+                    f"cannot reach Slack at {self.client.base_url} (NEWSBRIEF_SLACK_API_URL): {exc}"
+                ) from None
             self.tokens.user_id = auth.get("user_id")
             log.info("Slack: workspace %s as %s", auth.get("team"), auth.get("user"))
         if self.app_token:

@@ -23,6 +23,8 @@ from typing import Any, Protocol
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.logger import get_bolt_logger
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -235,6 +237,17 @@ class Wiring:
     client: AsyncWebClient
     tokens: Tokens
     installations: InstallationStore | None
+
+
+class _SameToken(logging.Filter):
+    """slack-bolt reads SLACK_BOT_TOKEN from the environment itself and, given our client
+    (made with that very token), warns at every start that its own is unused: noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+get_bolt_logger(AsyncApp).addFilter(_SameToken())
 
 
 def build_app(

@@ -128,6 +128,7 @@ async def test_run_serves_slack_until_sigterm_and_logs_no_secret(
     assert any("Brief: korea" in m.shown for m in fake.posts(CHANNEL))  # finished, not dropped
     assert "Traceback" not in err
     assert "Sending a request" in err and "Received the following response" in err  # debug on
+    assert "will be unused" not in err  # bolt's own read of SLACK_BOT_TOKEN: the same token
     secrets = [
         fake.workspaces[TEAM].bot_token,
         fake.app_token,
@@ -138,3 +139,19 @@ async def test_run_serves_slack_until_sigterm_and_logs_no_secret(
         assert secret not in out + err, f"a secret leaked into the logs ({secret[:5]}…)"
     if mode == "oauth-socket":  # oauth.v2.access answered with the token, logged scrubbed
         assert "'access_token': '[redacted]'" in err
+
+
+async def test_run_says_where_it_looked_for_slack(fake: FakeSlack, tmp_path: Path) -> None:
+    env = _env(fake, tmp_path, "http", _free_port())
+    env["NEWSBRIEF_SLACK_API_URL"] = f"http://127.0.0.1:{_free_port()}/api/"  # nothing there
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--no-console",
+        stdin=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 2  # a setting to fix, not an internal error
+    said = err.decode()
+    assert (
+        f"cannot reach Slack at {env['NEWSBRIEF_SLACK_API_URL']} (NEWSBRIEF_SLACK_API_URL)" in said
+    )
+    assert "Traceback" not in said and env["SLACK_BOT_TOKEN"] not in said
