@@ -169,15 +169,26 @@ class DiscordPlatform:
 
     async def _login(self) -> None:
         gateway = self.settings.discord_gateway_url or None
-        point_at(self.settings.discord_api_url, gateway)
+        api = self.settings.discord_api_url
+        point_at(api, gateway)
         assert self.settings.discord_token is not None
-        await self.client.login(self.settings.discord_token.get_secret_value())
-        count = shard_count(self.settings)
-        if gateway is None or count is None:  # the URL /gateway/bot names, as Discord asks
-            recommended, url, _ = await self.client.http.get_bot_gateway()
-            if gateway is None:
-                point_at(self.settings.discord_api_url, url)
-            count = count or recommended
+        try:
+            await self.client.login(self.settings.discord_token.get_secret_value())
+            count = shard_count(self.settings)
+            if gateway is None or count is None:  # the URL /gateway/bot names, as Discord asks
+                recommended, url, _ = await self.client.http.get_bot_gateway()
+                if gateway is None:
+                    point_at(api, url)
+                count = count or recommended
+        except discord.LoginFailure:
+            raise NewsbriefError(
+                "Discord refused DISCORD_TOKEN: copy the bot's token from the developer "
+                "portal (Bot → Reset Token)"
+            ) from None
+        except (aiohttp.ClientError, OSError) as exc:  # no Discord there: say where we looked
+            raise NewsbriefError(
+                f"cannot reach Discord at {api} (NEWSBRIEF_DISCORD_API_URL): {exc}"
+            ) from None
         self.shards = ShardGateways(
             self._shard_client,
             self.leases,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from functools import partial
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
@@ -16,6 +18,7 @@ from adapters.discord.adapter import DiscordPlatform
 from bot.app import NewsbriefApp
 from bot.chat.conversation import Conversation
 from bot.config import Settings
+from bot.errors import NewsbriefError
 from bot.leader import Leader, LeaseKeeper
 from bot.store import Store
 from tests.discord.fake import FakeChannel, FakeDiscord, Visible
@@ -258,3 +261,21 @@ async def test_one_process_serves_slack_and_discord(tmp_path: Path) -> None:
         await app.close()
         await discord_.close()
         await slack.close()
+
+
+async def test_a_refused_token_or_no_discord_is_a_setting_to_fix(store: Store) -> None:
+    fake = await FakeDiscord().start()
+    try:
+        wrong = DiscordPlatform(settings_for(fake, DISCORD_TOKEN=SecretStr("not.the.token")), store)
+        with pytest.raises(NewsbriefError, match="Discord refused DISCORD_TOKEN"):
+            await wrong.open(Conversation(store))
+        await wrong.stop()
+    finally:
+        await fake.close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{s.getsockname()[1]}/api/v10"
+    gone = DiscordPlatform(settings_for(fake, discord_api_url=nowhere), store)
+    with pytest.raises(NewsbriefError, match=rf"cannot reach Discord at {nowhere} \(NEWSBRIEF_"):
+        await gone.open(Conversation(store))
+    await gone.stop()
