@@ -77,7 +77,9 @@ async def feed_findings(settings: Settings, n: int) -> list[Finding]:
     urls = await asyncio.to_thread(_sample_urls, settings, n)
     if not urls:
         return [Finding("feeds", "note", "no feeds yet (NEWSBRIEF_FEEDS, or /feeds add)")]
-    fetcher = Fetcher(settings)
+    # Each feed on its own: a failing path must not make its host's other feeds look broken
+    # (the poller's back-off waits after a failure; a check has no next round to wait for).
+    fetcher = Fetcher(settings, backoff_base=0.0)
     found: list[Finding] = []
     try:
         for url, shown in urls:

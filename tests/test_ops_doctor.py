@@ -237,3 +237,14 @@ async def test_a_misspelt_variable_is_pointed_out(
     note = row(table, "settings", "note")
     assert "NEWSBRIEF_POLL_INTERVALL (did you mean NEWSBRIEF_POLL_INTERVAL?) sets nothing" in note
     assert "NEWSBRIEF_TEST_DATABASE_URL" not in table
+
+
+async def test_a_failing_feed_does_not_fail_the_other_feeds_of_its_host(
+    healthy: dict[str, str], feed_url: str
+) -> None:
+    gone = f"http://127.0.0.1:{free_port()}/gone.xml"  # the same host; failing, so first
+    with Store.open(healthy["NEWSBRIEF_DATABASE_URL"]) as store:
+        store.save_feed(FeedState(url=gone, consecutive_failures=1), Via(owner=OPERATOR))
+    code, table = await doctor()
+    assert code == 1 and "gone.xml" in row(table, "feed", "PROBLEM")
+    assert "feed.xml: HTTP 200" in row(table, "feed", "ok")  # not "asked us to slow down"
