@@ -40,7 +40,7 @@ class Outage:
         self.resume_at = now + wait
         if self.failures == 1:
             self.since = now
-            self.log.exception("%s failed; trying again in %.0f s", self.what, wait)
+            self.log.error("%s failed; trying again in %.0f s", self.what, wait, exc_info=exc)
         else:
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
             self.log.warning(
