@@ -334,3 +334,22 @@ async def test_an_error_while_recording_an_error_loses_no_item(
     report = await Ingester(store, fetcher).ingest([f"{news.base}/feed.xml"])
     assert sorted(i.status for i in report.items) == ["failed", "new", "new"]
     assert store.counts().ok == 2
+
+
+async def test_an_entry_dated_only_by_updated_keeps_that_date(store: Store, tmp_path: Path) -> None:
+    """An Atom entry with <updated> and no <published> was stored as published now: a
+    2012 post headed today's briefs and digests."""
+    text = " ".join(["The council repainted the zebra crossing on Main Street on Tuesday."] * 8)
+    atom = tmp_path / "old.atom"
+    atom.write_text(
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>Old</title><id>urn:x</id>'
+        "<updated>2012-07-25T12:39:39Z</updated><entry><id>urn:e1</id>"
+        '<link href="https://old.example.com/2012/zebra"/><title>Zebra crossing repainted</title>'
+        f'<content type="html">&lt;p&gt;{text}&lt;/p&gt;</content>'
+        "<updated>2012-02-09T04:57:20Z</updated></entry></feed>",
+        encoding="utf-8",
+    )
+    await Ingester(store, None).ingest([str(atom)])
+    assert build_brief(store, "zebra").stories == ()  # not in the last 2 days
+    [story] = build_brief(store, "zebra", since=timedelta(days=9000)).stories
+    assert story.published == datetime(2012, 2, 9, 4, 57, 20, tzinfo=UTC)

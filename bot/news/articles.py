@@ -158,7 +158,7 @@ class Articles:
         item = ArticleJob(
             title=entry.title,
             author=entry.author,
-            published=entry.published,
+            published=entry.date,  # published, else updated: an Atom entry may have only that
             url=entry.url,
             stored_hash=stored_hash,
         )
@@ -252,5 +252,5 @@ def _own(entry: FeedEntry, feed: ParsedFeed, text: str, reason: str | None = Non
     """A feed item's own text as its article."""
     return Extracted(
         status="ok", reason=reason, title=entry.title, text=text, author=entry.author,
-        published=entry.published, site=site(entry, feed), source="feed",
+        published=entry.date, site=site(entry, feed), source="feed",
     )  # fmt: skip
