@@ -218,7 +218,14 @@ def has_credentials(url: str) -> bool:
         return True
     if _path_secret(parts.hostname or "", parts.path):
         return True
-    return any(is_secret_param(k) for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    return any(is_secret_param(k) or _nested_secret(v) for k, v in pairs)
+
+
+def _nested_secret(value: str) -> bool:
+    """A parameter that is itself a URL with credentials: a redirector's
+    ``?to=https://host/feed?token=…`` (each nesting is shorter: this ends)."""
+    return "://" in value and has_credentials(value)
 
 
 def redact_url(url: object) -> str:
@@ -242,10 +249,12 @@ def redact_url(url: object) -> str:
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        if any(is_secret_param(k) for k, _ in pairs):
-            query = urlencode(
-                [(k, REDACTED if is_secret_param(k) else v) for k, v in pairs], quote_via=quote
-            )
+        if any(is_secret_param(k) or _nested_secret(v) for k, v in pairs):
+            shown = [
+                (k, REDACTED if is_secret_param(k) else redact_url(v) if _nested_secret(v) else v)
+                for k, v in pairs
+            ]
+            query = urlencode(shown, quote_via=quote)
     path = _redact_path(parts.hostname or "", parts.path)
     return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
 

@@ -709,3 +709,40 @@ def test_a_source_with_a_secret_path_is_redacted_and_encrypted_on_upgrade(
             rows = {u: s for u, s in conn.execute(select(Feed.url, Feed.secret_url))}
     assert set(rows) == {state.shown, public}  # the secret is in no plain column
     assert rows[public] is None and rows[state.shown] and "s3cret" not in rows[state.shown]
+
+
+def test_a_source_with_a_secret_inside_a_parameter_is_redacted_and_encrypted_on_upgrade(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store at 0013 held a redirector's URL whose target carries a token in plain text
+    (?to=https://host/feed?token=…): 0014 keeps it as every URL with credentials is kept."""
+    from alembic import command
+
+    from bot.store import create_store_engine
+    from bot.store.migrate import alembic_config
+
+    monkeypatch.setenv("NEWSBRIEF_SECRET_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("NEWSBRIEF_DATA_DIR", str(tmp_path / "data"))
+    nested = "https://go.example/r?to=https://pub.example/feed?token=N3sted-s3cret"
+    engine = create_store_engine(database_url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0013")
+        conn.execute(
+            text(
+                "INSERT INTO feeds (kind, url, url_key, poll_interval_s, consecutive_failures)"
+                " VALUES ('feed', :u, :k, 900, 0)"
+            ),
+            {"u": nested, "k": "sha256:" + hashlib.sha256(nested.encode()).hexdigest()},
+        )
+    engine.dispose()
+
+    with Store.open(database_url) as store:
+        state = store.get_feed(nested)  # found under the key the store computes now
+        assert state is not None and state.url == nested
+        assert (
+            state.shown
+            == "https://go.example/r?to=https%3A%2F%2Fpub.example%2Ffeed%3Ftoken%3DREDACTED"
+        )
+        with store.engine.connect() as conn:
+            [(shown, secret)] = conn.execute(select(Feed.url, Feed.secret_url)).all()
+    assert shown == state.shown and secret and "N3sted" not in secret + shown

@@ -27,12 +27,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     CompoundSelect,
+    Connection,
     CursorResult,
     String,
     bindparam,
     delete,
     func,
     select,
+    text,
     union,
     update,
 )
@@ -467,4 +469,28 @@ class FeedSources:
             last_status=f.last_status,
             failing_since=f.failing_since,
             failure_reported_at=f.failure_reported_at,
+        )
+
+
+def encrypt_plain_credentials(bind: Connection) -> None:
+    """A migration's step (0013, 0014): sources whose URL ``has_credentials`` counts now,
+    but that were stored in plain text, get what every URL with credentials gets: shown
+    redacted, kept whole only in ``secret_url`` (encrypted), keyed by an HMAC so the
+    store finds them again. Other rows are not touched."""
+    rows = bind.execute(text("SELECT id, url FROM feeds WHERE secret_url IS NULL")).all()
+    todo = [(feed_id, url) for feed_id, url in rows if has_credentials(url)]
+    if not todo:
+        return
+    box = settings_box()
+    for feed_id, url in todo:
+        bind.execute(
+            text(
+                "UPDATE feeds SET url = :shown, secret_url = :secret, url_key = :key WHERE id = :id"
+            ),
+            {
+                "shown": redact_url(url),
+                "secret": box.encrypt(url.strip()),
+                "key": url_key(url, lambda: box),
+                "id": feed_id,
+            },
         )

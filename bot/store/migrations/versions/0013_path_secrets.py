@@ -18,9 +18,7 @@ Downgrade leaves them so: the code before reads ``secret_url`` whenever it is se
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
@@ -30,27 +28,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    from bot.store.sources import settings_box, url_key
-    from bot.urls import has_credentials, redact_url
+    from bot.store.sources import encrypt_plain_credentials
 
-    bind = op.get_bind()
-    rows = bind.execute(sa.text("SELECT id, url FROM feeds WHERE secret_url IS NULL")).all()
-    todo = [(feed_id, url) for feed_id, url in rows if has_credentials(url)]
-    if not todo:
-        return
-    box: Any = settings_box()
-    for feed_id, url in todo:
-        bind.execute(
-            sa.text(
-                "UPDATE feeds SET url = :shown, secret_url = :secret, url_key = :key WHERE id = :id"
-            ),
-            {
-                "shown": redact_url(url),
-                "secret": box.encrypt(url.strip()),
-                "key": url_key(url, lambda: box),
-                "id": feed_id,
-            },
-        )
+    encrypt_plain_credentials(op.get_bind())
 
 
 def downgrade() -> None:
