@@ -453,3 +453,13 @@ def test_opml_does_not_expand_entities() -> None:
     )
     with pytest.raises(FeedError, match="external entity"):
         parse_opml(data)
+
+
+def test_a_feed_proxy_item_links_to_the_article_itself() -> None:
+    # FeedBurner's <link> is feedproxy.google.com/~r/…, a redirect that is gone now.
+    feed = load("feedjira/TechCrunch.xml", "https://feeds.feedburner.com/TechCrunch")
+    urls = [e.url or "" for e in feed.entries]
+    assert urls and all(u.startswith("http://techcrunch.com/") for u in urls), urls[:3]
+    assert feed.entries[0].url == (
+        "http://techcrunch.com/2011/11/02/angies-list-prices-ipo-at-11-to-13-per-share-valued-at-over-600m/"
+    )

@@ -127,7 +127,15 @@ def _ttl_seconds(value: object) -> int | None:
     return min(minutes * 60, MAX_TTL_S) if minutes > 0 else None
 
 
+# A feed proxy's own link (feedproxy.google.com/~r/…, a Pheedo click URL) is a redirect
+# that may be gone; the proxy keeps the article's in its own element (feedparser's keys).
+_ORIGINAL_LINKS = ("feedburner_origlink", "pheedo_origlink")
+
+
 def _entry_url(entry: Any, base: str) -> str | None:
+    for key in _ORIGINAL_LINKS:
+        if url := web_url(entry.get(key), base):
+            return url
     url = web_url(entry.get("link"), base)
     if url:
         return url
