@@ -438,6 +438,15 @@ async def test_feeds_add_list_remove(bot: Bot, feeds: FeedServer) -> None:
     )
     listed = bot.text(await bot.say("/feeds list", ALPHA))
     assert "OPML list of 2 feeds" in listed and "article page, 1 article" in listed
+    # Added again: said so, and nothing fetched or changed; another workspace adds its own.
+    secret = feeds.url("a.xml", "a")
+    first = await bot.say(f"/feeds add {secret}", ALPHA)
+    again = await bot.say(f"/feeds add {secret}", ALPHA)
+    number = (first.post.text or "").split(":")[0].removeprefix("Added ")
+    assert again.post.text == f"Already read here as {number}: Alpha Private Wire. Nothing changed."
+    assert feeds.hits["/a.xml"] == 1
+    other = await bot.say(f"/feeds add {secret}", BETA)
+    assert (other.post.text or "").startswith(f"Added {number}: ")  # the same row, read by both
     list_id = opml.post.text.split("#")[1].split(":")[0] if opml.post.text else ""
     removed = await bot.say(f"/feeds remove {list_id}", ALPHA)
     assert removed.post.title == "Source removed", removed.post

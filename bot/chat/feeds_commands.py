@@ -43,6 +43,8 @@ def every(seconds: int) -> str:
 
 def added_text(added: AddedSource) -> str:
     """ "Daily Planet — 25 items, checked every 15 min" and what happens next."""
+    if added.already:
+        return f"Already read here as #{added.id}: {added.name}. Nothing changed."
     if added.kind == "opml":
         what = f"an OPML list of {added.items} feeds, each checked {every(added.poll_interval_s)}"
         after = "Their news arrives over the next few minutes."

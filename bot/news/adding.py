@@ -43,6 +43,7 @@ class AddedSource:
     items: int  # a feed's items, an OPML list's feeds; a page: 1
     poll_interval_s: int
     new: int  # articles stored for the first time
+    already: bool = False  # the workspace read it before: nothing was changed
 
     @property
     def name(self) -> str:
@@ -79,6 +80,9 @@ async def add_source(
         )
     if ingester.fetcher is None:
         raise SourceError("Fetching is switched off here, so no source can be added.")
+    known = await asyncio.to_thread(_read_by, ingester.store, url, owner)
+    if known is not None:  # added twice: say so, and change nothing
+        return known
     try:
         result = await ingester.fetcher.fetch(url)
     except FetchError as exc:
@@ -96,6 +100,25 @@ async def add_source(
         items=found.items,
         poll_interval_s=poll_interval_s or state.poll_interval_s,
         new=report.counts()["new"],
+    )
+
+
+def _read_by(store: Store, url: str, owner: str) -> AddedSource | None:
+    """The source as ``owner`` already reads it (added before), or None."""
+    state = store.get_feed(url)
+    if state is None or state.id is None:
+        return None
+    if owner not in {workspace for workspace, _ in store.sources.readers(state.id)}:
+        return None
+    return AddedSource(
+        id=state.id,
+        kind=state.kind,
+        title=state.title,
+        url=state.shown,
+        items=0,
+        poll_interval_s=state.poll_interval_s,
+        new=0,
+        already=True,
     )
 
 
