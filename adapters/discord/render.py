@@ -134,26 +134,47 @@ def story_embed(item: PostItem, colour: discord.Colour) -> discord.Embed:
     return embed
 
 
-def text_embed(post: Post) -> discord.Embed:
-    """Help, info, errors and answers: one embed, the text as its description."""
+def text_embeds(post: Post) -> list[discord.Embed]:
+    """Help, info, errors and answers: the text as descriptions, in as many embeds as it
+    needs (a list of 60 sources is 8,000 characters, one embed holds 4,096, and the rest
+    used to be cut off), the title on the first, the footer on the last."""
     text = post.text or ""
     if post.kind == "help":  # laid out by hand in columns: keep them
-        body = "```\n" + clip(clean_text(text).replace("```", "'''"), DESCRIPTION_MAX - 8) + "\n```"
+        code = clip(clean_text(text).replace("```", "'''"), DESCRIPTION_MAX - 8)
+        bodies = ["```\n" + code + "\n```"]
     else:
-        body = clip(escape(text), DESCRIPTION_MAX)
-    embed = discord.Embed(
-        title=clip(escape(post.title, line=True), TITLE_MAX),
-        description=body or None,
-        colour=COLOURS.get(post.kind),
-    )
+        bodies = _chunks(escape(text), DESCRIPTION_MAX)
+    colour = COLOURS.get(post.kind)
+    embeds = [
+        discord.Embed(
+            title=clip(escape(post.title, line=True), TITLE_MAX) if i == 0 else None,
+            description=body or None,
+            colour=colour,
+        )
+        for i, body in enumerate(bodies)
+    ]
     if post.footer:
         # As subtext in the description, not the footer: links there are clickable.
+        last, body = embeds[-1], bodies[-1]
         note = "\n-# " + clip(escape(post.footer), 900)
         if units(body + note) <= DESCRIPTION_MAX:
-            embed.description = (body + note).lstrip("\n")
+            last.description = (body + note).lstrip("\n")
         else:
-            embed.set_footer(text=clip(clean_text(post.footer), FOOTER_MAX))
-    return embed
+            last.set_footer(text=clip(clean_text(post.footer), FOOTER_MAX))
+    return embeds
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    """``text`` in pieces of at most ``limit``, cut between lines (a line too long, clipped)."""
+    pieces = [""]
+    for line in text.split("\n"):
+        line = clip(line, limit)
+        joined = f"{pieces[-1]}\n{line}" if pieces[-1] else line
+        if units(joined) <= limit:
+            pieces[-1] = joined
+        else:
+            pieces.append(line)
+    return pieces
 
 
 # ------------------------------------------------------------------ packing
@@ -188,7 +209,11 @@ def render(post: Post, *, marker: str = "", heading: str = "") -> list[Message]:
     if post.kind in {"brief", "digest"} or post.items:
         return _render_stories(post, marker, heading)
     content = clip(heading, CONTENT_MAX - units(marker)) + marker
-    return [Message(content=content, embeds=(_fit(text_embed(post)),))]
+    first, *rest = _pack([_fit(e) for e in text_embeds(post)])
+    return [
+        Message(content=content, embeds=tuple(first)),
+        *(Message(embeds=tuple(g)) for g in rest),
+    ]
 
 
 def _render_stories(post: Post, marker: str, heading: str) -> list[Message]:

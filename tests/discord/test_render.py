@@ -199,3 +199,19 @@ def test_mentions_roles_channels_and_custom_emoji_are_no_words() -> None:
     said = "<@1> korea <@!22> <@&999> <#5> <:party:1234> <a:spin:5678>"
     assert question_text(said, bot_id=1) == "korea"
     assert question_text("<@1>   what did <@22> say?", bot_id=1) == "what did say?"
+
+
+def test_a_long_text_goes_on_in_more_embeds_and_loses_nothing() -> None:
+    lines = [
+        f"#{n} Source number {n} — feed, checked every 15 min, 0 articles " * 2 for n in range(60)
+    ]
+    post = Post(kind="info", title="Sources", text="\n".join(lines), footer="/feeds remove ID")
+    messages = render(post)
+    embeds = [e for m in messages for e in m.embeds]
+    assert len(embeds) >= 2 and embeds[0].title == "Sources"
+    assert all(e.title is None for e in embeds[1:])
+    assert all(len(e.description or "") <= 4096 for e in embeds)
+    assert all(sum(len(e.description or "") for e in m.embeds) <= 6000 for m in messages)
+    shown = "\n".join(e.description or "" for e in embeds)
+    assert all(f"\\#{n} Source number {n} " in shown for n in range(60))  # none cut off
+    assert "/feeds remove ID" in (embeds[-1].description or "")
