@@ -447,6 +447,14 @@ async def test_feeds_add_list_remove(bot: Bot, feeds: FeedServer) -> None:
     assert feeds.hits["/a.xml"] == 1
     other = await bot.say(f"/feeds add {secret}", BETA)
     assert (other.post.text or "").startswith(f"Added {number}: ")  # the same row, read by both
+    # Removed by its address too, as it was added; the other workspace still reads it.
+    removed = await bot.say(f"/feeds remove {secret}", BETA)
+    assert removed.post.text == f"Stopped reading {number} Alpha Private Wire."
+    missing = await bot.say(f"/feeds remove {secret}", BETA)
+    assert "reads no source at" in (missing.post.text or "") and "token=REDACTED" in (
+        missing.post.text or ""
+    )
+    assert PASSWORD not in (missing.post.text or "")
     list_id = opml.post.text.split("#")[1].split(":")[0] if opml.post.text else ""
     removed = await bot.say(f"/feeds remove {list_id}", ALPHA)
     assert removed.post.title == "Source removed", removed.post

@@ -19,12 +19,14 @@ from bot.news.adding import AddedSource
 from bot.store import Store
 from bot.store.records import SourceRow
 from bot.store.sources import OPERATOR
+from bot.urls import is_http_url, redact_url
 
 HELP = """\
 /feeds add URL       read a feed, an OPML list of feeds or an article page here
                      (channel managers only), e.g. /feeds add https://example.com/rss.xml
 /feeds list          the sources this workspace reads, and the ones everyone shares
-/feeds remove ID     stop reading a source (channel managers only; ID from /feeds list)"""
+/feeds remove ID     stop reading a source (channel managers only; ID from /feeds list)
+/feeds remove URL    the same, by the address it was added with"""
 
 # url, workspace key, who adds it -> what was added (bot.news.adding.add_source, bound)
 Adder = Callable[[str, str, str | None], Awaitable[AddedSource]]
@@ -125,10 +127,12 @@ class FeedCommands:
 
     async def _remove(self, platform: Platform, event: CommandEvent, rest: str) -> None:
         require_manager(event, "remove news sources", "use /feeds list to see what is read here")
-        wanted = rest.lstrip("#")
+        wanted = rest.strip().lstrip("#")
+        if is_http_url(wanted):  # by its address, as /feeds add took it
+            wanted = await asyncio.to_thread(self._id_of, wanted, workspace_of(event.channel))
         if not wanted.isdecimal() or len(wanted) > 12:
             raise NewsbriefError(
-                "Say which source to stop reading: /feeds remove ID (see /feeds list)"
+                "Say which source to stop reading: /feeds remove ID or its URL (see /feeds list)"
             )
         removed = await asyncio.to_thread(
             self.store.sources.remove, int(wanted), workspace_of(event.channel)
@@ -139,3 +143,13 @@ class FeedCommands:
             )
         text = f"Stopped reading #{removed.id} {removed.title or removed.url}."
         await platform.respond(event, Post(kind="info", title="Source removed", text=text))
+
+    def _id_of(self, url: str, workspace: str) -> str:
+        """The id of the workspace's own source at ``url`` (shown redacted, as listed)."""
+        state = self.store.get_feed(url)
+        own = {r.id for r in self.store.sources.listing(workspace)}
+        if state is None or state.id not in own:
+            raise NewsbriefError(
+                f"This workspace reads no source at {redact_url(url)} of its own: see /feeds list"
+            )
+        return str(state.id)
