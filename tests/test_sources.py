@@ -690,11 +690,36 @@ def test_existing_rows_are_migrated_and_their_secrets_encrypted(
         assert PASSWORD not in dumped and TOKENS["a"] not in dumped
 
 
-def test_a_source_with_a_secret_path_is_redacted_and_encrypted_on_upgrade(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("before", "url", "shown", "secret"),
+    [
+        # 0013: a webhook-shaped URL (its path's secret was no credential before)
+        (
+            "0012",
+            "https://discord.com/api/webhooks/1122334455/WH-path-s3cret",
+            "https://discord.com/api/webhooks/1122334455/REDACTED",
+            "s3cret",
+        ),
+        # 0014: a redirector whose target carries a token (?to=https://host/feed?token=…)
+        (
+            "0013",
+            "https://go.example/r?to=https://pub.example/feed?token=N3sted-s3cret",
+            "https://go.example/r?to=https%3A%2F%2Fpub.example%2Ffeed%3Ftoken%3DREDACTED",
+            "N3sted",
+        ),
+    ],
+)
+def test_a_source_with_a_newly_known_secret_is_redacted_and_encrypted_on_upgrade(
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    before: str,
+    url: str,
+    shown: str,
+    secret: str,
 ) -> None:
-    """A store at 0012 held a webhook-shaped URL whole in ``url`` (its path's secret was no
-    credential then): 0013 keeps it as every URL with credentials is kept."""
+    """A store at ``before`` held the URL whole in ``url``: the next migration keeps it as
+    every URL with credentials is kept (shown redacted, encrypted, found again)."""
     from alembic import command
 
     from bot.store import create_store_engine
@@ -702,64 +727,25 @@ def test_a_source_with_a_secret_path_is_redacted_and_encrypted_on_upgrade(
 
     monkeypatch.setenv("NEWSBRIEF_SECRET_KEY", Fernet.generate_key().decode())
     monkeypatch.setenv("NEWSBRIEF_DATA_DIR", str(tmp_path / "data"))
-    hook = "https://discord.com/api/webhooks/1122334455/WH-path-s3cret"
     public = "https://pub.example/rss"
     engine = create_store_engine(database_url)
     with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), "0012")
-        for url in (hook, public):
+        command.upgrade(alembic_config(conn), before)
+        for u in (url, public):
             conn.execute(
                 text(
                     "INSERT INTO feeds (kind, url, url_key, poll_interval_s, consecutive_failures)"
                     " VALUES ('feed', :u, :k, 900, 0)"
                 ),
-                {"u": url, "k": "sha256:" + hashlib.sha256(url.encode()).hexdigest()},
+                {"u": u, "k": "sha256:" + hashlib.sha256(u.encode()).hexdigest()},
             )
     engine.dispose()
 
     with Store.open(database_url) as store:
-        state = store.get_feed(hook)  # found under the key the store computes now
-        assert state is not None and state.url == hook
-        assert state.shown == "https://discord.com/api/webhooks/1122334455/REDACTED"
+        state = store.get_feed(url)  # found under the key the store computes now
+        assert state is not None and state.url == url and state.shown == shown
         assert store.get_feed(public) is not None
         with store.engine.connect() as conn:
             rows = {u: s for u, s in conn.execute(select(Feed.url, Feed.secret_url))}
-    assert set(rows) == {state.shown, public}  # the secret is in no plain column
-    assert rows[public] is None and rows[state.shown] and "s3cret" not in rows[state.shown]
-
-
-def test_a_source_with_a_secret_inside_a_parameter_is_redacted_and_encrypted_on_upgrade(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A store at 0013 held a redirector's URL whose target carries a token in plain text
-    (?to=https://host/feed?token=…): 0014 keeps it as every URL with credentials is kept."""
-    from alembic import command
-
-    from bot.store import create_store_engine
-    from bot.store.migrate import alembic_config
-
-    monkeypatch.setenv("NEWSBRIEF_SECRET_KEY", Fernet.generate_key().decode())
-    monkeypatch.setenv("NEWSBRIEF_DATA_DIR", str(tmp_path / "data"))
-    nested = "https://go.example/r?to=https://pub.example/feed?token=N3sted-s3cret"
-    engine = create_store_engine(database_url)
-    with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), "0013")
-        conn.execute(
-            text(
-                "INSERT INTO feeds (kind, url, url_key, poll_interval_s, consecutive_failures)"
-                " VALUES ('feed', :u, :k, 900, 0)"
-            ),
-            {"u": nested, "k": "sha256:" + hashlib.sha256(nested.encode()).hexdigest()},
-        )
-    engine.dispose()
-
-    with Store.open(database_url) as store:
-        state = store.get_feed(nested)  # found under the key the store computes now
-        assert state is not None and state.url == nested
-        assert (
-            state.shown
-            == "https://go.example/r?to=https%3A%2F%2Fpub.example%2Ffeed%3Ftoken%3DREDACTED"
-        )
-        with store.engine.connect() as conn:
-            [(shown, secret)] = conn.execute(select(Feed.url, Feed.secret_url)).all()
-    assert shown == state.shown and secret and "N3sted" not in secret + shown
+    assert set(rows) == {shown, public}  # the secret is in no plain column
+    assert rows[public] is None and rows[shown] and secret not in rows[shown]
