@@ -353,3 +353,24 @@ async def test_an_entry_dated_only_by_updated_keeps_that_date(store: Store, tmp_
     assert build_brief(store, "zebra").stories == ()  # not in the last 2 days
     [story] = build_brief(store, "zebra", since=timedelta(days=9000)).stories
     assert story.published == datetime(2012, 2, 9, 4, 57, 20, tzinfo=UTC)
+
+
+async def test_an_item_whose_page_fails_says_why_not_only_that_its_text_is_short(
+    store: Store, fetcher: Fetcher
+) -> None:
+    """A Hacker News shaped item: a link, and "Comments" as its text. Its page answering
+    404 was reported as "found no sentences in the text" alone."""
+
+    async def feed(request: web.Request) -> web.Response:
+        base = f"{request.scheme}://{request.host}"
+        item = (base, [("Show HN: a thing", f"{base}/nothere", '<a href="/c">Comments</a>')])
+        return web.Response(text=_rss(*item), content_type="application/rss+xml")
+
+    app = web.Application()
+    app.router.add_get("/feed.xml", feed)
+    async with serving(app) as base:
+        report = await Ingester(store, fetcher).ingest([f"{base}/feed.xml"])
+    [item] = [i for i in report.items if i.title == "Show HN: a thing"]
+    assert item.status == "failed"
+    assert "page not used" in (item.reason or "") and "404" in (item.reason or "")
+    assert "found no sentences" in (item.reason or "")  # and what the feed's text was

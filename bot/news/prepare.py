@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -99,7 +99,14 @@ def prepare(job: ArticleJob) -> Prepared:
     try:
         analysis = stored_analysis(text, title)
     except Exception as exc:
-        return _failed(exc, "analyse", time.perf_counter() - started, extract_s, title)
+        failed = _failed(exc, "analyse", time.perf_counter() - started, extract_s, title)
+        if extracted.source == "feed" and extracted.reason:
+            # The page failed and the feed's own words ("Comments") are no article: the
+            # page's failure is the reason to tell, not only what the analysis found.
+            return replace(
+                failed, reason=f"{extracted.reason}; the feed's own text: {failed.reason}"
+            )
+        return failed
     author = job.author or extracted.author
     return Prepared(
         status="ok",
