@@ -73,7 +73,7 @@ def read_article(source: str) -> tuple[str, str | None]:
     text = read_source(source)
     from bot.news.feeds.rss import looks_like_html
 
-    if not looks_like_html(text.encode("utf-8", "replace")[:4096]):
+    if not looks_like_html(text[:4096].encode("utf-8", "replace")):  # its head is enough
         return text, None
     from bot.news.extract import extract_article
 

@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 from bot.chat.messages import (
@@ -104,6 +105,7 @@ def command(body: Mapping[str, Any]) -> Command:
     )
 
 
+@lru_cache(maxsize=64)  # one bot per workspace; each message asks up to three times
 def _bot_mention(bot_user_id: str) -> re.Pattern[str]:
     return re.compile(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>")
 

@@ -10,7 +10,8 @@ from discord import Permissions
 
 from bot.chat.conversation import Conversation
 from bot.chat.feeds_commands import FeedCommands
-from bot.chat.messages import CommandEvent, ThreadRef, ThreadReplyEvent
+from bot.chat.messages import CommandEvent, MentionEvent, ThreadRef, ThreadReplyEvent
+from bot.chat.platform import Platform
 from bot.nlp.analyze import analyze
 from bot.store import ArticleRecord, FeedState, Store
 from bot.store.records import analysis_payload
@@ -310,7 +311,15 @@ async def test_autocomplete_never_suggests_another_guilds_topics(rig: DiscordRig
 async def test_a_mention_in_the_channel_without_the_message_content_intent(
     news: Store, conversation: Conversation
 ) -> None:
-    async with DiscordRig.open(news, conversation, discord_message_content=False) as rig:
+    said_to_bot: list[str] = []  # every mention the core is given, as it is given
+
+    class Listening(RecordingHandler):
+        async def on_mention(self, platform: Platform, event: MentionEvent) -> None:
+            said_to_bot.append(event.text)
+            await super().on_mention(platform, event)
+
+    handler = Listening(conversation)
+    async with DiscordRig.open(news, handler, discord_message_content=False) as rig:
         await rig.fake.say(rig.guest, rig.channel, "korea", mention_bot=True)
         post = await rig.seen(lambda v: v.where == "channel" and "Brief: korea" in v.text)
         assert (await rig.thread_of(post)).name == "Brief: korea"
@@ -326,6 +335,7 @@ async def test_a_mention_in_the_channel_without_the_message_content_intent(
         await rig.fake.say(rig.guest, rig.channel, f"ask <@{rig.fake.world.bot.id}>, it knows")
         await rig.fake.say(rig.guest, rig.channel, "strike", mention_bot=True)
         await rig.seen(lambda v: v.where == "channel" and "Brief: strike" in v.text)
+        assert said_to_bot == ["korea", "what did Kim say?", "strike"]  # not "ask , it knows"
         assert len(rig.said(lambda v: v.where == "channel")) == 3
 
 

@@ -377,7 +377,8 @@ class FakeDiscord:
         """A person writes in a channel or thread (optionally a Discord reply, or @newsbrief)."""
         bot = self.world.bot
         body: Json = {"content": f"<@{bot.id}> {content}" if mention_bot else content}
-        mentions = [bot.payload()] if mention_bot else []
+        # As Discord does: who the content mentions, wherever in it
+        mentions = [bot.payload()] if f"<@{bot.id}>" in body["content"] else []
         if reply_to is not None:
             body["message_reference"] = {
                 "type": 0,
